@@ -1,0 +1,30 @@
+"""sklearn-imd: compare data distributions by their intrinsic, multi-scale geometry.
+
+The public names load lazily, so that ``import sklearn_imd`` stays fast and
+Numba compiles nothing until a signature is computed.
+"""
+
+import importlib
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "IMDSignature": "sklearn_imd.signature",
+    "imd_score": "sklearn_imd.metrics",
+    "imd_distance": "sklearn_imd.metrics",
+    "pairwise_imd": "sklearn_imd.metrics",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'sklearn_imd' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,136 @@
+"""kNN graph of a point cloud and its normalized Laplacian.
+
+Definitions (they fix the published numbers): each point's ``k`` nearest
+neighbours in Euclidean distance, itself excluded; an edge i-j when either
+point is among the other's ``k`` nearest (OR-construction); all weights 1;
+``L = I - D^-1/2 A D^-1/2``.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+# Rows of the distance block computed at once: the block holds at most this many
+# entries (64 MiB in float64), so memory stays linear in n.
+_BLOCK_ENTRIES = 1 << 23
+# Largest cloud for which knn="auto" takes the exact brute force.
+_AUTO_EXACT_MAX_POINTS = 50_000
+
+
+def _prepare(X):
+    """Centre and rescale a copy of X: kNN is invariant to both, and they keep
+    the squared norms of the distance expansion small and free of overflow."""
+    Xc = X.astype(np.float64, copy=True)
+    Xc -= Xc.mean(axis=0)
+    scale = np.abs(Xc).max()
+    if scale > 0:
+        Xc /= scale
+    return Xc.astype(X.dtype, copy=False)
+
+
+def exact_knn(X, k, rows=None):
+    """Indices of the ``k`` nearest neighbours (self excluded) by blocked BLAS.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, d), float32 or float64
+        A validated cloud with n > k.
+    k : int
+        Number of neighbours.
+    rows : ndarray of int, optional
+        Query only these points (default: all).
+
+    Returns
+    -------
+    ind : ndarray of shape (len(rows), k), int64
+    """
+    Xp = _prepare(X)
+    n = Xp.shape[0]
+    rows = np.arange(n) if rows is None else np.asarray(rows, dtype=np.int64)
+    sq = np.einsum("ij,ij->i", Xp, Xp)
+    out = np.empty((rows.size, k), dtype=np.int64)
+    step = max(1, min(rows.size, _BLOCK_ENTRIES // n))
+    for start in range(0, rows.size, step):
+        q = rows[start : start + step]
+        # |x_q - x_j|^2 minus the constant |x_q|^2 of each row: same order.
+        d2 = Xp[q] @ Xp.T
+        d2 *= -2
+        d2 += sq
+        d2[np.arange(q.size), q] = np.inf
+        out[start : start + step] = np.argpartition(d2, k - 1, axis=1)[:, :k]
+    return out
+
+
+def approx_knn(X, k, random_state=None):
+    """Approximate neighbour indices from NN-descent (pynndescent), self excluded."""
+    from pynndescent import NNDescent
+
+    n = X.shape[0]
+    index = NNDescent(
+        _prepare(X), n_neighbors=k + 1, metric="euclidean", random_state=random_state,
+        compressed=True,
+    )
+    ind, _ = index.neighbor_graph
+    ind = np.asarray(ind, dtype=np.int64)
+    out = np.empty((n, k), dtype=np.int64)
+    own = ind == np.arange(n)[:, None]
+    has_self = own.any(axis=1)
+    # Drop the point itself where NN-descent returned it, else the farthest neighbour.
+    out[has_self] = ind[has_self][~own[has_self]].reshape(-1, k)
+    out[~has_self] = ind[~has_self, :k]
+    # NN-descent may leave slots unfilled (-1) for heavily duplicated points.
+    missing = np.flatnonzero((out < 0).any(axis=1))
+    if missing.size:
+        out[missing] = exact_knn(X, k, rows=missing)
+    return out
+
+
+def choose_knn(n_points, knn):
+    """Resolve ``knn="auto"`` for a cloud of ``n_points`` points."""
+    if knn != "auto":
+        return knn
+    return "exact" if n_points <= _AUTO_EXACT_MAX_POINTS else "approx"
+
+
+def knn_adjacency(X, k, knn="auto", random_state=None):
+    """Unweighted, OR-symmetrised kNN adjacency matrix as CSR (float64).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, d)
+        A validated cloud with n > k.
+    k : int
+        Number of neighbours.
+    knn : {"auto", "exact", "approx"}
+        Neighbour search.
+    random_state : int or None
+        Seed of the approximate search.
+
+    Returns
+    -------
+    A : scipy.sparse.csr_matrix of shape (n, n)
+        Symmetric, zero diagonal, every degree at least ``k``.
+    """
+    n = X.shape[0]
+    method = choose_knn(n, knn)
+    ind = exact_knn(X, k) if method == "exact" else approx_knn(X, k, random_state)
+    rows = np.repeat(np.arange(n), k)
+    A = sp.csr_matrix((np.ones(n * k), (rows, ind.ravel())), shape=(n, n))
+    A = A.maximum(A.T).tocsr()
+    A.sort_indices()
+    return A
+
+
+def normalized_laplacian(A):
+    """``L = I - D^-1/2 A D^-1/2`` of an adjacency matrix without isolated nodes.
+
+    Returns
+    -------
+    L : scipy.sparse.csr_matrix
+        Symmetric with unit diagonal, so ``Tr L = n``; spectrum in [0, 2].
+    """
+    deg = np.asarray(A.sum(axis=1)).ravel()
+    s = 1.0 / np.sqrt(deg)
+    S = sp.diags(s) @ A @ sp.diags(s)
+    L = (sp.identity(A.shape[0], format="csr") - S).tocsr()
+    L.sort_indices()
+    return L

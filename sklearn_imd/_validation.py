@@ -1,0 +1,207 @@
+"""Input checks for point clouds, collections of clouds and IMD parameters.
+
+Public functions call these at the door; the private helpers downstream trust
+what they receive.  Every check raises a ``TypeError`` (wrong kind of object)
+or a ``ValueError`` (right kind, unusable value) whose message names the
+argument and the problem.  Nothing here modifies the caller's arrays.
+"""
+
+import numbers
+
+import numpy as np
+
+NORMALIZATIONS = ("empty", "complete", "er", "none")
+KNN_METHODS = ("auto", "exact", "approx")
+DEFAULT_TIMES = (0.1, 10.0, 256)
+
+
+def default_times():
+    """The published grid: 256 log-spaced diffusion times from 0.1 to 10."""
+    lo, hi, num = DEFAULT_TIMES
+    return np.logspace(np.log10(lo), np.log10(hi), num)
+
+
+def _describe(X):
+    return f"{type(X).__module__}.{type(X).__qualname__}".replace("builtins.", "")
+
+
+def _as_numeric_array(X, name):
+    """``np.asarray`` with readable errors for sparse, ragged, complex or text input."""
+    if X is None:
+        raise TypeError(f"{name} must be an array of numbers, got None.")
+    if hasattr(X, "tocsr") or hasattr(X, "todense"):
+        raise TypeError(
+            f"{name} is a sparse matrix; IMD needs dense coordinates. "
+            f"Convert it with {name}.toarray()."
+        )
+    if isinstance(X, (str, bytes, dict, set)):
+        raise TypeError(f"{name} must be an array of numbers, got {_describe(X)}.")
+    try:
+        arr = np.asarray(X)
+    except ValueError as exc:  # ragged nested sequences
+        raise ValueError(
+            f"{name} could not be read as a rectangular array ({exc}). "
+            "Each point cloud must be a 2-D array whose rows all have the same length."
+        ) from None
+    if arr.dtype.kind == "c":
+        raise TypeError(f"{name} contains complex numbers; IMD needs real coordinates.")
+    if arr.dtype.kind == "O":
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"{name} must contain only numbers; it holds Python objects that "
+                "are not numbers."
+            ) from None
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{name} must contain numbers, got an array of dtype {arr.dtype} "
+            f"(kind {arr.dtype.kind!r})."
+        )
+    return arr
+
+
+def check_cloud(X, *, min_points=2, name="X"):
+    """Validate one point cloud of shape (n_points, n_features).
+
+    Parameters
+    ----------
+    X : array-like of shape (n_points, n_features)
+        Real coordinates; integers, booleans and float32 are accepted.
+    min_points : int
+        Smallest acceptable number of points (``k + 1`` for a kNN graph).
+    name : str
+        How to call the argument in error messages.
+
+    Returns
+    -------
+    X : ndarray of shape (n_points, n_features)
+        float32 input stays float32, anything else becomes float64.  The array
+        may share memory with the input: callers never write into it.
+    """
+    arr = _as_numeric_array(X, name)
+    if arr.ndim != 2:
+        raise ValueError(
+            f"{name} must be a 2-D array of shape (n_points, n_features); got a "
+            f"{arr.ndim}-D array of shape {arr.shape}."
+            + (" Reshape a single feature with x.reshape(-1, 1)." if arr.ndim == 1 else "")
+        )
+    n, d = arr.shape
+    if d == 0:
+        raise ValueError(f"{name} has 0 features; each point needs at least one coordinate.")
+    if n < min_points:
+        raise ValueError(
+            f"{name} has {n} point{'s' if n != 1 else ''}; a graph with k = "
+            f"{min_points - 1} neighbours needs at least k + 1 = {min_points} points."
+        )
+    if arr.dtype != np.float32:
+        arr = arr.astype(np.float64, copy=False)
+    finite = np.isfinite(arr)
+    if not finite.all():
+        bad = np.argwhere(~finite)[0]
+        kind = "NaN" if np.isnan(arr[tuple(bad)]) else "infinite values"
+        raise ValueError(
+            f"{name} contains {kind} (first at row {bad[0]}, column {bad[1]}); "
+            "remove or impute them before computing IMD."
+        )
+    return arr
+
+
+def check_point_clouds(X, *, min_points=2, name="X"):
+    """Validate a collection of point clouds.
+
+    Parameters
+    ----------
+    X : list of array-like of shape (n_points_i, n_features_i) or ndarray of shape \
+(n_clouds, n_points, n_features)
+        Each sample is a whole point cloud; clouds in a list may differ in both
+        their number of points and their dimension.
+    min_points : int
+        Smallest acceptable number of points per cloud.
+    name : str
+        How to call the argument in error messages.
+
+    Returns
+    -------
+    clouds : list of ndarray
+        One validated 2-D array per cloud.
+    """
+    if X is None:
+        raise TypeError(f"{name} must be a list of 2-D point clouds or a 3-D array, got None.")
+    if isinstance(X, np.ndarray) or hasattr(X, "__array__") and not isinstance(X, (list, tuple)):
+        arr = _as_numeric_array(X, name)
+        if arr.ndim == 2:
+            raise ValueError(
+                f"{name} must be a collection of point clouds (a list of 2-D arrays or "
+                f"a 3-D array of shape (n_clouds, n_points, n_features)); got one 2-D "
+                f"array of shape {arr.shape}. To use a single cloud, pass [{name}]."
+            )
+        if arr.ndim != 3:
+            raise ValueError(
+                f"{name} must be a list of 2-D point clouds or a 3-D array of shape "
+                f"(n_clouds, n_points, n_features); got a {arr.ndim}-D array of shape "
+                f"{arr.shape}."
+            )
+        clouds = list(arr)
+    elif isinstance(X, (str, bytes, dict, set)) or not hasattr(X, "__iter__"):
+        raise TypeError(
+            f"{name} must be a list of 2-D point clouds or a 3-D array, got {_describe(X)}."
+        )
+    else:
+        clouds = list(X)
+    if len(clouds) == 0:
+        raise ValueError(f"{name} is an empty collection; it needs at least one point cloud.")
+    return [
+        check_cloud(c, min_points=min_points, name=f"{name}[{i}]") for i, c in enumerate(clouds)
+    ]
+
+
+def check_int(value, name, minimum):
+    """An integer (not a bool) no smaller than ``minimum``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r} ({_describe(value)}).")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}.")
+    return int(value)
+
+
+def check_choice(value, name, options):
+    """One of a fixed set of strings."""
+    if not isinstance(value, str) or value not in options:
+        raise ValueError(
+            f"{name} must be one of {', '.join(repr(o) for o in options)}; got {value!r}."
+        )
+    return value
+
+
+def check_times(t, name="t"):
+    """A 1-D, non-empty grid of finite positive diffusion times (None: the default)."""
+    if t is None:
+        return default_times()
+    arr = _as_numeric_array(t, name)
+    if arr.ndim != 1:
+        raise ValueError(
+            f"{name} must be a 1-D array of diffusion times; got a {arr.ndim}-D array "
+            f"of shape {arr.shape}."
+        )
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty; it needs at least one diffusion time.")
+    arr = arr.astype(np.float64)
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} contains NaN or infinite values.")
+    if (arr <= 0).any():
+        raise ValueError(
+            f"{name} must contain only positive diffusion times; got min {arr.min():g}."
+        )
+    return arr
+
+
+def check_imd_params(k, m, nv, normalization, knn):
+    """Validate the scalar parameters shared by the estimator and the score functions."""
+    return dict(
+        k=check_int(k, "k", 1),
+        m=check_int(m, "m", 2),
+        nv=check_int(nv, "nv", 1),
+        normalization=check_choice(normalization, "normalization", NORMALIZATIONS),
+        knn=check_choice(knn, "knn", KNN_METHODS),
+    )

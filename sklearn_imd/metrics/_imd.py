@@ -1,0 +1,198 @@
+"""IMD between point clouds and between their signatures."""
+
+import numpy as np
+
+from .._heat import imd_weights
+from .._validation import _as_numeric_array, check_cloud, check_imd_params, check_times
+
+# Entries of the (rows, n_Y, n_times) block of pairwise_imd held at once.
+_PAIRWISE_BLOCK = 1 << 22
+
+
+def _check_signature(u, name, n_times=None):
+    arr = _as_numeric_array(u, name)
+    if arr.ndim != 1:
+        raise ValueError(
+            f"{name} must be a 1-D signature (one row of IMDSignature output); got a "
+            f"{arr.ndim}-D array of shape {arr.shape}."
+        )
+    if arr.size == 0:
+        raise ValueError(f"{name} is an empty signature.")
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} contains NaN or infinite values.")
+    return arr.astype(np.float64, copy=False)
+
+
+def imd_distance(u, v, t=None):
+    """IMD between two signatures: ``max_t exp(-2 (t + 1/t)) |u(t) - v(t)|``.
+
+    A metric on the rows of :class:`~sklearn_imd.IMDSignature` output, usable
+    as ``metric`` of :func:`sklearn.metrics.pairwise_distances` and of
+    scikit-learn estimators that accept callables.
+
+    Parameters
+    ----------
+    u, v : array-like of shape (n_times,)
+        Two signatures on the same time grid.
+    t : array-like of shape (n_times,), default=None
+        The grid of the signatures; ``None`` is the default grid of 256
+        log-spaced times from 0.1 to 10.
+
+    Returns
+    -------
+    distance : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.metrics import pairwise_distances
+    >>> from sklearn_imd import IMDSignature, imd_distance
+    >>> rng = np.random.default_rng(0)
+    >>> clouds = [rng.normal(size=(200, 3)) for _ in range(3)]
+    >>> S = IMDSignature(nv=10, random_state=0).fit_transform(clouds)
+    >>> D = pairwise_distances(S, metric=imd_distance)
+    >>> D.shape, bool(np.all(np.diag(D) == 0))
+    ((3, 3), True)
+    """
+    t = check_times(t)
+    u = _check_signature(u, "u")
+    v = _check_signature(v, "v")
+    if u.shape != v.shape or u.size != t.size:
+        raise ValueError(
+            f"u, v and t must have the same length; got {u.size}, {v.size} and {t.size}"
+            + (" (t=None is the default grid of 256 times)." if u.size != t.size else ".")
+        )
+    return float(np.max(imd_weights(t) * np.abs(u - v)))
+
+
+def _imd_matrix(SX, SY, t):
+    """Weighted sup-distance between every row of SX and every row of SY."""
+    w = imd_weights(t)
+    D = np.empty((SX.shape[0], SY.shape[0]))
+    rows = max(1, _PAIRWISE_BLOCK // max(1, SY.size))
+    for start in range(0, SX.shape[0], rows):
+        diff = np.abs(SX[start : start + rows, None, :] - SY[None, :, :])
+        diff *= w
+        D[start : start + rows] = diff.max(axis=2)
+    return D
+
+
+def pairwise_imd(
+    X,
+    Y=None,
+    *,
+    k=5,
+    m=10,
+    nv=100,
+    t=None,
+    normalization="empty",
+    knn="auto",
+    random_state=None,
+    n_jobs=None,
+):
+    """IMD between every pair of point clouds, each signature computed once.
+
+    Parameters
+    ----------
+    X : list of array-like of shape (n_points_i, n_features_i) or ndarray of \
+shape (n_clouds_X, n_points, n_features)
+        Point clouds.
+    Y : same as X, default=None
+        Second collection; ``None`` compares ``X`` with itself and returns a
+        symmetric matrix with a zero diagonal.
+    k, m, nv, t, normalization, knn, random_state, n_jobs
+        As in :class:`~sklearn_imd.IMDSignature`.
+
+    Returns
+    -------
+    D : ndarray of shape (n_clouds_X, n_clouds_Y)
+        ``D[i, j]`` is the IMD between ``X[i]`` and ``Y[j]``.  With ``Y=None``
+        it equals ``pairwise_distances(IMDSignature(...).fit_transform(X),
+        metric=imd_distance)`` for the same parameters.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.cluster import AgglomerativeClustering
+    >>> from sklearn_imd import pairwise_imd
+    >>> rng = np.random.default_rng(0)
+    >>> clouds = [rng.normal(size=(300, 2)) for _ in range(3)]
+    >>> clouds += [rng.uniform(size=(300, 2)) for _ in range(3)]
+    >>> D = pairwise_imd(clouds, nv=20, random_state=0)
+    >>> labels = AgglomerativeClustering(
+    ...     n_clusters=2, metric="precomputed", linkage="average").fit_predict(D)
+    >>> bool(len(set(labels[:3])) == 1 and len(set(labels[3:])) == 1)
+    True
+    """
+    from ..signature import IMDSignature
+
+    est = IMDSignature(
+        k=k, m=m, nv=nv, t=t, normalization=normalization, knn=knn,
+        random_state=random_state, n_jobs=n_jobs,
+    )
+    if Y is None:
+        SX = est.fit_transform(X)
+        D = _imd_matrix(SX, SX, est.t_)
+        return np.maximum(D, D.T)
+    from .._validation import check_point_clouds
+
+    check_imd_params(k, m, nv, normalization, knn)
+    clouds_X = check_point_clouds(X, min_points=k + 1, name="X")
+    clouds_Y = check_point_clouds(Y, min_points=k + 1, name="Y")
+    S = est.fit_transform(clouds_X + clouds_Y)
+    return _imd_matrix(S[: len(clouds_X)], S[len(clouds_X) :], est.t_)
+
+
+def imd_score(
+    X,
+    Y,
+    *,
+    k=5,
+    m=10,
+    nv=100,
+    t=None,
+    normalization="empty",
+    knn="auto",
+    random_state=None,
+    n_jobs=None,
+):
+    """IMD, the intrinsic multi-scale distance, between two point clouds.
+
+    The clouds may differ in their number of points and in their dimension:
+    IMD compares the heat-kernel traces of their kNN graphs, a lower bound of
+    the spectral Gromov-Wasserstein distance between the underlying manifolds
+    (Tsitsulin et al., ICLR 2020).
+
+    Parameters
+    ----------
+    X : array-like of shape (n_points_X, n_features_X)
+        First point cloud.
+    Y : array-like of shape (n_points_Y, n_features_Y)
+        Second point cloud.
+    k, m, nv, t, normalization, knn, random_state, n_jobs
+        As in :class:`~sklearn_imd.IMDSignature`; ``n_jobs=2`` computes both
+        signatures at once.
+
+    Returns
+    -------
+    score : float
+        The IMD; 0 means indistinguishable heat traces.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_imd import imd_score
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(1000, 10))
+    >>> Y = rng.beta(0.5, 0.5, size=(1000, 10))
+    >>> imd_score(X, Y, random_state=0) > 10 * imd_score(X, rng.normal(size=(1000, 10)), random_state=0)
+    True
+    """
+    params = check_imd_params(k, m, nv, normalization, knn)
+    X = check_cloud(X, min_points=params["k"] + 1, name="X")
+    Y = check_cloud(Y, min_points=params["k"] + 1, name="Y")
+    return float(
+        pairwise_imd(
+            [X], [Y], t=t, random_state=random_state, n_jobs=n_jobs, **params
+        )[0, 0]
+    )
