@@ -54,10 +54,9 @@ def slq_heat_trace(L, t, m, nv, rng):
     a_t = np.exp(-t) * t
     for start in range(0, nv, block):
         b = min(block, nv - start)
-        Z = rng.integers(0, 2, size=(n, b), dtype=np.int8).astype(np.float64)
-        Z *= 2.0
-        Z -= 1.0
-        Z /= np.sqrt(n)
+        # probe by probe from the stream, so blocking does not change the draws
+        Z = np.where(rng.random((b, n)) < 0.5, -1.0, 1.0).T / np.sqrt(n)
+        Z = np.ascontiguousarray(Z)
         alpha, beta = lanczos_tridiagonal(indptr, indices, data, Z, m)
         nodes, weights = gauss_quadrature(alpha, beta)
         quad = np.einsum("pk,tpk->pt", weights, np.exp(-t[:, None, None] * nodes[None]))

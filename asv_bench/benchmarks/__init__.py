@@ -1,0 +1,1 @@
+"""asv benchmarks of sklearn-imd (see ../asv.conf.json)."""

@@ -1,0 +1,149 @@
+import pickle
+
+import numpy as np
+import pytest
+from scipy.stats import special_ortho_group
+from sklearn.base import clone
+from sklearn.decomposition import PCA
+from sklearn.exceptions import NotFittedError
+from sklearn.pipeline import Pipeline
+
+from sklearn_imd import IMDSignature
+from sklearn_imd._validation import default_times
+
+FAST = dict(nv=30, random_state=0)
+
+
+def clouds3(rng):
+    return [rng.normal(size=(300, 4)), rng.uniform(size=(250, 2)), rng.normal(size=(200, 9))]
+
+
+def test_output_shape_dtype_and_default_grid(rng):
+    est = IMDSignature(**FAST).fit(clouds3(rng))
+    np.testing.assert_allclose(est.t_, np.logspace(-1, 1, 256))
+    S = est.transform(clouds3(rng))
+    assert S.shape == (3, 256) and S.dtype == np.float64 and np.isfinite(S).all()
+    # empty normalisation: h(t)/n in (0, 1], times 10^6, decreasing in t
+    assert np.all(S > 0) and np.all(S <= 1e6 * 1.01)
+    assert np.all(np.diff(S, axis=1) < 0)
+
+
+def test_custom_grid_and_three_d_input(rng):
+    X = rng.normal(size=(4, 120, 3))
+    S = IMDSignature(t=[0.5, 1.0, 2.0], **FAST).fit_transform(X)
+    assert S.shape == (4, 3)
+
+
+def test_same_random_state_same_output_for_any_n_jobs(rng):
+    clouds = clouds3(rng)
+    S1 = IMDSignature(n_jobs=1, **FAST).fit_transform(clouds)
+    S2 = IMDSignature(n_jobs=2, **FAST).fit_transform(clouds)
+    np.testing.assert_array_equal(S1, S2)
+    S3 = IMDSignature(nv=30, random_state=1).fit_transform(clouds)
+    assert not np.array_equal(S1, S3)
+
+
+def test_signature_close_to_exact_spectrum(rng):
+    from sklearn_imd._graph import knn_adjacency, normalized_laplacian
+    from sklearn_imd._heat import exact_heat_trace
+
+    X = rng.normal(size=(400, 5))
+    est = IMDSignature(nv=100, random_state=0).fit([X])
+    S, SE = est._signatures([X])
+    exact = 1e6 * exact_heat_trace(normalized_laplacian(knn_adjacency(X, 5, "exact")), est.t_) / 400
+    assert np.all(np.abs(S[0] - exact) <= 4 * SE[0])
+
+
+@pytest.mark.parametrize(
+    "transform",
+    [
+        lambda X, rng: X @ special_ortho_group.rvs(X.shape[1], random_state=0),
+        lambda X, rng: X + np.array([3.0, -1e3, 7.0, 0.5]),
+        lambda X, rng: 17.0 * X,
+    ],
+    ids=["rotation", "translation", "scaling"],
+)
+def test_invariance_same_graph(rng, transform):
+    """Rigid motions and uniform scaling leave the kNN graph, hence the signature,
+    unchanged (with the same seed, the same probes)."""
+    X = rng.normal(size=(300, 4))
+    est = IMDSignature(**FAST).fit([X])
+    np.testing.assert_allclose(est.transform([transform(X, rng)]), est.transform([X]), rtol=1e-9)
+
+
+def test_invariance_under_permutation(rng):
+    """Permuting the points permutes the graph; the estimates agree within their
+    standard errors."""
+    X = rng.normal(size=(400, 4))
+    est = IMDSignature(nv=100, random_state=0).fit([X])
+    S, SE = est._signatures([X, X[rng.permutation(400)]])
+    assert np.all(np.abs(S[0] - S[1]) <= 4 * np.hypot(SE[0], SE[1]))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.int64, bool])
+def test_other_dtypes_are_valid(rng, dtype):
+    X = (rng.normal(size=(200, 6)) * 10).astype(dtype)
+    S = IMDSignature(**FAST).fit_transform([X])
+    assert np.isfinite(S).all()
+
+
+def test_float32_and_float64_agree(rng):
+    X = rng.normal(size=(300, 4))
+    est = IMDSignature(**FAST).fit([X])
+    np.testing.assert_allclose(est.transform([X.astype(np.float32)]), est.transform([X]), rtol=1e-9)
+
+
+def test_inputs_are_not_modified(rng):
+    clouds = clouds3(rng)
+    copies = [c.copy() for c in clouds]
+    X3 = rng.normal(size=(2, 100, 3)).astype(np.float32)
+    X3c = X3.copy()
+    IMDSignature(**FAST).fit_transform(clouds)
+    IMDSignature(**FAST).fit_transform(X3)
+    for c, cc in zip(clouds, copies):
+        np.testing.assert_array_equal(c, cc)
+    np.testing.assert_array_equal(X3, X3c)
+
+
+def test_sklearn_conventions(rng):
+    est = IMDSignature(k=7, nv=30, random_state=0)
+    assert est.get_params()["k"] == 7
+    assert clone(est).get_params() == est.get_params()
+    with pytest.raises(NotFittedError):
+        est.transform(clouds3(rng))
+    est.set_params(k=4)
+    assert est.k == 4
+    # __init__ stores parameters only; bad values fail in fit
+    bad = IMDSignature(k=-1)
+    with pytest.raises(ValueError, match="k must be >= 1"):
+        bad.fit(clouds3(rng))
+
+
+def test_pickle_round_trip(rng):
+    clouds = clouds3(rng)
+    est = IMDSignature(**FAST).fit(clouds)
+    est2 = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(est2.transform(clouds), est.transform(clouds))
+
+
+def test_feature_names_and_pandas_output(rng):
+    pd = pytest.importorskip("pandas")
+    est = IMDSignature(t=[0.5, 1.0, 2.0], **FAST).fit(clouds3(rng))
+    names = est.get_feature_names_out()
+    np.testing.assert_array_equal(names, ["imdsignature0", "imdsignature1", "imdsignature2"])
+    est.set_output(transform="pandas")
+    df = est.transform(clouds3(rng))
+    assert isinstance(df, pd.DataFrame)
+    assert list(df.columns) == list(names) and df.shape == (3, 3)
+
+
+def test_in_a_pipeline(rng):
+    pipe = Pipeline([("imd", IMDSignature(**FAST)), ("pca", PCA(n_components=2))])
+    Z = pipe.fit_transform(clouds3(rng))
+    assert Z.shape == (3, 2)
+    assert clone(pipe).get_params()["imd__nv"] == 30
+
+
+def test_default_times_are_published_grid():
+    t = default_times()
+    assert t.size == 256 and t[0] == pytest.approx(0.1) and t[-1] == pytest.approx(10.0)
