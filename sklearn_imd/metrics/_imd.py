@@ -116,12 +116,17 @@ shape (n_clouds_X, n_points, n_features)
     >>> from sklearn.cluster import AgglomerativeClustering
     >>> from sklearn_imd import pairwise_imd
     >>> rng = np.random.default_rng(0)
-    >>> clouds = [rng.normal(size=(300, 2)) for _ in range(3)]
-    >>> clouds += [rng.uniform(size=(300, 2)) for _ in range(3)]
-    >>> D = pairwise_imd(clouds, nv=20, random_state=0)
+    >>> def circle(n=300):  # a noisy circle in 3-D: intrinsically one-dimensional
+    ...     a = rng.uniform(0, 2 * np.pi, n)
+    ...     return np.c_[np.cos(a), np.sin(a), 0.01 * rng.normal(size=n)]
+    >>> clouds = [rng.normal(size=(300, 3)) for _ in range(3)]
+    >>> clouds += [circle() for _ in range(3)]
+    >>> D = pairwise_imd(clouds, nv=50, random_state=0)
+    >>> D.shape
+    (6, 6)
     >>> labels = AgglomerativeClustering(
     ...     n_clusters=2, metric="precomputed", linkage="average").fit_predict(D)
-    >>> bool(len(set(labels[:3])) == 1 and len(set(labels[3:])) == 1)
+    >>> bool(labels[0] == labels[1] == labels[2] != labels[3] == labels[4] == labels[5])
     True
     """
     from ..signature import IMDSignature

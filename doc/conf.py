@@ -1,0 +1,68 @@
+"""Sphinx configuration of the sklearn-imd documentation.
+
+Build from the repository root with::
+
+    PYTHONPATH=. python -m sphinx -W --keep-going -b html doc doc/_build/html
+"""
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+DOC_DIR = Path(__file__).resolve().parent
+ROOT = DOC_DIR.parent
+sys.path.insert(0, str(ROOT))
+
+import sklearn_imd  # noqa: E402
+
+# The notebooks live in ../examples, outside the source directory; copy them in
+# (doc/examples/ is gitignored) so that nbsphinx executes and renders them.
+_NB_SRC = ROOT / "examples"
+_NB_DST = DOC_DIR / "examples"
+if _NB_DST.exists():
+    shutil.rmtree(_NB_DST)
+_NB_DST.mkdir()
+for _nb in sorted(_NB_SRC.glob("*.ipynb")):
+    shutil.copy2(_nb, _NB_DST / _nb.name)
+
+# The notebook kernels run in subprocesses: let them import the package from
+# this checkout even when it is not installed.
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+)
+
+# -- Project information ------------------------------------------------------
+
+project = "sklearn-imd"
+author = "sklearn-imd developers"
+copyright = "sklearn-imd developers"
+version = sklearn_imd.__version__
+release = sklearn_imd.__version__
+
+# -- General configuration ----------------------------------------------------
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.intersphinx",
+    "numpydoc",
+    "nbsphinx",
+]
+
+exclude_patterns = ["_build", "**.ipynb_checkpoints"]
+
+autosummary_generate = True
+numpydoc_show_class_members = False
+
+# No intersphinx_mapping: the build must not use the network.
+
+nbsphinx_execute = "always"
+nbsphinx_kernel_name = "python3"
+nbsphinx_timeout = 300
+nbsphinx_allow_errors = False
+
+# -- HTML output --------------------------------------------------------------
+
+html_theme = "alabaster"
+html_title = f"sklearn-imd {release}"

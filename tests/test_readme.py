@@ -1,0 +1,37 @@
+"""The Python examples of README.md run as written."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def python_blocks():
+    return re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+
+
+def test_readme_has_python_examples():
+    assert len(python_blocks()) >= 3
+
+
+def test_readme_examples_run():
+    namespace = {}
+    for block in python_blocks():
+        exec(compile(block, str(README), "exec"), namespace)
+    # The claims the README makes about its own results.
+    assert namespace["S"].shape == (4, 256)
+    D = namespace["D"]
+    assert D.shape == (4, 4)
+    assert (D.diagonal() == 0).all()
+    assert D == pytest.approx(namespace["D2"])
+
+
+def test_readme_quick_start_is_two_commands():
+    text = README.read_text()
+    quick = text.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    commands = re.findall(r"```bash\n(.*?)```", quick, flags=re.S)
+    assert [c.count("\n") for c in commands] == [1, 1]
+    assert "sklearn-imd demo" in commands[0]
+    assert "pytest" in commands[1]
