@@ -32,6 +32,19 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
     [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
 )
 
+# nbsphinx converts the notebooks' Markdown cells with pandoc.  Without a
+# system pandoc, use the binary of the pip package pypandoc_binary (in the
+# "doc" extra).
+if shutil.which("pandoc") is None:
+    try:
+        import pypandoc
+
+        _pandoc = pypandoc.get_pandoc_path()
+    except (ImportError, OSError):
+        pass
+    else:
+        os.environ["PATH"] = os.pathsep.join([os.path.dirname(_pandoc), os.environ.get("PATH", "")])
+
 # -- Project information ------------------------------------------------------
 
 project = "sklearn-imd"
@@ -50,6 +63,7 @@ extensions = [
     "nbsphinx",
 ]
 
+templates_path = ["_templates"]
 exclude_patterns = ["_build", "**.ipynb_checkpoints"]
 
 autosummary_generate = True

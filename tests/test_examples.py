@@ -1,0 +1,46 @@
+"""Execute every notebook of examples/ from top to bottom.
+
+Deselect with ``pytest -k "not notebook"``; skipped when nbclient, nbformat
+or ipykernel is not installed (they come with the ``doc`` extra).
+"""
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+NOTEBOOKS = sorted(EXAMPLES.glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebook_runs(path, monkeypatch):
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("pandas")
+
+    # The kernel is a subprocess: let it import this checkout of sklearn_imd.
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+
+    nb = nbformat.read(path, as_version=4)
+    client = nbclient.NotebookClient(
+        nb,
+        timeout=300,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(EXAMPLES)}},
+    )
+    client.execute()  # raises CellExecutionError, naming the cell, on failure
+
+
+def test_notebooks_exist_and_have_no_outputs():
+    nbformat = pytest.importorskip("nbformat")
+    assert NOTEBOOKS, "examples/ holds no notebook"
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        nbformat.validate(nb)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                assert cell.outputs == [], f"{path.name}: saved with outputs"
+                assert cell.execution_count is None, f"{path.name}: saved with execution counts"
