@@ -19,7 +19,7 @@ import sys
 import time
 import warnings
 
-from ._validation import KNN_METHODS, NORMALIZATIONS
+from ._validation import HEAT_METHODS, KNN_METHODS, NORMALIZATIONS
 
 PROG = "sklearn-imd"
 _EXTENSIONS = (".npy", ".npz", ".csv")
@@ -128,6 +128,11 @@ def _build_parser():
         "--nv", type=int, default=100, metavar="INT",
         help="number of random probe vectors, >= 1; more is slower and less noisy "
         "(default: %(default)s)",
+    )
+    params.add_argument(
+        "--method", choices=HEAT_METHODS, default="auto",
+        help="heat trace: exact spectrum, stochastic Lanczos quadrature, or "
+        "chosen by cloud size (default: %(default)s)",
     )
     params.add_argument(
         "--normalization", choices=NORMALIZATIONS, default="empty",
@@ -290,7 +295,10 @@ def _run_score(args):
     from ._validation import check_cloud, check_imd_params
     from .metrics import imd_score
 
-    params = check_imd_params(args.k, args.m, args.nv, args.normalization, args.knn)
+    params = check_imd_params(
+        k=args.k, m=args.m, nv=args.nv, method=args.method,
+        normalization=args.normalization, knn=args.knn,
+    )
     _check_seed(args.seed)
     if args.key is not None and not any(
         os.path.splitext(p)[1].lower() == ".npz" for p in (args.A, args.B)

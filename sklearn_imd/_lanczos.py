@@ -134,3 +134,83 @@ def gauss_quadrature(alpha, beta):
     T[:, idx[1:], idx[:-1]] = beta
     nodes, vecs = np.linalg.eigh(T)
     return nodes, vecs[:, 0, :] ** 2
+
+
+@njit(parallel=True, cache=True)
+def shifted_moments(indptr, indices, data, q, nslots):  # pragma: no cover (jitted)
+    """Exact traces ``Tr(M^j)``, ``j = 0 .. 2q``, of ``M = L - I`` for a CSR ``L``.
+
+    Row by row, the sparse vectors ``M^l e_i`` (l <= q) are propagated with a
+    dense accumulator and a list of touched entries, and give
+    ``e_i^T M^{2l} e_i = |M^l e_i|^2`` and
+    ``e_i^T M^{2l-1} e_i = <M^{l-1} e_i, M^l e_i>``.  Work per row grows with
+    the size of the ``q``-hop neighbourhood, never with ``n``; rows are split
+    into fixed chunks and the per-row terms summed in row order, so the result
+    does not depend on the number of threads.
+
+    Parameters
+    ----------
+    indptr, indices, data : CSR arrays of a symmetric (n, n) matrix ``L``.
+    q : int
+        Number of hops (q >= 1).
+    nslots : int
+        Number of workspaces (q + 1 dense vectors each) processed in
+        parallel, e.g. the number of threads; does not change the result.
+
+    Returns
+    -------
+    mu : ndarray of shape (2 q + 1,)
+    """
+    n = indptr.size - 1
+    nchunks = (n + _CHUNK - 1) // _CHUNK
+    terms = np.zeros((n, 2 * q + 1))
+    nslots = max(1, min(nchunks, nslots))
+    for s in prange(nslots):
+        vals = np.zeros((q + 1, n))
+        marks = np.full(n, -1, dtype=np.int64)
+        support = np.empty(n, dtype=np.int64)
+        starts = np.zeros(q + 2, dtype=np.int64)
+        for c in range(s, nchunks, nslots):
+            for i in range(c * _CHUNK, min(n, (c + 1) * _CHUNK)):
+                # level 0: e_i
+                support[0] = i
+                marks[i] = i
+                vals[0, i] = 1.0
+                starts[0] = 0
+                starts[1] = 1
+                terms[i, 0] = 1.0
+                for lev in range(1, q + 1):
+                    top = starts[lev]
+                    # M = L - I: subtract the previous level, then add L times it.
+                    for pos in range(starts[lev]):
+                        u = support[pos]
+                        x = vals[lev - 1, u]
+                        vals[lev, u] -= x
+                        for jj in range(indptr[u], indptr[u + 1]):
+                            v = indices[jj]
+                            if marks[v] != i:
+                                marks[v] = i
+                                support[top] = v
+                                top += 1
+                            vals[lev, v] += data[jj] * x
+                    # entries first reached at this level are zero at the lower ones
+                    starts[lev + 1] = top
+                    even = 0.0
+                    odd = 0.0
+                    for pos in range(top):
+                        u = support[pos]
+                        y = vals[lev, u]
+                        even += y * y
+                        odd += vals[lev - 1, u] * y
+                    terms[i, 2 * lev] = even
+                    terms[i, 2 * lev - 1] = odd
+                # reset the touched entries for the next row
+                for pos in range(starts[q + 1]):
+                    u = support[pos]
+                    for lev in range(q + 1):
+                        vals[lev, u] = 0.0
+    mu = np.zeros(2 * q + 1)
+    for i in range(n):
+        for j in range(2 * q + 1):
+            mu[j] += terms[i, j]
+    return mu

@@ -12,6 +12,7 @@ import numpy as np
 
 NORMALIZATIONS = ("empty", "complete", "er", "none")
 KNN_METHODS = ("auto", "exact", "approx")
+HEAT_METHODS = ("auto", "exact", "slq")
 DEFAULT_TIMES = (0.1, 10.0, 256)
 
 
@@ -196,12 +197,13 @@ def check_times(t, name="t"):
     return arr
 
 
-def check_imd_params(k, m, nv, normalization, knn):
+def check_imd_params(*, k, m, nv, method, normalization, knn):
     """Validate the scalar parameters shared by the estimator and the score functions."""
     return dict(
         k=check_int(k, "k", 1),
         m=check_int(m, "m", 2),
         nv=check_int(nv, "nv", 1),
+        method=check_choice(method, "method", HEAT_METHODS),
         normalization=check_choice(normalization, "normalization", NORMALIZATIONS),
         knn=check_choice(knn, "knn", KNN_METHODS),
     )

@@ -34,13 +34,16 @@ def test_custom_grid_and_three_d_input(rng):
     assert S.shape == (4, 3)
 
 
-def test_same_random_state_same_output_for_any_n_jobs(rng):
+@pytest.mark.parametrize("method", ["slq", "exact"])
+def test_same_random_state_same_output_for_any_n_jobs(rng, method):
     clouds = clouds3(rng)
-    S1 = IMDSignature(n_jobs=1, **FAST).fit_transform(clouds)
-    S2 = IMDSignature(n_jobs=2, **FAST).fit_transform(clouds)
+    params = dict(FAST, method=method)
+    S1 = IMDSignature(n_jobs=1, **params).fit_transform(clouds)
+    S2 = IMDSignature(n_jobs=2, **params).fit_transform(clouds)
     np.testing.assert_array_equal(S1, S2)
-    S3 = IMDSignature(nv=30, random_state=1).fit_transform(clouds)
-    assert not np.array_equal(S1, S3)
+    S3 = IMDSignature(**dict(params, random_state=1)).fit_transform(clouds)
+    # the exact spectrum involves no randomness
+    assert np.array_equal(S1, S3) == (method == "exact")
 
 
 def test_signature_close_to_exact_spectrum(rng):
@@ -48,8 +51,9 @@ def test_signature_close_to_exact_spectrum(rng):
     from sklearn_imd._heat import exact_heat_trace
 
     X = rng.normal(size=(400, 5))
-    est = IMDSignature(nv=100, random_state=0).fit([X])
-    S, SE = est._signatures([X])
+    est = IMDSignature(method="slq", random_state=0).fit([X])
+    S, SE = est.transform(return_std=True, X=[X])
+    assert np.all(SE > 0)
     exact = 1e6 * exact_heat_trace(normalized_laplacian(knn_adjacency(X, 5, "exact")), est.t_) / 400
     assert np.all(np.abs(S[0] - exact) <= 4 * SE[0])
 
@@ -75,8 +79,8 @@ def test_invariance_under_permutation(rng):
     """Permuting the points permutes the graph; the estimates agree within their
     standard errors."""
     X = rng.normal(size=(400, 4))
-    est = IMDSignature(nv=100, random_state=0).fit([X])
-    S, SE = est._signatures([X, X[rng.permutation(400)]])
+    est = IMDSignature(method="slq", random_state=0).fit([X])
+    S, SE = est.transform(return_std=True, X=[X, X[rng.permutation(400)]])
     assert np.all(np.abs(S[0] - S[1]) <= 4 * np.hypot(SE[0], SE[1]))
 
 

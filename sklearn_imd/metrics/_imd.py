@@ -85,6 +85,7 @@ def pairwise_imd(
     m=10,
     nv=100,
     t=None,
+    method="auto",
     normalization="empty",
     knn="auto",
     random_state=None,
@@ -100,7 +101,7 @@ shape (n_clouds_X, n_points, n_features)
     Y : same as X, default=None
         Second collection; ``None`` compares ``X`` with itself and returns a
         symmetric matrix with a zero diagonal.
-    k, m, nv, t, normalization, knn, random_state, n_jobs
+    k, m, nv, t, method, normalization, knn, random_state, n_jobs
         As in :class:`~sklearn_imd.IMDSignature`.
 
     Returns
@@ -132,7 +133,7 @@ shape (n_clouds_X, n_points, n_features)
     from ..signature import IMDSignature
 
     est = IMDSignature(
-        k=k, m=m, nv=nv, t=t, normalization=normalization, knn=knn,
+        k=k, m=m, nv=nv, t=t, method=method, normalization=normalization, knn=knn,
         random_state=random_state, n_jobs=n_jobs,
     )
     if Y is None:
@@ -141,7 +142,9 @@ shape (n_clouds_X, n_points, n_features)
         return np.maximum(D, D.T)
     from .._validation import check_point_clouds
 
-    check_imd_params(k, m, nv, normalization, knn)
+    check_imd_params(
+        k=k, m=m, nv=nv, method=method, normalization=normalization, knn=knn
+    )
     clouds_X = check_point_clouds(X, min_points=k + 1, name="X")
     clouds_Y = check_point_clouds(Y, min_points=k + 1, name="Y")
     S = est.fit_transform(clouds_X + clouds_Y)
@@ -156,6 +159,7 @@ def imd_score(
     m=10,
     nv=100,
     t=None,
+    method="auto",
     normalization="empty",
     knn="auto",
     random_state=None,
@@ -174,7 +178,7 @@ def imd_score(
         First point cloud.
     Y : array-like of shape (n_points_Y, n_features_Y)
         Second point cloud.
-    k, m, nv, t, normalization, knn, random_state, n_jobs
+    k, m, nv, t, method, normalization, knn, random_state, n_jobs
         As in :class:`~sklearn_imd.IMDSignature`; ``n_jobs=2`` computes both
         signatures at once.
 
@@ -193,7 +197,9 @@ def imd_score(
     >>> imd_score(X, Y, random_state=0) > 10 * imd_score(X, rng.normal(size=(1000, 10)), random_state=0)
     True
     """
-    params = check_imd_params(k, m, nv, normalization, knn)
+    params = check_imd_params(
+        k=k, m=m, nv=nv, method=method, normalization=normalization, knn=knn
+    )
     X = check_cloud(X, min_points=params["k"] + 1, name="X")
     Y = check_cloud(Y, min_points=params["k"] + 1, name="Y")
     return float(
