@@ -13,6 +13,7 @@ _LAZY = {
     "imd_score": "sklearn_imd.metrics",
     "imd_distance": "sklearn_imd.metrics",
     "pairwise_imd": "sklearn_imd.metrics",
+    "imd_test": "sklearn_imd.metrics",
 }
 
 __all__ = sorted(_LAZY)

@@ -67,15 +67,17 @@ def test_exact_trace_of_complete_graph():
     np.testing.assert_allclose(normalize_trace(h, T, n, n - 1, "complete"), SIGNATURE_SCALE)
 
 
-def test_slq_within_its_standard_error(rng):
+@pytest.mark.parametrize("hops", [0, 1, 3])
+def test_slq_within_its_standard_error(rng, hops):
     L = laplacian_of(rng.normal(size=(600, 4)))
     exact = exact_heat_trace(L, T)
-    est, se = slq_heat_trace(L, T, 10, 200, np.random.default_rng(0))
+    est, se = slq_heat_trace(L, T, 10, 200, np.random.default_rng(0), hops=hops)
     assert np.all(se > 0)
     assert np.all(np.abs(est - exact) <= 4 * se)
 
 
-def test_slq_standard_error_is_calibrated(rng):
+@pytest.mark.parametrize("hops", [0, 3])
+def test_slq_standard_error_is_calibrated(rng, hops):
     """Across independent runs the z-scores have unit variance (not an over- or
     under-statement of the error)."""
     L = laplacian_of(rng.normal(size=(400, 3)))
@@ -83,7 +85,7 @@ def test_slq_standard_error_is_calibrated(rng):
     exact = exact_heat_trace(L, t)
     z = []
     for seed in range(40):
-        est, se = slq_heat_trace(L, t, 10, 30, np.random.default_rng(seed))
+        est, se = slq_heat_trace(L, t, 10, 30, np.random.default_rng(seed), hops=hops)
         z.append((est - exact) / se)
     var = np.mean(np.square(z), axis=0)
     assert np.all((var > 0.4) & (var < 2.0)), var

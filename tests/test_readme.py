@@ -26,6 +26,7 @@ def test_readme_examples_run():
     assert D.shape == (4, 4)
     assert (D.diagonal() == 0).all()
     assert D == pytest.approx(namespace["D2"])
+    assert namespace["res"].pvalue == 0.01
 
 
 def test_readme_quick_start_is_two_commands():

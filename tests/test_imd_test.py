@@ -1,0 +1,93 @@
+"""The permutation test of IMD and its confidence interval."""
+
+import numpy as np
+import pytest
+
+from sklearn_imd import imd_score, imd_test
+from sklearn_imd.metrics import ConfidenceInterval, IMDTestResult
+
+
+def test_result_fields(rng):
+    X, Y = rng.normal(size=(120, 3)), rng.normal(size=(100, 3))
+    res = imd_test(X, Y, n_permutations=9, n_resamples=9, random_state=0)
+    assert isinstance(res, IMDTestResult)
+    assert res.statistic == pytest.approx(imd_score(X, Y, random_state=0))
+    assert res.null_distribution.shape == (9,)
+    assert np.all(res.null_distribution >= 0)
+    assert 0.1 <= res.pvalue <= 1.0
+    assert res.pvalue == (1 + np.sum(res.null_distribution >= res.statistic)) / 10
+    assert isinstance(res.confidence_interval, ConfidenceInterval)
+    low, high = res.confidence_interval
+    assert 0 <= low <= res.statistic <= high
+
+
+def test_reproducible_and_inputs_untouched(rng):
+    X, Y = rng.normal(size=(80, 2)), rng.uniform(size=(90, 2))
+    X0, Y0 = X.copy(), Y.copy()
+    a = imd_test(X, Y, n_permutations=5, n_resamples=5, random_state=3)
+    b = imd_test(X, Y, n_permutations=5, n_resamples=5, random_state=3, n_jobs=2)
+    np.testing.assert_array_equal(a.null_distribution, b.null_distribution)
+    assert a.confidence_interval == b.confidence_interval
+    np.testing.assert_array_equal(X, X0)
+    np.testing.assert_array_equal(Y, Y0)
+
+
+def test_clearly_different_distributions_are_rejected(rng):
+    """Issue 3: N(0, 1) vs Beta(0.5, 0.5), n = 1000, gives p < 0.01."""
+    X = rng.normal(size=(1000, 10))
+    Y = rng.beta(0.5, 0.5, size=(1000, 10))
+    res = imd_test(X, Y, n_permutations=100, n_resamples=0, random_state=0)
+    assert res.pvalue < 0.01
+    assert res.statistic > 5 * res.null_distribution.max()
+    assert res.confidence_interval is None
+
+
+def test_level_under_the_null(rng):
+    """Same-distribution samples are rejected at about the nominal rate, and
+    the p-values spread over (0, 1]."""
+    pvalues = [
+        imd_test(rng.normal(size=(100, 2)), rng.normal(size=(100, 2)),
+                 n_permutations=19, n_resamples=0, random_state=i).pvalue
+        for i in range(40)
+    ]
+    assert np.sum(np.asarray(pvalues) <= 0.05) <= 5  # binomial(40, 0.05): P(> 5) < 0.02
+    assert 0.35 < np.mean(pvalues) < 0.65
+
+
+def test_interval_narrows_with_more_points():
+    rng = np.random.default_rng(1)
+    widths = []
+    for n in (150, 1200):
+        X, Y = rng.normal(size=(n, 3)), rng.standard_t(4, size=(n, 3))
+        lo, hi = imd_test(X, Y, n_permutations=1, n_resamples=30, random_state=0,
+                          method="exact").confidence_interval
+        widths.append(hi - lo)
+    assert widths[1] < widths[0]
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(n_permutations=0), "n_permutations"),
+        (dict(n_resamples=-1), "n_resamples"),
+        (dict(confidence=1.0), "confidence"),
+        (dict(confidence="high"), "confidence"),
+        (dict(k=0), "k"),
+        (dict(method="dense"), "method"),
+    ],
+)
+def test_bad_parameters(rng, kwargs, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        imd_test(rng.normal(size=(50, 2)), rng.normal(size=(50, 2)), **kwargs)
+
+
+def test_different_dimensions_cannot_be_pooled(rng):
+    with pytest.raises(ValueError, match="same number of features"):
+        imd_test(rng.normal(size=(50, 2)), rng.normal(size=(50, 3)))
+
+
+def test_resampling_needs_twice_k_plus_one_points(rng):
+    X, Y = rng.normal(size=(10, 2)), rng.normal(size=(40, 2))
+    with pytest.raises(ValueError, match="12"):
+        imd_test(X, Y, n_permutations=3)
+    imd_test(X, Y, n_permutations=3, n_resamples=0)  # enough points without resampling
