@@ -122,9 +122,10 @@ def slq_heat_trace(L, t, m, nv, rng, hops=CV_HOPS):
 
     n = L.shape[0]
     if hops > 0:
+        # Gauss quadrature with m nodes integrates degree <= 2m - 1 exactly
         degree = min(2 * hops, 2 * m - 1)
         coef = heat_polynomials(t, degree)
-        cv_trace = coef @ laplacian_moments(L, hops)[: degree + 1]
+        cv_trace = coef @ laplacian_moments(L, (degree + 1) // 2)[: degree + 1]
     else:
         # 1 - a t lambda = (1 - a t) - a t x, with a = e^{-t}, x = lambda - 1
         a_t = np.exp(-t) * t

@@ -81,6 +81,12 @@ def test_score_passes_parameters(capsys, npy_files, clouds):
     assert_score(capsys, argv, value)
 
 
+@pytest.mark.parametrize("method", ["exact", "slq"])
+def test_score_passes_method(capsys, npy_files, clouds, method):
+    value = imd_score(*clouds, nv=10, method=method, random_state=0)
+    assert_score(capsys, ["score", *npy_files, *FAST, "--method", method], value)
+
+
 def test_score_is_reproducible_with_seed(capsys, npy_files):
     first = run(capsys, ["score", *npy_files, *FAST])
     second = run(capsys, ["score", *npy_files, *FAST])
