@@ -1,7 +1,9 @@
 """The IMD signature transformer: one heat-trace signature per point cloud."""
 
+import os
+
 import numpy as np
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
@@ -11,8 +13,22 @@ from ._heat import SIGNATURE_SCALE, heat_trace, null_trace
 from ._validation import check_imd_params, check_point_clouds, check_times
 
 
-def _cloud_signature(X, t, k, m, nv, method, normalization, knn, seed):
-    """Signature and its standard error for one validated cloud (the data flow of DESIGN.md)."""
+def _cloud_signature(X, t, k, m, nv, method, normalization, knn, seed, numba_threads=None):
+    """Signature and its standard error for one validated cloud (the data flow of DESIGN.md).
+
+    ``numba_threads`` caps the threads of the Numba kernels during the call,
+    so that joblib workers running side by side do not oversubscribe the
+    cores; the kernels give the same result for any number of threads.
+    """
+    if numba_threads is not None:
+        import numba
+
+        previous = numba.get_num_threads()
+        numba.set_num_threads(max(1, min(numba_threads, numba.config.NUMBA_NUM_THREADS)))
+        try:
+            return _cloud_signature(X, t, k, m, nv, method, normalization, knn, seed)
+        finally:
+            numba.set_num_threads(previous)
     L = normalized_laplacian(knn_adjacency(X, k, knn, random_state=seed))
     trace, std_err = heat_trace(L, t, method, m, nv, np.random.default_rng(seed))
     scale = SIGNATURE_SCALE / null_trace(t, X.shape[0], k, normalization)
@@ -184,10 +200,12 @@ of shape (n_clouds, n_points, n_features)
         clouds = check_point_clouds(X, min_points=params["k"] + 1)
         rs = check_random_state(self.random_state)
         seeds = rs.randint(np.iinfo(np.int32).max, size=len(clouds))
+        workers = min(len(clouds), effective_n_jobs(self.n_jobs))
+        threads = max(1, (os.cpu_count() or 1) // workers) if workers > 1 else None
         results = Parallel(n_jobs=self.n_jobs)(
             delayed(_cloud_signature)(
                 cloud, self.t_, params["k"], params["m"], params["nv"], params["method"],
-                params["normalization"], params["knn"], int(seed),
+                params["normalization"], params["knn"], int(seed), threads,
             )
             for cloud, seed in zip(clouds, seeds)
         )
