@@ -45,6 +45,8 @@ def exact_knn(X, k, rows=None):
     -------
     ind : ndarray of shape (len(rows), k), int64
     """
+    from ._select import smallest_k
+
     Xp = _prepare(X)
     n = Xp.shape[0]
     rows = np.arange(n) if rows is None else np.asarray(rows, dtype=np.int64)
@@ -53,12 +55,8 @@ def exact_knn(X, k, rows=None):
     step = max(1, min(rows.size, _BLOCK_ENTRIES // n))
     for start in range(0, rows.size, step):
         q = rows[start : start + step]
-        # |x_q - x_j|^2 minus the constant |x_q|^2 of each row: same order.
-        d2 = Xp[q] @ Xp.T
-        d2 *= -2
-        d2 += sq
-        d2[np.arange(q.size), q] = np.inf
-        out[start : start + step] = np.argpartition(d2, k - 1, axis=1)[:, :k]
+        # |x_q - x_j|^2 minus the constant |x_q|^2 of each row, fused in the kernel
+        out[start : start + step] = smallest_k(Xp[q] @ Xp.T, sq, q, k)
     return out
 
 

@@ -109,3 +109,22 @@ def test_input_not_modified(rng):
     before = X.copy()
     knn_adjacency(X, 5, "exact")
     np.testing.assert_array_equal(X, before)
+
+
+def test_smallest_k_kernel_skips_self_and_sorts():
+    from sklearn_imd._select import smallest_k
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    sq = (X**2).sum(1)
+    own = np.arange(40)
+    ind = smallest_k(X @ X.T, sq, own, 6)
+    D = ((X[:, None] - X[None]) ** 2).sum(-1)
+    np.fill_diagonal(D, np.inf)
+    np.testing.assert_array_equal(ind, np.argsort(D, axis=1, kind="stable")[:, :6])
+    # ties (duplicate points) go to the lower index; the query itself never appears
+    Y = np.repeat(X[:5], 3, axis=0)
+    ind = smallest_k(Y @ Y.T, (Y**2).sum(1), np.arange(15), 2)
+    assert not (ind == np.arange(15)[:, None]).any()
+    np.testing.assert_array_equal(ind[0], [1, 2])
+    np.testing.assert_array_equal(ind[2], [0, 1])
