@@ -12,6 +12,8 @@ import scipy.sparse as sp
 # Rows of the distance block computed at once: the block holds at most this many
 # entries (64 MiB in float64), so memory stays linear in n.
 _BLOCK_ENTRIES = 1 << 23
+# Rows of the panels of X X^T of the exact search.
+_PANEL_ROWS = 1024
 # Largest cloud for which knn="auto" takes the exact brute force.
 _AUTO_EXACT_MAX_POINTS = 50_000
 # Neighbours NN-descent searches for (at least k + 1).
@@ -19,18 +21,22 @@ _APPROX_NEIGHBORS = 20
 
 
 def _prepare(X):
-    """Centre and rescale a copy of X: kNN is invariant to both, and they keep
-    the squared norms of the distance expansion small and free of overflow."""
-    Xc = X.astype(np.float64, copy=True)
-    Xc -= Xc.mean(axis=0)
-    scale = np.abs(Xc).max()
-    if scale > 0:
-        Xc /= scale
-    return Xc.astype(X.dtype, copy=False)
+    """Rescale and centre a copy of X in its own dtype: kNN is invariant to
+    both, and they keep the squared norms of the distance expansion small and
+    free of overflow (rescaling first, so no intermediate can overflow)."""
+    scale = max(X.max(), -X.min())
+    Xc = X / scale if scale > 0 else X.copy()
+    Xc -= Xc.mean(axis=0, dtype=np.float64).astype(X.dtype)
+    return Xc
 
 
 def exact_knn(X, k, rows=None):
     """Indices of the ``k`` nearest neighbours (self excluded) by blocked BLAS.
+
+    Each pair of points is computed once: the tiles of ``X X^T`` on and above
+    the block diagonal update the running neighbour buffers of both their
+    rows and their columns (``_select``), so the search costs half a product
+    of ``X`` with itself, and memory stays linear in ``n``.
 
     Parameters
     ----------
@@ -44,20 +50,37 @@ def exact_knn(X, k, rows=None):
     Returns
     -------
     ind : ndarray of shape (len(rows), k), int64
+        Sorted by increasing distance; ties go to the lower index.
     """
-    from ._select import smallest_k
+    from ._select import update_columns, update_rows
 
     Xp = _prepare(X)
     n = Xp.shape[0]
-    rows = np.arange(n) if rows is None else np.asarray(rows, dtype=np.int64)
     sq = np.einsum("ij,ij->i", Xp, Xp)
-    out = np.empty((rows.size, k), dtype=np.int64)
-    step = max(1, min(rows.size, _BLOCK_ENTRIES // n))
-    for start in range(0, rows.size, step):
-        q = rows[start : start + step]
-        # |x_q - x_j|^2 minus the constant |x_q|^2 of each row, fused in the kernel
-        out[start : start + step] = smallest_k(Xp[q] @ Xp.T, sq, q, k)
-    return out
+    if rows is not None:
+        rows = np.asarray(rows, dtype=np.int64)
+        best = np.full((rows.size, k), np.inf, dtype=Xp.dtype)
+        ind = np.full((rows.size, k), n, dtype=np.int64)
+        step = max(1, min(rows.size, _BLOCK_ENTRIES // n))
+        for start in range(0, rows.size, step):
+            part = slice(start, start + step)
+            update_rows(Xp[rows[part]] @ Xp.T, sq, rows[part], 0, best[part], ind[part])
+        return ind
+    best = np.full((n, k), np.inf, dtype=Xp.dtype)
+    ind = np.full((n, k), n, dtype=np.int64)
+    # Row panels of the upper triangle, cut into tiles of at most
+    # _BLOCK_ENTRIES entries: few large BLAS calls, memory linear in n.
+    rows_step = min(n, _PANEL_ROWS)
+    cols_step = max(rows_step, _BLOCK_ENTRIES // rows_step)
+    for r0 in range(0, n, rows_step):
+        r1 = min(n, r0 + rows_step)
+        panel = slice(r0, r1)
+        for c0 in range(r0, n, cols_step):
+            G = Xp[panel] @ Xp[c0 : c0 + cols_step].T
+            update_rows(G, sq, np.arange(r0, r1), c0, best[panel], ind[panel])
+            # columns inside the row panel were covered by the rows
+            update_columns(G, sq, r0, c0, max(0, r1 - c0), best, ind)
+    return ind
 
 
 def approx_knn(X, k, random_state=None):

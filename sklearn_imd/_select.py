@@ -1,49 +1,113 @@
-"""Numba kernel of the exact kNN search: the k smallest entries of each row."""
+"""Numba kernels of the exact kNN search: the k smallest entries of each row.
+
+The squared distance of query ``i`` to point ``j``, less the constant
+``|x_i|^2`` of the query, is ``sq[j] - 2 <x_i, x_j>``.  The kernels merge blocks
+of inner products into running buffers of the ``k`` best per query (sorted
+insertion), so the distance matrix is never stored.  They compute in the
+dtype of the inner products, and a branch-free scan of each run of entries
+(vectorised) comes before the rare insertions.
+"""
 
 import numpy as np
 from numba import njit, prange
 
 
-@njit(parallel=True, cache=True)
-def smallest_k(G, sq, own, k):  # pragma: no cover (jitted)
-    """The ``k`` nearest columns of each row from a block of inner products.
+@njit(inline="always")
+def _push(best, idx, r, v, j):  # pragma: no cover (jitted)
+    """Insert ``(v, j)`` into the sorted row ``r`` of the buffers if it beats
+    the row's last entry; return the row's new last value.
 
-    The squared distance of query ``i`` to point ``j`` is, up to a constant
-    per row, ``D[i, j] = sq[j] - 2 G[i, j]``; column ``own[i]`` (the query
-    itself) is skipped.  One pass per row keeps a sorted buffer of the ``k``
-    best (insertion sort): ``O(n_cols)`` comparisons per row when ``k`` is
-    small, and ``D`` is never stored.  Ties go to the lower column index.
+    Entries are ordered by ``v`` then by ``j``, so the buffers end up the same
+    whatever order the candidates arrive in.  Callers test ``v <= last`` first
+    (kept in a register) and call this only then.
+    """
+    last = best.shape[1] - 1
+    if v < best[r, last] or (v == best[r, last] and j < idx[r, last]):
+        pos = last
+        while pos > 0 and (
+            best[r, pos - 1] > v or (best[r, pos - 1] == v and idx[r, pos - 1] > j)
+        ):
+            best[r, pos] = best[r, pos - 1]
+            idx[r, pos] = idx[r, pos - 1]
+            pos -= 1
+        best[r, pos] = v
+        idx[r, pos] = j
+    return best[r, last]
+
+
+# Entries scanned without branching before candidates are inserted.
+_SCAN = 64
+# Columns per parallel chunk of the column pass.
+_COL_CHUNK = 256
+
+
+@njit(parallel=True, cache=True)
+def update_rows(G, sq, rows, c0, best, idx):  # pragma: no cover (jitted)
+    """Merge inner products into the buffers of their rows.
 
     Parameters
     ----------
     G : ndarray of shape (n_rows, n_cols), float32 or float64
-        Inner products of the queries with all points.
-    sq : ndarray of shape (n_cols,)
-        Squared norms of the points.
-    own : ndarray of shape (n_rows,), int64
-        Column of each query itself (skipped).
-    k : int
-        At most ``n_cols - 1``.
-
-    Returns
-    -------
-    ind : ndarray of shape (n_rows, k), int64
-        Sorted by increasing value.
+        ``G[a, b]`` is the inner product of point ``rows[a]`` with point ``c0 + b``.
+    sq : ndarray of shape (n,), dtype of ``G``
+        Squared norms of all points.
+    rows : ndarray of shape (n_rows,), int64
+        Point of each row of ``G``; a row skips its own point.
+    c0 : int
+        Point of the first column of ``G``.
+    best : ndarray of shape (n_rows, k), dtype of ``G``
+        Running smallest values of each row, sorted; updated in place.
+    idx : ndarray of shape (n_rows, k), int64
+        Their points (ties go to the lower index); updated in place.
     """
     n_rows, n_cols = G.shape
-    out = np.empty((n_rows, k), dtype=np.int64)
-    for i in prange(n_rows):
-        best = np.full(k, np.inf)
-        idx = np.zeros(k, dtype=np.int64)
-        for j in range(n_cols):
-            v = sq[j] - 2.0 * G[i, j]
-            if v < best[k - 1] and j != own[i]:
-                pos = k - 1
-                while pos > 0 and best[pos - 1] > v:
-                    best[pos] = best[pos - 1]
-                    idx[pos] = idx[pos - 1]
-                    pos -= 1
-                best[pos] = v
-                idx[pos] = j
-        out[i] = idx
-    return out
+    two = G.dtype.type(2.0)
+    for a in prange(n_rows):
+        i = rows[a]
+        thr = best[a, -1]
+        for lo in range(0, n_cols, _SCAN):
+            hi = min(n_cols, lo + _SCAN)
+            hit = False
+            for b in range(lo, hi):
+                hit |= sq[c0 + b] - two * G[a, b] <= thr
+            if not hit:
+                continue
+            for b in range(lo, hi):
+                j = c0 + b
+                v = sq[j] - two * G[a, b]
+                if v <= thr and j != i:
+                    thr = _push(best, idx, a, v, j)
+
+
+@njit(parallel=True, cache=True)
+def update_columns(G, sq, r0, c0, first, best, idx):  # pragma: no cover (jitted)
+    """Merge inner products into the buffers of their columns.
+
+    The transposed counterpart of :func:`update_rows` for a tile on or above
+    the block diagonal of ``X X^T``: ``G[a, b]`` is the inner product of
+    points ``r0 + a`` and ``c0 + b``; only columns from ``first`` on are
+    merged (they must hold no point of the rows), and ``best``, ``idx`` of
+    shape (n, k) hold the buffers of all points.  Each parallel chunk of
+    columns walks down the rows, so no buffer is shared between threads.
+    """
+    n_rows, n_cols = G.shape
+    two = G.dtype.type(2.0)
+    nchunks = (n_cols - first + _COL_CHUNK - 1) // _COL_CHUNK
+    for c in prange(nchunks):
+        lo = first + c * _COL_CHUNK
+        hi = min(n_cols, lo + _COL_CHUNK)
+        thr = np.empty(hi - lo, dtype=G.dtype)
+        for b in range(lo, hi):
+            thr[b - lo] = best[c0 + b, -1]
+        for a in range(n_rows):
+            i = r0 + a
+            v0 = sq[i]
+            hit = False
+            for b in range(lo, hi):
+                hit |= v0 - two * G[a, b] <= thr[b - lo]
+            if not hit:
+                continue
+            for b in range(lo, hi):
+                v = v0 - two * G[a, b]
+                if v <= thr[b - lo]:
+                    thr[b - lo] = _push(best, idx, c0 + b, v, i)

@@ -40,14 +40,39 @@ def test_graph_properties(rng):
     assert 500 * 5 / 2 <= A.nnz / 2 <= 500 * 5
 
 
-def test_exact_knn_blocks_agree(rng, monkeypatch):
-    """Blocking rows through the distance computation changes nothing."""
+def _sorted_neighbours(X, k):
+    """k nearest by increasing distance, ties to the lower index, self excluded."""
+    D = cdist(X, X, "sqeuclidean")
+    np.fill_diagonal(D, np.inf)
+    return np.argsort(D, axis=1, kind="stable")[:, :k]
+
+
+@pytest.mark.parametrize("panel_rows, block_entries", [(7, 300 * 7), (50, 300 * 60), (64, 64 * 64)])
+def test_exact_knn_tiles_agree(rng, monkeypatch, panel_rows, block_entries):
+    """Panels and tiles of the upper triangle (row and column passes) change nothing,
+    and every query, whole or a subset, gets the definition's neighbours in order."""
     import sklearn_imd._graph as g
 
     X = rng.normal(size=(300, 4))
-    whole = np.sort(exact_knn(X, 6), axis=1)
-    monkeypatch.setattr(g, "_BLOCK_ENTRIES", 300 * 7)  # 7 rows per block
-    np.testing.assert_array_equal(np.sort(g.exact_knn(X, 6), axis=1), whole)
+    expected = _sorted_neighbours(X, 6)
+    monkeypatch.setattr(g, "_PANEL_ROWS", panel_rows)
+    monkeypatch.setattr(g, "_BLOCK_ENTRIES", block_entries)
+    np.testing.assert_array_equal(g.exact_knn(X, 6), expected)
+    rows = np.array([299, 0, 150, 7])
+    np.testing.assert_array_equal(g.exact_knn(X, 6, rows=rows), expected[rows])
+
+
+def test_exact_knn_ties_go_to_the_lower_index(monkeypatch):
+    """Duplicated points: the order does not depend on which tile saw a pair first."""
+    import sklearn_imd._graph as g
+
+    X = np.repeat(np.random.default_rng(0).normal(size=(20, 3)), 3, axis=0)
+    monkeypatch.setattr(g, "_PANEL_ROWS", 8)
+    monkeypatch.setattr(g, "_BLOCK_ENTRIES", 8 * 16)
+    ind = g.exact_knn(X, 2)
+    assert not (ind == np.arange(60)[:, None]).any()
+    np.testing.assert_array_equal(ind[:3], [[1, 2], [0, 2], [0, 1]])
+    np.testing.assert_array_equal(ind[57:], [[58, 59], [57, 59], [57, 58]])
 
 
 def test_graph_survives_large_offsets_and_scales(rng):
@@ -109,22 +134,3 @@ def test_input_not_modified(rng):
     before = X.copy()
     knn_adjacency(X, 5, "exact")
     np.testing.assert_array_equal(X, before)
-
-
-def test_smallest_k_kernel_skips_self_and_sorts():
-    from sklearn_imd._select import smallest_k
-
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(40, 3))
-    sq = (X**2).sum(1)
-    own = np.arange(40)
-    ind = smallest_k(X @ X.T, sq, own, 6)
-    D = ((X[:, None] - X[None]) ** 2).sum(-1)
-    np.fill_diagonal(D, np.inf)
-    np.testing.assert_array_equal(ind, np.argsort(D, axis=1, kind="stable")[:, :6])
-    # ties (duplicate points) go to the lower index; the query itself never appears
-    Y = np.repeat(X[:5], 3, axis=0)
-    ind = smallest_k(Y @ Y.T, (Y**2).sum(1), np.arange(15), 2)
-    assert not (ind == np.arange(15)[:, None]).any()
-    np.testing.assert_array_equal(ind[0], [1, 2])
-    np.testing.assert_array_equal(ind[2], [0, 1])
