@@ -6,11 +6,17 @@ import numpy as np
 
 # The published signatures are 10^6 times the normalised trace.
 SIGNATURE_SCALE = 1e6
-# Memory budget of the Lanczos work arrays (four n-by-block float64 arrays).
-_LANCZOS_BYTES = 1 << 28
+# Memory budget of the Lanczos work arrays (four n-by-block float64 arrays):
+# large blocks pass over the matrix fewer times (1e6 nodes: 37 s per 100
+# probes in blocks of 8, 17 s in blocks of 32).
+_LANCZOS_BYTES = 1 << 30
 # Hops of the exact moments behind the control variate of slq_heat_trace: its
 # polynomial has degree 2 * CV_HOPS.
 CV_HOPS = 3
+# Work budget of those moments, in visits of matrix entries (about 0.4 s on
+# 2 cores): graphs whose CV_HOPS-hop neighbourhoods cost more (hundreds of
+# thousands of nodes, or hubs) use fewer hops.
+_MOMENT_WORK = 3e8
 # Dense spectra up to this size are computed on one BLAS thread (reproducible).
 _SINGLE_THREAD_EIGH = 2048
 # Largest graph whose heat trace method="auto" takes from the dense spectrum.
@@ -75,13 +81,43 @@ def laplacian_moments(L, hops):
 
     from ._lanczos import shifted_moments
 
-    return shifted_moments(
-        L.indptr.astype(np.int64), L.indices.astype(np.int64),
-        L.data.astype(np.float64), hops, numba.get_num_threads(),
-    )
+    return shifted_moments(*_csr_arrays(L), hops, numba.get_num_threads())
 
 
-def slq_heat_trace(L, t, m, nv, rng, hops=CV_HOPS):
+def moment_work(L, hops):
+    """Upper bound on the matrix entries :func:`laplacian_moments` visits.
+
+    Row ``i`` visits the entries of every node ``u`` within ``l < hops`` hops
+    (twice at the last level), and node ``u`` lies within ``l`` hops of at
+    most ``(P^l 1)_u`` rows, ``P`` the sparsity pattern of ``L`` (a walk
+    count, so an upper bound).
+    """
+    P = L.copy()
+    P.data = np.ones_like(P.data)
+    deg = P @ np.ones(L.shape[0])
+    reach = np.ones(L.shape[0])
+    work = 0.0
+    for level in range(hops):
+        work += (2.0 if level == hops - 1 else 1.0) * (deg @ reach)
+        reach = P @ reach
+    return work
+
+
+def choose_hops(L):
+    """Most hops, up to CV_HOPS, whose moments fit the work budget (at least 1)."""
+    hops = CV_HOPS
+    while hops > 1 and moment_work(L, hops) > _MOMENT_WORK:
+        hops -= 1
+    return hops
+
+
+def _csr_arrays(L):
+    """CSR arrays in the types the kernels are compiled for (column indices
+    in int32, which holds any n a machine can hold a graph of)."""
+    return L.indptr.astype(np.int64), L.indices.astype(np.int32), L.data.astype(np.float64)
+
+
+def slq_heat_trace(L, t, m, nv, rng, hops=None):
     """Stochastic Lanczos quadrature of ``Tr exp(-t L)`` with a polynomial control variate.
 
     Each Rademacher probe ``z`` (scaled to unit norm ``q``) gives a Gauss
@@ -106,9 +142,12 @@ def slq_heat_trace(L, t, m, nv, rng, hops=CV_HOPS):
     nv : int
         Number of probe vectors.
     rng : numpy.random.Generator
-    hops : int, default=CV_HOPS
+    hops : int, optional
         Degree ``2 hops`` of the control variate; 0 uses the paper's
         first-order control variate ``1 - e^{-t} t lambda`` (no moments).
+        By default, :func:`choose_hops`: ``CV_HOPS`` unless the moments
+        would exceed their work budget (large graphs, whose normalised
+        variance is smaller by the same token, or graphs with hubs).
 
     Returns
     -------
@@ -121,6 +160,8 @@ def slq_heat_trace(L, t, m, nv, rng, hops=CV_HOPS):
     from ._lanczos import gauss_quadrature, lanczos_tridiagonal
 
     n = L.shape[0]
+    if hops is None:
+        hops = choose_hops(L)
     if hops > 0:
         # Gauss quadrature with m nodes integrates degree <= 2m - 1 exactly
         degree = min(2 * hops, 2 * m - 1)
@@ -131,9 +172,7 @@ def slq_heat_trace(L, t, m, nv, rng, hops=CV_HOPS):
         a_t = np.exp(-t) * t
         coef = np.column_stack([1.0 - a_t, -a_t])
         cv_trace = n * (1.0 - a_t)
-    indptr = L.indptr.astype(np.int64)
-    indices = L.indices.astype(np.int64)
-    data = L.data.astype(np.float64)
+    indptr, indices, data = _csr_arrays(L)
     block = int(min(nv, max(1, _LANCZOS_BYTES // (32 * n))))
     per_probe = np.empty((nv, t.size))
     for start in range(0, nv, block):

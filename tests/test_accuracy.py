@@ -10,6 +10,7 @@ from sklearn_imd._heat import (
     AUTO_EXACT_MAX_NODES, SIGNATURE_SCALE, choose_method, exact_heat_trace, heat_polynomials,
     heat_trace, laplacian_moments, slq_heat_trace,
 )
+import sklearn_imd._heat as heat_module
 from sklearn_imd._validation import default_times
 
 T = default_times()
@@ -25,6 +26,39 @@ def test_moments_equal_dense_traces(rng, hops):
     M = L.toarray() - np.eye(150)
     expected = [np.trace(np.linalg.matrix_power(M, j)) for j in range(2 * hops + 1)]
     np.testing.assert_allclose(laplacian_moments(L, hops), expected, rtol=1e-11, atol=1e-9)
+
+
+@pytest.mark.parametrize("graph", ["complete", "star"])
+def test_moments_when_one_hop_reaches_every_node(graph):
+    """Neighbourhoods as large as the graph (the workspaces fill up completely)."""
+    n = 7
+    A = np.ones((n, n)) - np.eye(n)
+    if graph == "star":
+        A[1:, 1:] = 0
+    L = normalized_laplacian(sp.csr_matrix(A))
+    M = L.toarray() - np.eye(n)
+    for hops in (1, 2, 3):
+        expected = [np.trace(np.linalg.matrix_power(M, j)) for j in range(2 * hops + 1)]
+        np.testing.assert_allclose(laplacian_moments(L, hops), expected, rtol=1e-11, atol=1e-9)
+
+
+def test_moment_work_bounds_the_visits_and_sets_the_hops(rng, monkeypatch):
+    L = laplacian_of(rng.normal(size=(200, 3)), k=4)
+    A = L.toarray() != 0
+    deg = A.sum(axis=1)
+    within = [np.eye(200, dtype=bool)]  # within[l][i, u]: u at most l hops from i
+    for _ in range(2):
+        within.append((within[-1].astype(int) @ A.astype(int)) > 0)
+    for hops in (1, 2, 3):
+        # entries visited: those of every node within l < hops hops, twice at the last level
+        visits = sum((2 if l == hops - 1 else 1) * (within[l] @ deg).sum() for l in range(hops))
+        bound = heat_module.moment_work(L, hops)
+        assert visits <= bound <= 4 * visits
+    assert heat_module.choose_hops(L) == 3
+    monkeypatch.setattr(heat_module, "_MOMENT_WORK", heat_module.moment_work(L, 3) - 1)
+    assert heat_module.choose_hops(L) == 2
+    monkeypatch.setattr(heat_module, "_MOMENT_WORK", 0)
+    assert heat_module.choose_hops(L) == 1
 
 
 def test_moments_of_a_graph_with_several_components():
