@@ -83,24 +83,58 @@ def exact_knn(X, k, rows=None):
     return ind
 
 
-def approx_knn(X, k, random_state=None):
-    """Approximate neighbour indices from NN-descent (pynndescent), self excluded."""
-    from pynndescent import NNDescent
+def approx_knn(X, k, random_state=None, backend="nndescent"):
+    """Approximate neighbour indices from NN-descent, self excluded.
 
+    Parameters
+    ----------
+    X : ndarray of shape (n, d)
+        A validated cloud with n > k.
+    k : int
+    random_state : int or None
+    backend : {"nndescent", "pynndescent"}
+        Our NN-descent (``_nndescent``: cached on disk, the same result for
+        any number of threads) or pynndescent's (compiles for about 30 s in
+        each new process).
+
+    Returns
+    -------
+    ind : ndarray of shape (n, k), int64
+    """
     n = X.shape[0]
     # NN-descent finds the nearest few far better when it looks for more:
     # recall@5 of 0.89 with 6 neighbours, 0.999 with 20 (n = 1e5, d = 10).
-    n_neighbors = min(n, max(k + 1, _APPROX_NEIGHBORS))
-    index = NNDescent(
-        _prepare(X), n_neighbors=n_neighbors, metric="euclidean",
-        random_state=random_state, compressed=True,
+    n_search = min(n - 1, max(k, _APPROX_NEIGHBORS))
+    seed = (
+        int(np.random.default_rng().integers(2**31)) if random_state is None
+        else int(random_state)
     )
-    ind, _ = index.neighbor_graph  # sorted by distance
-    ind = np.asarray(ind, dtype=np.int64)
-    own = ind == np.arange(n)[:, None]
-    # Drop the point itself where NN-descent returned it, then keep the k nearest.
-    kept = np.where(own.any(axis=1, keepdims=True), ~own, np.arange(n_neighbors) < n_neighbors - 1)
-    out = ind[kept].reshape(n, n_neighbors - 1)[:, :k]
+    if backend == "nndescent":
+        import numba
+
+        from ._nndescent import nn_descent
+
+        out, _ = nn_descent(
+            np.ascontiguousarray(_prepare(X)), n_search,
+            # the defaults of pynndescent, with fewer trees
+            n_trees=min(8, 5 + int(round(n**0.25 / 2))), leaf_size=max(10, n_search),
+            n_candidates=n_search, max_iter=max(5, int(round(np.log2(n)))), delta=0.001,
+            seed=seed, nparts=numba.get_num_threads(),
+        )
+        out = out[:, :k].astype(np.int64)
+    else:
+        from pynndescent import NNDescent
+
+        index = NNDescent(
+            _prepare(X), n_neighbors=n_search + 1, metric="euclidean", random_state=seed,
+            compressed=True,
+        )
+        ind, _ = index.neighbor_graph  # sorted by distance
+        ind = np.asarray(ind, dtype=np.int64)
+        own = ind == np.arange(n)[:, None]
+        # Drop the point itself where NN-descent returned it, then keep the k nearest.
+        kept = np.where(own.any(axis=1, keepdims=True), ~own, np.arange(n_search + 1) < n_search)
+        out = ind[kept].reshape(n, n_search)[:, :k]
     # NN-descent may leave slots unfilled (-1) for heavily duplicated points.
     missing = np.flatnonzero((out < 0).any(axis=1))
     if missing.size:
@@ -124,7 +158,7 @@ def knn_adjacency(X, k, knn="auto", random_state=None):
         A validated cloud with n > k.
     k : int
         Number of neighbours.
-    knn : {"auto", "exact", "approx"}
+    knn : {"auto", "exact", "approx", "pynndescent"}
         Neighbour search.
     random_state : int or None
         Seed of the approximate search.
@@ -136,7 +170,10 @@ def knn_adjacency(X, k, knn="auto", random_state=None):
     """
     n = X.shape[0]
     method = choose_knn(n, knn)
-    ind = exact_knn(X, k) if method == "exact" else approx_knn(X, k, random_state)
+    if method == "exact":
+        ind = exact_knn(X, k)
+    else:
+        ind = approx_knn(X, k, random_state, "pynndescent" if method == "pynndescent" else "nndescent")
     rows = np.repeat(np.arange(n), k)
     A = sp.csr_matrix((np.ones(n * k), (rows, ind.ravel())), shape=(n, n))
     A = A.maximum(A.T).tocsr()

@@ -13,10 +13,15 @@ _LANCZOS_BYTES = 1 << 30
 # Hops of the exact moments behind the control variate of slq_heat_trace: its
 # polynomial has degree 2 * CV_HOPS.
 CV_HOPS = 3
-# Work budget of those moments, in visits of matrix entries (about 0.4 s on
-# 2 cores): graphs whose CV_HOPS-hop neighbourhoods cost more (hundreds of
-# thousands of nodes, or hubs) use fewer hops.
+# Work budget of those moments, in visits of matrix entries: the larger of a
+# fixed amount (about 0.5 s on 2 cores) and an amount per node comparable to
+# the Lanczos work per node at the defaults.  Graphs whose CV_HOPS-hop
+# neighbourhoods cost more (hundreds of thousands of nodes, or hubs) use
+# fewer hops.
 _MOMENT_WORK = 3e8
+_MOMENT_WORK_PER_NODE = 5000
+# Graphs from this size are renumbered for locality before the trace.
+_REORDER_MIN_NODES = 50_000
 # Dense spectra up to this size are computed on one BLAS thread (reproducible).
 _SINGLE_THREAD_EIGH = 2048
 # Largest graph whose heat trace method="auto" takes from the dense spectrum.
@@ -106,9 +111,28 @@ def moment_work(L, hops):
 def choose_hops(L):
     """Most hops, up to CV_HOPS, whose moments fit the work budget (at least 1)."""
     hops = CV_HOPS
-    while hops > 1 and moment_work(L, hops) > _MOMENT_WORK:
+    budget = max(_MOMENT_WORK, _MOMENT_WORK_PER_NODE * L.shape[0])
+    while hops > 1 and moment_work(L, hops) > budget:
         hops -= 1
     return hops
+
+
+def _local_order(L):
+    """``L`` with its nodes renumbered so that neighbours lie close in memory.
+
+    The trace does not depend on the numbering, but the kernels' random
+    accesses do: on large graphs, reverse Cuthill-McKee numbering cuts the
+    moments' time threefold and the Lanczos' by a third (1e6 nodes).  Small
+    graphs fit in cache and are left as they are.
+    """
+    if L.shape[0] < _REORDER_MIN_NODES:
+        return L
+    from scipy.sparse.csgraph import reverse_cuthill_mckee
+
+    perm = reverse_cuthill_mckee(L, symmetric_mode=True)
+    L = L[perm][:, perm].tocsr()
+    L.sort_indices()
+    return L
 
 
 def _csr_arrays(L):
@@ -160,6 +184,7 @@ def slq_heat_trace(L, t, m, nv, rng, hops=None):
     from ._lanczos import gauss_quadrature, lanczos_tridiagonal
 
     n = L.shape[0]
+    L = _local_order(L)
     if hops is None:
         hops = choose_hops(L)
     if hops > 0:

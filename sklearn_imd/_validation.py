@@ -11,7 +11,7 @@ import numbers
 import numpy as np
 
 NORMALIZATIONS = ("empty", "complete", "er", "none")
-KNN_METHODS = ("auto", "exact", "approx")
+KNN_METHODS = ("auto", "exact", "approx", "pynndescent")
 HEAT_METHODS = ("auto", "exact", "slq")
 DEFAULT_TIMES = (0.1, 10.0, 256)
 

@@ -55,10 +55,24 @@ def test_moment_work_bounds_the_visits_and_sets_the_hops(rng, monkeypatch):
         bound = heat_module.moment_work(L, hops)
         assert visits <= bound <= 4 * visits
     assert heat_module.choose_hops(L) == 3
+    monkeypatch.setattr(heat_module, "_MOMENT_WORK_PER_NODE", 0)
     monkeypatch.setattr(heat_module, "_MOMENT_WORK", heat_module.moment_work(L, 3) - 1)
     assert heat_module.choose_hops(L) == 2
     monkeypatch.setattr(heat_module, "_MOMENT_WORK", 0)
     assert heat_module.choose_hops(L) == 1
+
+
+def test_local_order_is_a_renumbering(rng, monkeypatch):
+    L = laplacian_of(rng.normal(size=(300, 3)))
+    monkeypatch.setattr(heat_module, "_REORDER_MIN_NODES", 0)
+    R = heat_module._local_order(L)
+    assert R is not L and (R != L).nnz > 0
+    np.testing.assert_allclose(np.linalg.eigvalsh(R.toarray()), np.linalg.eigvalsh(L.toarray()),
+                               atol=1e-12)
+    np.testing.assert_allclose(laplacian_moments(R, 3), laplacian_moments(L, 3), rtol=1e-12)
+    # the estimate after renumbering is still within its standard error of the exact trace
+    est, se = slq_heat_trace(L, T, 10, 50, np.random.default_rng(0))
+    assert np.all(np.abs(est - exact_heat_trace(L, T)) <= 4 * se + 1e-9)
 
 
 def test_moments_of_a_graph_with_several_components():

@@ -98,17 +98,54 @@ def test_all_points_identical():
     assert np.asarray(A.sum(axis=1)).min() >= 3
 
 
-def test_approximate_graph_is_close_to_exact(rng):
+@pytest.mark.parametrize("backend", ["nndescent", "pynndescent"])
+def test_approximate_graph_is_close_to_exact(rng, backend):
     X = rng.normal(size=(1500, 8))
-    ind = approx_knn(X, 5, random_state=0)
+    ind = approx_knn(X, 5, random_state=0, backend=backend)
     assert ind.shape == (1500, 5)
     assert not np.any(ind == np.arange(1500)[:, None])
     exact = exact_knn(X, 5)
     recall = np.mean([len(set(a) & set(b)) / 5 for a, b in zip(ind, exact)])
     assert recall > 0.95
-    A = knn_adjacency(X, 5, "approx", random_state=0)
+    knn = "approx" if backend == "nndescent" else backend
+    A = knn_adjacency(X, 5, knn, random_state=0)
     assert np.asarray(A.sum(axis=1)).min() >= 5
     np.testing.assert_array_equal(A.toarray(), A.toarray().T)
+
+
+def test_nn_descent_is_reproducible_for_any_thread_count(rng):
+    """Same seed, same lists, whatever the number of threads and parts; another
+    seed gives another start (random-projection trees)."""
+    import numba
+
+    from sklearn_imd._nndescent import nn_descent
+
+    X = rng.normal(size=(3000, 12)).astype(np.float32)
+    kw = dict(n_trees=4, leaf_size=12, n_candidates=10, max_iter=4, delta=0.0)
+    ref, dist = nn_descent(X, 10, seed=3, nparts=1, **kw)
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one, _ = nn_descent(X, 10, seed=3, nparts=3, **kw)
+    finally:
+        numba.set_num_threads(before)
+    np.testing.assert_array_equal(one, ref)
+    assert not np.array_equal(nn_descent(X, 10, seed=4, nparts=1, **kw)[0], ref)
+    # lists are sorted by distance and hold true squared distances
+    assert np.all(np.diff(dist, axis=1) >= 0)
+    rows = np.arange(3000)[:, None]
+    np.testing.assert_allclose(dist, ((X[rows] - X[ref]) ** 2).sum(-1), rtol=1e-5)
+
+
+def test_nn_descent_on_duplicates_and_tiny_clouds():
+    """All points equal (every split degenerate), and fewer points than a leaf."""
+    X = np.zeros((50, 3))
+    ind = approx_knn(X, 4, random_state=0)
+    assert ind.shape == (50, 4) and not np.any(ind == np.arange(50)[:, None])
+    assert ind.min() >= 0
+    ind = approx_knn(np.random.default_rng(0).normal(size=(7, 2)), 3, random_state=0)
+    np.testing.assert_array_equal(np.sort(ind, 1), np.sort(exact_knn(
+        np.random.default_rng(0).normal(size=(7, 2)), 3), 1))
 
 
 def test_auto_choice():

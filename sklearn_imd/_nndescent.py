@@ -1,0 +1,334 @@
+"""Approximate kNN by NN-descent (Dong, Charikar & Li, 2011), compiled once.
+
+The same algorithm as pynndescent (a random-projection forest to start, then
+local joins of each point's new and old candidates), written so that Numba
+can cache every kernel on disk: a fresh process pays no compilation, where
+pynndescent compiles for about 30 s in every new process.  It is also
+deterministic for a seed whatever the number of threads:
+
+- every random choice is a hash of the seed and the indices involved;
+- the neighbour lists are sets ordered by (distance, index), so the order in
+  which candidates arrive does not change them;
+- work is split by the point whose list is written, never shared.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+_M1 = np.uint64(0x9E3779B97F4A7C15)
+_M2 = np.uint64(0xBF58476D1CE4E5B9)
+_M3 = np.uint64(0x94D049BB133111EB)
+
+
+@njit(inline="always")
+def _hash(a, b, c):  # pragma: no cover (jitted)
+    """A 64-bit hash of three integers (splitmix64 finaliser)."""
+    x = np.uint64(a) * _M1 ^ np.uint64(b) * _M2 ^ np.uint64(c) * _M3
+    x ^= x >> np.uint64(30)
+    x *= _M2
+    x ^= x >> np.uint64(27)
+    x *= _M3
+    x ^= x >> np.uint64(31)
+    return x
+
+
+@njit(inline="always", fastmath=True)
+def _sqdist(X, a, b):  # pragma: no cover (jitted)
+    s = X.dtype.type(0.0)
+    for t in range(X.shape[1]):
+        diff = X[a, t] - X[b, t]
+        s += diff * diff
+    return s
+
+
+@njit(inline="always")
+def _push(dist, idx, flag, i, v, j):  # pragma: no cover (jitted)
+    """Insert neighbour ``j`` at distance ``v`` into the sorted list of ``i``
+    (flagged new) unless it is there already or not among the best; 1 if
+    inserted."""
+    last = dist.shape[1] - 1
+    if v > dist[i, last] or (v == dist[i, last] and j >= idx[i, last]):
+        return 0
+    for s in range(last + 1):
+        if idx[i, s] == j:
+            return 0
+    pos = last
+    while pos > 0 and (dist[i, pos - 1] > v or (dist[i, pos - 1] == v and idx[i, pos - 1] > j)):
+        dist[i, pos] = dist[i, pos - 1]
+        idx[i, pos] = idx[i, pos - 1]
+        flag[i, pos] = flag[i, pos - 1]
+        pos -= 1
+    dist[i, pos] = v
+    idx[i, pos] = j
+    flag[i, pos] = True
+    return 1
+
+
+@njit(parallel=True, cache=True)
+def rp_forest(X, n_trees, leaf_size, seed):  # pragma: no cover (jitted)
+    """Leaves of ``n_trees`` random-projection trees.
+
+    Each node splits its points by the hyperplane equidistant from two of
+    them drawn at random (in half, arbitrarily, when all fall on one side).
+
+    Returns
+    -------
+    order : ndarray of shape (n_trees, n), int32
+        The points of each tree, leaf after leaf.
+    starts : ndarray of shape (n_trees, n + 1), int64
+        Where each leaf begins in ``order``; ``n_leaves[t] + 1`` entries used.
+    n_leaves : ndarray of shape (n_trees,), int64
+    """
+    n, d = X.shape
+    order = np.empty((n_trees, n), dtype=np.int32)
+    starts = np.zeros((n_trees, n + 1), dtype=np.int64)
+    n_leaves = np.zeros(n_trees, dtype=np.int64)
+    for t in prange(n_trees):
+        perm = order[t]
+        for i in range(n):
+            perm[i] = i
+        stack_lo = np.empty(n + 1, dtype=np.int64)
+        stack_hi = np.empty(n + 1, dtype=np.int64)
+        normal = np.empty(d, dtype=X.dtype)
+        top = 1
+        stack_lo[0] = 0
+        stack_hi[0] = n
+        leaves = 0
+        node = 0
+        while top > 0:
+            top -= 1
+            lo = stack_lo[top]
+            hi = stack_hi[top]
+            size = hi - lo
+            if size <= leaf_size:
+                starts[t, leaves] = lo
+                leaves += 1
+                continue
+            node += 1
+            h = _hash(seed, t, node)
+            a = perm[lo + np.int64(h % np.uint64(size))]
+            b = perm[lo + np.int64((h >> np.uint64(32)) % np.uint64(size - 1))]
+            if b == a:
+                b = perm[hi - 1]
+            offset = 0.0
+            for c in range(d):
+                normal[c] = X[a, c] - X[b, c]
+                offset += normal[c] * 0.5 * (X[a, c] + X[b, c])
+            i = lo
+            j = hi - 1
+            while i <= j:
+                m = -offset
+                p = perm[i]
+                for c in range(d):
+                    m += normal[c] * X[p, c]
+                if m < 0.0:
+                    i += 1
+                else:
+                    perm[i] = perm[j]
+                    perm[j] = p
+                    j -= 1
+            mid = i
+            if mid == lo or mid == hi:
+                mid = lo + size // 2
+            # right pushed first: leaves come out in increasing order
+            stack_lo[top] = mid
+            stack_hi[top] = hi
+            stack_lo[top + 1] = lo
+            stack_hi[top + 1] = mid
+            top += 2
+        starts[t, leaves] = n
+        n_leaves[t] = leaves
+    return order, starts, n_leaves
+
+
+@njit(parallel=True, cache=True)
+def join_leaves(X, order, starts, n_leaves, dist, idx, flag):  # pragma: no cover (jitted)
+    """Every pair of points sharing a leaf, merged into both lists.
+
+    The leaves of one tree are disjoint, so they run in parallel; the trees
+    run one after the other.
+    """
+    for t in range(order.shape[0]):
+        for leaf in prange(n_leaves[t]):
+            lo = starts[t, leaf]
+            hi = starts[t, leaf + 1]
+            for u in range(lo, hi):
+                p = order[t, u]
+                for w in range(u + 1, hi):
+                    q = order[t, w]
+                    v = _sqdist(X, p, q)
+                    _push(dist, idx, flag, p, v, q)
+                    _push(dist, idx, flag, q, v, p)
+
+
+@njit(inline="always")
+def _offer(cand, prio, i, j, h):  # pragma: no cover (jitted)
+    """Keep ``j`` among the candidates of ``i`` if its priority ``h`` is
+    among the lowest (a sample without replacement, independent of order)."""
+    last = cand.shape[1] - 1
+    if h > prio[i, last] or (h == prio[i, last] and j >= cand[i, last]):
+        return
+    for s in range(last + 1):
+        if cand[i, s] == j:
+            return
+    pos = last
+    while pos > 0 and (prio[i, pos - 1] > h or (prio[i, pos - 1] == h and cand[i, pos - 1] > j)):
+        prio[i, pos] = prio[i, pos - 1]
+        cand[i, pos] = cand[i, pos - 1]
+        pos -= 1
+    prio[i, pos] = h
+    cand[i, pos] = j
+
+
+@njit(parallel=True, cache=True)
+def sample_candidates(idx, flag, n_candidates, seed, nparts):  # pragma: no cover (jitted)
+    """New and old candidates of each point: its neighbours and the points
+    that list it (reverse neighbours), at most ``n_candidates`` of each kind,
+    drawn by hashed priorities.  Sampled new neighbours are then flagged old.
+
+    Part ``s`` of ``nparts`` writes only the lists of its own points.
+    """
+    n, K = idx.shape
+    empty = np.uint64(0xFFFFFFFFFFFFFFFF)
+    new_c = np.full((n, n_candidates), -1, dtype=np.int32)
+    old_c = np.full((n, n_candidates), -1, dtype=np.int32)
+    new_p = np.full((n, n_candidates), empty, dtype=np.uint64)
+    old_p = np.full((n, n_candidates), empty, dtype=np.uint64)
+    for s in prange(nparts):
+        lo = s * n // nparts
+        hi = (s + 1) * n // nparts
+        for i in range(n):
+            for r in range(K):
+                j = idx[i, r]
+                if j < 0:
+                    continue
+                if lo <= i < hi:
+                    if flag[i, r]:
+                        _offer(new_c, new_p, i, j, _hash(seed, i, j))
+                    else:
+                        _offer(old_c, old_p, i, j, _hash(seed, i, j))
+                if lo <= j < hi:
+                    if flag[i, r]:
+                        _offer(new_c, new_p, j, i, _hash(seed, j, i))
+                    else:
+                        _offer(old_c, old_p, j, i, _hash(seed, j, i))
+    for i in prange(n):
+        for r in range(K):
+            if flag[i, r]:
+                j = idx[i, r]
+                for s in range(n_candidates):
+                    if new_c[i, s] == j:
+                        flag[i, r] = False
+                        break
+    return new_c, old_c
+
+
+@njit(parallel=True, cache=True)
+def local_join(X, dist, new_c, old_c, lo, hi, pair_a, pair_b, pair_d, counts):  # pragma: no cover
+    """Candidate pairs of points ``lo .. hi - 1`` that may improve a list.
+
+    For each point, every pair of its new candidates and every new-old pair
+    is measured; pairs closer than the worst neighbour of either end are
+    written to the point's row of ``pair_*`` (``counts`` of them).  Lists are
+    only read here.
+    """
+    C = new_c.shape[1]
+    last = dist.shape[1] - 1
+    for p in prange(lo, hi):
+        row = p - lo
+        c = 0
+        for u in range(C):
+            a = new_c[p, u]
+            if a < 0:
+                continue
+            for w in range(u + 1, C + C):
+                b = new_c[p, w] if w < C else old_c[p, w - C]
+                if b < 0 or b == a:
+                    continue
+                v = _sqdist(X, a, b)
+                if v <= dist[a, last] or v <= dist[b, last]:
+                    pair_a[row, c] = a
+                    pair_b[row, c] = b
+                    pair_d[row, c] = v
+                    c += 1
+        counts[row] = c
+
+
+@njit(parallel=True, cache=True)
+def apply_pairs(dist, idx, flag, pair_a, pair_b, pair_d, counts, nparts):  # pragma: no cover
+    """Merge the pairs of :func:`local_join` into both ends' lists; part
+    ``s`` of ``nparts`` updates only its own points.  Returns the number of
+    insertions."""
+    n = dist.shape[0]
+    changed = np.zeros(nparts, dtype=np.int64)
+    for s in prange(nparts):
+        lo = s * n // nparts
+        hi = (s + 1) * n // nparts
+        for row in range(counts.size):
+            for c in range(counts[row]):
+                a = pair_a[row, c]
+                b = pair_b[row, c]
+                v = pair_d[row, c]
+                if lo <= a < hi:
+                    changed[s] += _push(dist, idx, flag, a, v, b)
+                if lo <= b < hi:
+                    changed[s] += _push(dist, idx, flag, b, v, a)
+    return changed.sum()
+
+
+# Points whose local joins are buffered before their pairs are merged.
+_JOIN_BLOCK = 16384
+
+
+def nn_descent(X, n_neighbors, *, n_trees, leaf_size, n_candidates, max_iter, delta, seed,
+               nparts):
+    """Approximate ``n_neighbors`` nearest neighbours of every point.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, d), float32 or float64, C-contiguous
+    n_neighbors : int
+        Length of the lists searched (self excluded).
+    n_trees, leaf_size : int
+        Random-projection forest of the start.
+    n_candidates : int
+        New (and old) candidates sampled per point and iteration.
+    max_iter : int
+    delta : float
+        Stop when an iteration inserts fewer than ``delta * n * n_neighbors``.
+    seed : int
+    nparts : int
+        Parallel parts of the merges (e.g. the number of threads); does not
+        change the result.
+
+    Returns
+    -------
+    idx : ndarray of shape (n, n_neighbors), int32
+        Sorted by distance, ties to the lower index; -1 where nothing was found.
+    dist : ndarray of shape (n, n_neighbors)
+        Squared distances.
+    """
+    n = X.shape[0]
+    dist = np.full((n, n_neighbors), np.inf, dtype=X.dtype)
+    idx = np.full((n, n_neighbors), -1, dtype=np.int32)
+    flag = np.zeros((n, n_neighbors), dtype=np.bool_)
+    order, starts, n_leaves = rp_forest(X, n_trees, leaf_size, seed)
+    join_leaves(X, order, starts, n_leaves, dist, idx, flag)
+    del order, starts
+    block = min(n, _JOIN_BLOCK)
+    width = n_candidates * (3 * n_candidates - 1) // 2
+    pair_a = np.empty((block, width), dtype=np.int32)
+    pair_b = np.empty((block, width), dtype=np.int32)
+    pair_d = np.empty((block, width), dtype=X.dtype)
+    counts = np.zeros(block, dtype=np.int64)
+    for it in range(max_iter):
+        new_c, old_c = sample_candidates(idx, flag, n_candidates, seed + it + 1, nparts)
+        changed = 0
+        for lo in range(0, n, block):
+            hi = min(n, lo + block)
+            local_join(X, dist, new_c, old_c, lo, hi, pair_a, pair_b, pair_d, counts)
+            changed += apply_pairs(dist, idx, flag, pair_a, pair_b, pair_d, counts[: hi - lo],
+                                   nparts)
+        if changed <= delta * n * n_neighbors:
+            break
+    return idx, dist
