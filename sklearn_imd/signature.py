@@ -76,10 +76,11 @@ class IMDSignature(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         Null model the trace is divided by: the empty graph (``h / n``), the
         complete graph, the expected Erdos-Renyi spectrum of degree ``k``, or
         no normalisation.
-    knn : {"auto", "exact", "approx"}, default="auto"
+    knn : {"auto", "exact", "approx", "pynndescent"}, default="auto"
         Neighbour search: exact blocked brute force (memory linear in the
-        number of points), approximate NN-descent (pynndescent), or a choice
-        by cloud size.
+        number of points), approximate NN-descent (ours, cached on disk, or
+        pynndescent's, which compiles in every new process), or exact up to
+        50,000 points and approximate above.
     random_state : int, RandomState instance or None, default=None
         Seeds the probe vectors (and the approximate neighbour search).  Each
         cloud receives its own seed, drawn before any work starts, so that an

@@ -45,6 +45,20 @@ class GraphConstruction:
         knn_adjacency(self.X, K, knn="exact")
 
 
+class ApproximateGraph:
+    """NN-descent kNN adjacency (``knn="approx"``) of a 100,000 x 10 cloud; the
+    kernels are compiled (or loaded from cache) in ``setup``."""
+
+    timeout = 300
+
+    def setup(self):
+        knn_adjacency(_cloud(500, 10), K, knn="approx", random_state=SEED)
+        self.X = _cloud(100_000, 10, dtype=np.float32)
+
+    def time_knn_adjacency_approx(self):
+        knn_adjacency(self.X, K, knn="approx", random_state=SEED)
+
+
 class NormalizedLaplacian:
     """``I - D^-1/2 A D^-1/2`` of a 10,000-point kNN graph."""
 
