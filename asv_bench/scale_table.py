@@ -2,6 +2,7 @@
 
     python asv_bench/scale_table.py                  # all rows (several minutes)
     python asv_bench/scale_table.py --skip-million   # without 1,000,000 x 64
+    python asv_bench/scale_table.py --only-million   # only those
 
 Clouds are standard Gaussian (the hardest case for neighbour search), or a
 smooth 10-dimensional manifold where marked.  "fresh" is one call in a new
@@ -72,10 +73,13 @@ ROWS = [
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--skip-million", action="store_true")
+    parser.add_argument("--only-million", action="store_true")
     args = parser.parse_args()
     print(f"{'workload':<52} {'fresh':>7} {'warm':>7} {'graph':>7} {'heat':>7} {'peak GB':>8}")
     for label, spec in ROWS:
-        if args.skip_million and spec["n"] >= 1_000_000:
+        if (args.skip_million and spec["n"] >= 1_000_000) or (
+            args.only_million and spec["n"] < 1_000_000
+        ):
             continue
         spec.setdefault("n_jobs", None)
         out = json.loads(subprocess.run(

@@ -16,7 +16,7 @@ _BLOCK_ENTRIES = 1 << 23
 _PANEL_ROWS = 1024
 # Largest cloud for which knn="auto" takes the exact brute force.
 _AUTO_EXACT_MAX_POINTS = 50_000
-# Neighbours NN-descent searches for (at least k + 1).
+# Neighbours NN-descent searches for (at least k), self excluded.
 _APPROX_NEIGHBORS = 20
 
 
