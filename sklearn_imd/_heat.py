@@ -137,7 +137,7 @@ def _local_order(L):
 
 def _csr_arrays(L):
     """CSR arrays in the types the kernels are compiled for (column indices
-    in int32, which holds any n a machine can hold a graph of)."""
+    in int32: graphs of fewer than 2^31 nodes)."""
     return L.indptr.astype(np.int64), L.indices.astype(np.int32), L.data.astype(np.float64)
 
 
