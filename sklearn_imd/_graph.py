@@ -9,8 +9,9 @@ point is among the other's ``k`` nearest (OR-construction); all weights 1;
 import numpy as np
 import scipy.sparse as sp
 
-# Rows of the distance block computed at once: the block holds at most this many
-# entries (64 MiB in float64), so memory stays linear in n.
+# Entries of each block of inner products of the exact search (a tile of the
+# upper triangle, or rows of a subset query): 32 MiB in float32, 64 MiB in
+# float64, so memory stays linear in n.
 _BLOCK_ENTRIES = 1 << 23
 # Rows of the panels of X X^T of the exact search.
 _PANEL_ROWS = 1024
@@ -83,7 +84,7 @@ def exact_knn(X, k, rows=None):
     return ind
 
 
-def approx_knn(X, k, random_state=None, backend="nndescent"):
+def approx_knn(X, k, random_state=None, backend="approx"):
     """Approximate neighbour indices from NN-descent, self excluded.
 
     Parameters
@@ -92,7 +93,7 @@ def approx_knn(X, k, random_state=None, backend="nndescent"):
         A validated cloud with n > k.
     k : int
     random_state : int or None
-    backend : {"nndescent", "pynndescent"}
+    backend : {"approx", "pynndescent"}
         Our NN-descent (``_nndescent``: cached on disk, the same result for
         any number of threads) or pynndescent's (compiles for about 30 s in
         each new process).
@@ -109,7 +110,7 @@ def approx_knn(X, k, random_state=None, backend="nndescent"):
         int(np.random.default_rng().integers(2**31)) if random_state is None
         else int(random_state)
     )
-    if backend == "nndescent":
+    if backend == "approx":
         import numba
 
         from ._nndescent import nn_descent
@@ -170,10 +171,7 @@ def knn_adjacency(X, k, knn="auto", random_state=None):
     """
     n = X.shape[0]
     method = choose_knn(n, knn)
-    if method == "exact":
-        ind = exact_knn(X, k)
-    else:
-        ind = approx_knn(X, k, random_state, "pynndescent" if method == "pynndescent" else "nndescent")
+    ind = exact_knn(X, k) if method == "exact" else approx_knn(X, k, random_state, method)
     rows = np.repeat(np.arange(n), k)
     A = sp.csr_matrix((np.ones(n * k), (rows, ind.ravel())), shape=(n, n))
     A = A.maximum(A.T).tocsr()

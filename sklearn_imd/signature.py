@@ -69,7 +69,8 @@ class IMDSignature(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         O(n^3) time and O(n^2) memory, no randomness), ``"slq"`` stochastic
         Lanczos quadrature (linear in the graph size), ``"auto"`` exact up to
         500 points, where it is the cheaper.  The SLQ control variate
-        uses the exact traces of ``(L - I)^j`` for ``j <= 6``, which makes its
+        uses the exact traces of ``(L - I)^j`` for ``j <= 6`` (``j <= 4`` or
+        ``2`` on graphs too large or hub-heavy for that walk), which makes its
         error on the IMD a few thousandths at the defaults (against about 2
         with the paper's first-order control variate at 1,000 points).
     normalization : {"empty", "complete", "er", "none"}, default="empty"
