@@ -9,12 +9,14 @@ point is among the other's ``k`` nearest (OR-construction); all weights 1;
 import numpy as np
 import scipy.sparse as sp
 
-# Entries of each block of inner products of the exact search (a tile of the
-# upper triangle, or rows of a subset query): 32 MiB in float32, 64 MiB in
-# float64, so memory stays linear in n.
+# The exact search cuts the upper triangle of X X^T into tiles of
+# _PANEL_ROWS x _TILE_COLUMNS (4 MiB in float64), small enough to stay in
+# cache between the product and the merges.
+_PANEL_ROWS = 256
+_TILE_COLUMNS = 2048
+# Entries of each block of inner products of a subset query (64 MiB in
+# float64), so memory stays linear in n.
 _BLOCK_ENTRIES = 1 << 23
-# Rows of the panels of X X^T of the exact search.
-_PANEL_ROWS = 1024
 # Largest cloud for which knn="auto" takes the exact brute force.
 _AUTO_EXACT_MAX_POINTS = 50_000
 # Neighbours NN-descent searches for (at least k), self excluded.
@@ -37,7 +39,10 @@ def exact_knn(X, k, rows=None):
     Each pair of points is computed once: the tiles of ``X X^T`` on and above
     the block diagonal update the running neighbour buffers of both their
     rows and their columns (``_select``), so the search costs half a product
-    of ``X`` with itself, and memory stays linear in ``n``.
+    of ``X`` with itself, and memory stays linear in ``n``.  Row panels go to
+    ``numba.get_num_threads()`` threads, each with single-threaded BLAS and its
+    own buffers for the columns, merged at the end: the result does not depend
+    on the number of threads.
 
     Parameters
     ----------
@@ -53,34 +58,55 @@ def exact_knn(X, k, rows=None):
     ind : ndarray of shape (len(rows), k), int64
         Sorted by increasing distance; ties go to the lower index.
     """
-    from ._select import update_columns, update_rows
+    from ._select import merge_buffers, merge_columns, merge_rows
 
     Xp = _prepare(X)
     n = Xp.shape[0]
     sq = np.einsum("ij,ij->i", Xp, Xp)
+
+    def buffers(size):
+        return np.full((size, k), np.inf, dtype=Xp.dtype), np.full((size, k), n, dtype=np.int64)
+
     if rows is not None:
         rows = np.asarray(rows, dtype=np.int64)
-        best = np.full((rows.size, k), np.inf, dtype=Xp.dtype)
-        ind = np.full((rows.size, k), n, dtype=np.int64)
+        best, ind = buffers(rows.size)
         step = max(1, min(rows.size, _BLOCK_ENTRIES // n))
         for start in range(0, rows.size, step):
             part = slice(start, start + step)
-            update_rows(Xp[rows[part]] @ Xp.T, sq, rows[part], 0, best[part], ind[part])
+            merge_rows(Xp[rows[part]] @ Xp.T, sq, rows[part], 0, best[part], ind[part])
         return ind
-    best = np.full((n, k), np.inf, dtype=Xp.dtype)
-    ind = np.full((n, k), n, dtype=np.int64)
-    # Row panels of the upper triangle, cut into tiles of at most
-    # _BLOCK_ENTRIES entries: few large BLAS calls, memory linear in n.
-    rows_step = min(n, _PANEL_ROWS)
-    cols_step = max(rows_step, _BLOCK_ENTRIES // rows_step)
-    for r0 in range(0, n, rows_step):
-        r1 = min(n, r0 + rows_step)
-        panel = slice(r0, r1)
-        for c0 in range(r0, n, cols_step):
-            G = Xp[panel] @ Xp[c0 : c0 + cols_step].T
-            update_rows(G, sq, np.arange(r0, r1), c0, best[panel], ind[panel])
-            # columns inside the row panel were covered by the rows
-            update_columns(G, sq, r0, c0, max(0, r1 - c0), best, ind)
+
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numba
+
+    from ._blas import single_blas_thread
+
+    best, ind = buffers(n)
+    panels = iter(range(0, n, _PANEL_ROWS))
+    lock = threading.Lock()
+
+    def work():
+        # Takes row panels until none is left; returns its column buffers.
+        col_best, col_ind = buffers(n)
+        while True:
+            with lock:
+                r0 = next(panels, None)
+            if r0 is None:
+                return col_best, col_ind
+            r1 = min(n, r0 + _PANEL_ROWS)
+            for c0 in range(r0, n, _TILE_COLUMNS):
+                G = Xp[r0:r1] @ Xp[c0 : c0 + _TILE_COLUMNS].T
+                merge_rows(G, sq, np.arange(r0, r1), c0, best[r0:r1], ind[r0:r1])
+                # columns inside the row panel were covered by the rows
+                merge_columns(G, sq, r0, c0, max(0, r1 - c0), col_best, col_ind)
+
+    n_threads = max(1, min(numba.get_num_threads(), -(-n // _PANEL_ROWS)))
+    with single_blas_thread(), ThreadPoolExecutor(n_threads) as pool:
+        columns = [f.result() for f in [pool.submit(work) for _ in range(n_threads)]]
+    for col_best, col_ind in columns:
+        merge_buffers(best, ind, col_best, col_ind)
     return ind
 
 

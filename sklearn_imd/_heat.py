@@ -1,8 +1,8 @@
 """Heat-kernel traces ``h(t) = Tr exp(-t L)`` and their normalisations."""
 
-import functools
-
 import numpy as np
+
+from ._blas import single_blas_thread
 
 # The published signatures are 10^6 times the normalised trace.
 SIGNATURE_SCALE = 1e6
@@ -28,14 +28,6 @@ _SINGLE_THREAD_EIGH = 2048
 AUTO_EXACT_MAX_NODES = 500
 
 
-@functools.cache
-def _threadpool_controller():
-    """The process's BLAS/OpenMP pools, found once (the search reads /proc)."""
-    from threadpoolctl import ThreadpoolController
-
-    return ThreadpoolController()
-
-
 def exact_heat_trace(L, t):
     """``sum_i exp(-t lambda_i)`` from the full spectrum of ``L`` (dense ``eigvalsh``)."""
     dense = L.toarray() if hasattr(L, "toarray") else np.asarray(L)
@@ -43,7 +35,7 @@ def exact_heat_trace(L, t):
         # Multithreaded LAPACK changes the last bits with the thread count
         # (joblib workers get fewer threads); small problems gain nothing from
         # threads, so they run on one and give the same result in any process.
-        with _threadpool_controller().limit(limits=1, user_api="blas"):
+        with single_blas_thread():
             lam = np.linalg.eigvalsh(dense)
     else:
         lam = np.linalg.eigvalsh(dense)

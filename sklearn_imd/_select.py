@@ -1,15 +1,20 @@
 """Numba kernels of the exact kNN search: the k smallest entries of each row.
 
 The squared distance of query ``i`` to point ``j``, less the constant
-``|x_i|^2`` of the query, is ``sq[j] - 2 <x_i, x_j>``.  The kernels merge blocks
-of inner products into running buffers of the ``k`` best per query (sorted
+``|x_i|^2`` of the query, is ``sq[j] - 2 <x_i, x_j>``.  The kernels merge tiles
+of inner products into running buffers of the ``k`` best per point (sorted
 insertion), so the distance matrix is never stored.  They compute in the
 dtype of the inner products, and a branch-free scan of each run of entries
 (vectorised) comes before the rare insertions.
+
+The kernels are serial and release the GIL: the search runs them in a pool of
+Python threads, each with single-threaded BLAS, on tiles small enough to stay
+in cache.  (Numba's parallel loops and multi-threaded BLAS calls, alternated
+tile after tile, spend much of their time waiting for each other's threads.)
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 
 @njit(inline="always")
@@ -37,12 +42,10 @@ def _push(best, idx, r, v, j):  # pragma: no cover (jitted)
 
 # Entries scanned without branching before candidates are inserted.
 _SCAN = 64
-# Columns per parallel chunk of the column pass.
-_COL_CHUNK = 256
 
 
-@njit(parallel=True, cache=True)
-def update_rows(G, sq, rows, c0, best, idx):  # pragma: no cover (jitted)
+@njit(nogil=True, cache=True)
+def merge_rows(G, sq, rows, c0, best, idx):  # pragma: no cover (jitted)
     """Merge inner products into the buffers of their rows.
 
     Parameters
@@ -62,7 +65,7 @@ def update_rows(G, sq, rows, c0, best, idx):  # pragma: no cover (jitted)
     """
     n_rows, n_cols = G.shape
     two = G.dtype.type(2.0)
-    for a in prange(n_rows):
+    for a in range(n_rows):
         i = rows[a]
         thr = best[a, -1]
         for lo in range(0, n_cols, _SCAN):
@@ -79,35 +82,43 @@ def update_rows(G, sq, rows, c0, best, idx):  # pragma: no cover (jitted)
                     thr = _push(best, idx, a, v, j)
 
 
-@njit(parallel=True, cache=True)
-def update_columns(G, sq, r0, c0, first, best, idx):  # pragma: no cover (jitted)
+@njit(nogil=True, cache=True)
+def merge_columns(G, sq, r0, c0, first, best, idx):  # pragma: no cover (jitted)
     """Merge inner products into the buffers of their columns.
 
-    The transposed counterpart of :func:`update_rows` for a tile on or above
+    The transposed counterpart of :func:`merge_rows` for a tile on or above
     the block diagonal of ``X X^T``: ``G[a, b]`` is the inner product of
     points ``r0 + a`` and ``c0 + b``; only columns from ``first`` on are
     merged (they must hold no point of the rows), and ``best``, ``idx`` of
-    shape (n, k) hold the buffers of all points.  Each parallel chunk of
-    columns walks down the rows, so no buffer is shared between threads.
+    shape (n, k) hold the buffers of all points.
     """
     n_rows, n_cols = G.shape
     two = G.dtype.type(2.0)
-    nchunks = (n_cols - first + _COL_CHUNK - 1) // _COL_CHUNK
-    for c in prange(nchunks):
-        lo = first + c * _COL_CHUNK
-        hi = min(n_cols, lo + _COL_CHUNK)
-        thr = np.empty(hi - lo, dtype=G.dtype)
-        for b in range(lo, hi):
-            thr[b - lo] = best[c0 + b, -1]
-        for a in range(n_rows):
-            i = r0 + a
-            v0 = sq[i]
+    thr = np.empty(n_cols, dtype=G.dtype)
+    for b in range(first, n_cols):
+        thr[b] = best[c0 + b, -1]
+    for a in range(n_rows):
+        i = r0 + a
+        v0 = sq[i]
+        for lo in range(first, n_cols, _SCAN):
+            hi = min(n_cols, lo + _SCAN)
             hit = False
             for b in range(lo, hi):
-                hit |= v0 - two * G[a, b] <= thr[b - lo]
+                hit |= v0 - two * G[a, b] <= thr[b]
             if not hit:
                 continue
             for b in range(lo, hi):
                 v = v0 - two * G[a, b]
-                if v <= thr[b - lo]:
-                    thr[b - lo] = _push(best, idx, c0 + b, v, i)
+                if v <= thr[b]:
+                    thr[b] = _push(best, idx, c0 + b, v, i)
+
+
+@njit(nogil=True, cache=True)
+def merge_buffers(best, idx, other, other_idx):  # pragma: no cover (jitted)
+    """Merge the buffers ``other``, ``other_idx`` (same shape) into ``best``, ``idx``."""
+    n, k = best.shape
+    for i in range(n):
+        thr = best[i, -1]
+        for q in range(k):
+            if other[i, q] <= thr:
+                thr = _push(best, idx, i, other[i, q], other_idx[i, q])

@@ -47,8 +47,8 @@ def _sorted_neighbours(X, k):
     return np.argsort(D, axis=1, kind="stable")[:, :k]
 
 
-@pytest.mark.parametrize("panel_rows, block_entries", [(7, 300 * 7), (50, 300 * 60), (64, 64 * 64)])
-def test_exact_knn_tiles_agree(rng, monkeypatch, panel_rows, block_entries):
+@pytest.mark.parametrize("panel_rows, tile_columns", [(7, 300), (50, 60), (64, 64), (16, 7)])
+def test_exact_knn_tiles_agree(rng, monkeypatch, panel_rows, tile_columns):
     """Panels and tiles of the upper triangle (row and column passes) change nothing,
     and every query, whole or a subset, gets the definition's neighbours in order."""
     import sklearn_imd._graph as g
@@ -56,7 +56,8 @@ def test_exact_knn_tiles_agree(rng, monkeypatch, panel_rows, block_entries):
     X = rng.normal(size=(300, 4))
     expected = _sorted_neighbours(X, 6)
     monkeypatch.setattr(g, "_PANEL_ROWS", panel_rows)
-    monkeypatch.setattr(g, "_BLOCK_ENTRIES", block_entries)
+    monkeypatch.setattr(g, "_TILE_COLUMNS", tile_columns)
+    monkeypatch.setattr(g, "_BLOCK_ENTRIES", 300 * 3)
     np.testing.assert_array_equal(g.exact_knn(X, 6), expected)
     rows = np.array([299, 0, 150, 7])
     np.testing.assert_array_equal(g.exact_knn(X, 6, rows=rows), expected[rows])
@@ -68,11 +69,33 @@ def test_exact_knn_ties_go_to_the_lower_index(monkeypatch):
 
     X = np.repeat(np.random.default_rng(0).normal(size=(20, 3)), 3, axis=0)
     monkeypatch.setattr(g, "_PANEL_ROWS", 8)
-    monkeypatch.setattr(g, "_BLOCK_ENTRIES", 8 * 16)
+    monkeypatch.setattr(g, "_TILE_COLUMNS", 16)
     ind = g.exact_knn(X, 2)
     assert not (ind == np.arange(60)[:, None]).any()
     np.testing.assert_array_equal(ind[:3], [[1, 2], [0, 2], [0, 1]])
     np.testing.assert_array_equal(ind[57:], [[58, 59], [57, 59], [57, 58]])
+
+
+def test_exact_knn_is_the_same_for_any_number_of_threads(rng, monkeypatch):
+    """Panels shared among threads, each with its own column buffers, give the
+    single-threaded result, bit for bit."""
+    import numba
+
+    import sklearn_imd._graph as g
+
+    X = rng.normal(size=(600, 5)).astype(np.float32)
+    monkeypatch.setattr(g, "_PANEL_ROWS", 16)
+    monkeypatch.setattr(g, "_TILE_COLUMNS", 40)
+    previous = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = g.exact_knn(X, 7)
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+        many = g.exact_knn(X, 7)
+    finally:
+        numba.set_num_threads(previous)
+    np.testing.assert_array_equal(one, many)
+    np.testing.assert_array_equal(one, _sorted_neighbours(X.astype(np.float64), 7))
 
 
 def test_graph_survives_large_offsets_and_scales(rng):
