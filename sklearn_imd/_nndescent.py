@@ -64,7 +64,7 @@ def _push(dist, idx, flag, i, v, j):  # pragma: no cover (jitted)
     return 1
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, fastmath=True)
 def rp_forest(X, n_trees, leaf_size, seed):  # pragma: no cover (jitted)
     """Leaves of ``n_trees`` random-projection trees.
 
@@ -141,7 +141,7 @@ def rp_forest(X, n_trees, leaf_size, seed):  # pragma: no cover (jitted)
     return order, starts, n_leaves
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, fastmath=True)
 def join_leaves(X, order, starts, n_leaves, dist, idx, flag):  # pragma: no cover (jitted)
     """Every pair of points sharing a leaf, merged into both lists.
 
@@ -223,7 +223,7 @@ def sample_candidates(idx, flag, n_candidates, seed, nparts):  # pragma: no cove
     return new_c, old_c
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, fastmath=True)
 def local_join(X, dist, new_c, old_c, lo, hi, pair_a, pair_b, pair_d, counts):  # pragma: no cover
     """Candidate pairs of points ``lo .. hi - 1`` that may improve a list.
 
@@ -236,17 +236,26 @@ def local_join(X, dist, new_c, old_c, lo, hi, pair_a, pair_b, pair_d, counts):  
     last = dist.shape[1] - 1
     for p in prange(lo, hi):
         row = p - lo
+        # the candidates and their worst distances, read once per point
+        # rather than once per pair (random reads of the lists dominate)
+        cand = np.empty(2 * C, dtype=np.int32)
+        thr = np.empty(2 * C, dtype=dist.dtype)
+        for w in range(2 * C):
+            b = new_c[p, w] if w < C else old_c[p, w - C]
+            cand[w] = b
+            if b >= 0:
+                thr[w] = dist[b, last]
         c = 0
         for u in range(C):
-            a = new_c[p, u]
+            a = cand[u]
             if a < 0:
                 continue
             for w in range(u + 1, C + C):
-                b = new_c[p, w] if w < C else old_c[p, w - C]
+                b = cand[w]
                 if b < 0 or b == a:
                     continue
                 v = _sqdist(X, a, b)
-                if v <= dist[a, last] or v <= dist[b, last]:
+                if v <= thr[u] or v <= thr[w]:
                     pair_a[row, c] = a
                     pair_b[row, c] = b
                     pair_d[row, c] = v
@@ -309,10 +318,20 @@ def nn_descent(X, n_neighbors, *, n_trees, leaf_size, n_candidates, max_iter, de
         Squared distances.
     """
     n = X.shape[0]
+    # Renumber the points leaf after leaf of a first tree, so that close
+    # points lie close in memory: every later step reads the rows of
+    # neighbours, and at 1e6 points random rows cost more than the arithmetic.
+    first, first_starts, first_leaves = rp_forest(X, 1, leaf_size, seed)
+    perm = first[0]
+    X = X[perm]
+    order, starts, n_leaves = rp_forest(X, n_trees - 1, leaf_size, seed + 1)
+    order = np.vstack([np.arange(n, dtype=np.int32)[None, :], order])
+    starts = np.vstack([first_starts, starts])
+    n_leaves = np.concatenate([first_leaves, n_leaves])
+    del first, first_starts
     dist = np.full((n, n_neighbors), np.inf, dtype=X.dtype)
     idx = np.full((n, n_neighbors), -1, dtype=np.int32)
     flag = np.zeros((n, n_neighbors), dtype=np.bool_)
-    order, starts, n_leaves = rp_forest(X, n_trees, leaf_size, seed)
     join_leaves(X, order, starts, n_leaves, dist, idx, flag)
     del order, starts
     block = min(n, _JOIN_BLOCK)
@@ -331,4 +350,31 @@ def nn_descent(X, n_neighbors, *, n_trees, leaf_size, n_candidates, max_iter, de
                                    nparts)
         if changed <= delta * n * n_neighbors:
             break
-    return idx, dist
+    return _original_numbering(idx, dist, perm)
+
+
+@njit(cache=True)
+def _original_numbering(idx, dist, perm):  # pragma: no cover (jitted)
+    """The lists of points ``perm[i]`` in the original numbering, each sorted
+    again by (distance, original index)."""
+    n, K = idx.shape
+    out_idx = np.empty_like(idx)
+    out_dist = np.empty_like(dist)
+    for i in range(n):
+        p = perm[i]
+        for r in range(K):
+            j = idx[i, r]
+            out_idx[p, r] = perm[j] if j >= 0 else -1
+            out_dist[p, r] = dist[i, r]
+        # insertion sort: only runs of equal distances move
+        for r in range(1, K):
+            v = out_dist[p, r]
+            j = out_idx[p, r]
+            pos = r
+            while pos > 0 and out_dist[p, pos - 1] == v and out_idx[p, pos - 1] > j:
+                out_dist[p, pos] = out_dist[p, pos - 1]
+                out_idx[p, pos] = out_idx[p, pos - 1]
+                pos -= 1
+            out_dist[p, pos] = v
+            out_idx[p, pos] = j
+    return out_idx, out_dist
