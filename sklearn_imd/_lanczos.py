@@ -45,14 +45,21 @@ def lanczos_tridiagonal(indptr, indices, data, V0, m):  # pragma: no cover (jitt
     nchunks = (n + _CHUNK - 1) // _CHUNK
     alpha = np.zeros((b, m))
     beta = np.zeros((b, m - 1))
-    v = V0.copy()
-    v_prev = np.zeros((n, b))
-    w = np.empty((n, b))
+    # The Lanczos vectors are kept unscaled, v_j = sv * V and v_{j-1} = sp * P
+    # (per probe), and the three arrays rotate instead of being copied: two
+    # passes over memory per step instead of three.
+    V = V0.copy()
+    P = np.zeros((n, b))
+    W = np.empty((n, b))
+    sv = np.ones(b)
+    sp = np.zeros(b)
     part = np.zeros((nchunks, b))
     beta_prev = np.zeros(b)
-    scale = np.empty(b)
+    coef = np.empty(b)
     for j in range(m):
-        # w = L v - beta_{j-1} v_{j-1};  alpha_j = <w, v>
+        # w = L v_j - beta_{j-1} v_{j-1};  alpha_j = <w, v_j>
+        for p in range(b):
+            coef[p] = beta_prev[p] * sp[p]
         for c in prange(nchunks):
             lo = c * _CHUNK
             hi = min(n, lo + _CHUNK)
@@ -60,22 +67,26 @@ def lanczos_tridiagonal(indptr, indices, data, V0, m):  # pragma: no cover (jitt
                 part[c, p] = 0.0
             for i in range(lo, hi):
                 for p in range(b):
-                    w[i, p] = -beta_prev[p] * v_prev[i, p]
+                    W[i, p] = 0.0
                 for jj in range(indptr[i], indptr[i + 1]):
                     col = indices[jj]
                     a = data[jj]
                     for p in range(b):
-                        w[i, p] += a * v[col, p]
+                        W[i, p] += a * V[col, p]
                 for p in range(b):
-                    part[c, p] += w[i, p] * v[i, p]
+                    x = sv[p] * W[i, p] - coef[p] * P[i, p]
+                    W[i, p] = x
+                    part[c, p] += x * V[i, p]
         for p in range(b):
             s = 0.0
             for c in range(nchunks):
                 s += part[c, p]
-            alpha[p, j] = s
+            alpha[p, j] = sv[p] * s
         if j == m - 1:
             break
-        # w -= alpha_j v;  beta_j = |w|
+        # w -= alpha_j v_j;  beta_j = |w|
+        for p in range(b):
+            coef[p] = alpha[p, j] * sv[p]
         for c in prange(nchunks):
             lo = c * _CHUNK
             hi = min(n, lo + _CHUNK)
@@ -83,31 +94,26 @@ def lanczos_tridiagonal(indptr, indices, data, V0, m):  # pragma: no cover (jitt
                 part[c, p] = 0.0
             for i in range(lo, hi):
                 for p in range(b):
-                    x = w[i, p] - alpha[p, j] * v[i, p]
-                    w[i, p] = x
+                    x = W[i, p] - coef[p] * V[i, p]
+                    W[i, p] = x
                     part[c, p] += x * x
         for p in range(b):
             s = 0.0
             for c in range(nchunks):
                 s += part[c, p]
             nrm = np.sqrt(s)
+            sp[p] = sv[p]
             if nrm > _BREAKDOWN:
                 beta[p, j] = nrm
                 beta_prev[p] = nrm
-                scale[p] = 1.0 / nrm
+                sv[p] = 1.0 / nrm
             else:
                 # Krylov space exhausted: the next vectors are zero, so every
                 # later alpha and beta of this probe is zero too.
                 beta_prev[p] = 0.0
-                scale[p] = 0.0
-        # v_{j+1} = w / beta_j ; v_{j-1} = v_j
-        for c in prange(nchunks):
-            lo = c * _CHUNK
-            hi = min(n, lo + _CHUNK)
-            for i in range(lo, hi):
-                for p in range(b):
-                    v_prev[i, p] = v[i, p]
-                    v[i, p] = w[i, p] * scale[p]
+                sv[p] = 0.0
+        # v_{j+1} = w / beta_j, v_{j-1} = v_j: rotate the arrays
+        P, V, W = V, W, P
     return alpha, beta
 
 
