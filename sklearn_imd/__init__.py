@@ -14,6 +14,13 @@ _LAZY = {
     "imd_distance": "sklearn_imd.metrics",
     "pairwise_imd": "sklearn_imd.metrics",
     "imd_test": "sklearn_imd.metrics",
+    "fid_score": "sklearn_imd.metrics",
+    "kid_score": "sklearn_imd.metrics",
+    "mmd_score": "sklearn_imd.metrics",
+    "mmd_test": "sklearn_imd.metrics",
+    "mmd_witness": "sklearn_imd.metrics",
+    "scaled_mmd": "sklearn_imd.metrics",
+    "geometry_score": "sklearn_imd.metrics",
 }
 
 __all__ = sorted(_LAZY)

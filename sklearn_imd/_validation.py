@@ -62,7 +62,7 @@ def _as_numeric_array(X, name):
     return arr
 
 
-def check_cloud(X, *, min_points=2, name="X"):
+def check_cloud(X, *, min_points=2, name="X", purpose=None):
     """Validate one point cloud of shape (n_points, n_features).
 
     Parameters
@@ -73,6 +73,9 @@ def check_cloud(X, *, min_points=2, name="X"):
         Smallest acceptable number of points (``k + 1`` for a kNN graph).
     name : str
         How to call the argument in error messages.
+    purpose : str, optional
+        What needs ``min_points`` points, for the error message (default: a
+        kNN graph with ``k = min_points - 1`` neighbours).
 
     Returns
     -------
@@ -91,10 +94,12 @@ def check_cloud(X, *, min_points=2, name="X"):
     if d == 0:
         raise ValueError(f"{name} has 0 features; each point needs at least one coordinate.")
     if n < min_points:
-        raise ValueError(
-            f"{name} has {n} point{'s' if n != 1 else ''}; a graph with k = "
-            f"{min_points - 1} neighbours needs at least k + 1 = {min_points} points."
-        )
+        if purpose is None:
+            purpose = (f"a graph with k = {min_points - 1} neighbours needs at least "
+                       f"k + 1 = {min_points} points")
+        else:
+            purpose = f"{purpose} needs at least {min_points} points"
+        raise ValueError(f"{name} has {n} point{'s' if n != 1 else ''}; {purpose}.")
     if arr.dtype != np.float32:
         arr = arr.astype(np.float64, copy=False)
     finite = np.isfinite(arr)
@@ -155,6 +160,35 @@ def check_point_clouds(X, *, min_points=2, name="X"):
     return [
         check_cloud(c, min_points=min_points, name=f"{name}[{i}]") for i, c in enumerate(clouds)
     ]
+
+
+def check_sample_pair(X, Y, *, min_points, purpose):
+    """Two samples of one feature space (the extrinsic baselines), as float64.
+
+    Unlike IMD, FID, KID and MMD compare points coordinate by coordinate, so
+    both samples need the same number of features.
+    """
+    X = check_cloud(X, min_points=min_points, name="X", purpose=purpose)
+    Y = check_cloud(Y, min_points=min_points, name="Y", purpose=purpose)
+    if X.shape[1] != Y.shape[1]:
+        raise ValueError(
+            f"X and Y must have the same number of features; got {X.shape[1]} and "
+            f"{Y.shape[1]}. This metric compares points in one feature space; "
+            "imd_score compares clouds of different dimensions."
+        )
+    return X.astype(np.float64, copy=False), Y.astype(np.float64, copy=False)
+
+
+def check_real(value, name, *, minimum=None, strict=False):
+    """A finite real number (not a bool), optionally bounded below."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r} ({_describe(value)}).")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}.")
+    if minimum is not None and (value < minimum or strict and value == minimum):
+        raise ValueError(f"{name} must be {'>' if strict else '>='} {minimum:g}, got {value:g}.")
+    return value
 
 
 def check_int(value, name, minimum):

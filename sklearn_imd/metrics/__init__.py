@@ -1,9 +1,16 @@
-"""Distances between point clouds and between their signatures."""
+"""Distances between point clouds and between their signatures, and the
+extrinsic baselines IMD is compared with (FID, KID, MMD, Geometry Score)."""
 
+from ._fid import fid_score
+from ._geometry_score import geometry_score
 from ._imd import imd_distance, imd_score, pairwise_imd
 from ._imd_test import ConfidenceInterval, IMDTestResult, imd_test
+from ._mmd import (
+    MMDTestResult, MMDWitness, kid_score, mmd_score, mmd_test, mmd_witness, scaled_mmd,
+)
 
 __all__ = [
-    "ConfidenceInterval", "IMDTestResult", "imd_distance", "imd_score", "imd_test",
-    "pairwise_imd",
+    "ConfidenceInterval", "IMDTestResult", "MMDTestResult", "MMDWitness", "fid_score",
+    "geometry_score", "imd_distance", "imd_score", "imd_test", "kid_score", "mmd_score",
+    "mmd_test", "mmd_witness", "pairwise_imd", "scaled_mmd",
 ]

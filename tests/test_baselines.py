@@ -1,0 +1,285 @@
+"""FID, KID, MMD (score, test, witness, scaled) and Geometry Score against closed
+forms and independent formulas."""
+
+import sys
+
+import numpy as np
+import pytest
+from scipy.linalg import sqrtm
+from sklearn.metrics.pairwise import polynomial_kernel, rbf_kernel
+
+from sklearn_imd import (
+    fid_score, geometry_score, imd_score, kid_score, mmd_score, mmd_test, mmd_witness,
+    scaled_mmd,
+)
+from sklearn_imd.metrics import _mmd
+from sklearn_imd.metrics._geometry_score import _relative_living_times
+
+
+def _unbiased_mmd2(Kxx, Kyy, Kxy):
+    m, n = Kxx.shape[0], Kyy.shape[0]
+    return ((Kxx.sum() - np.trace(Kxx)) / (m * (m - 1)) + (Kyy.sum() - np.trace(Kyy)) / (n * (n - 1))
+            - 2 * Kxy.mean())
+
+
+def _whiten(Z):
+    """Mean 0 and covariance exactly I (ddof=1)."""
+    Z = Z - Z.mean(axis=0)
+    return Z @ np.linalg.inv(np.linalg.cholesky(np.cov(Z, rowvar=False)).T)
+
+
+# ----------------------------------------------------------------------------- FID
+
+
+@pytest.mark.parametrize("n, m, d", [(300, 200, 5), (1000, 1500, 12)])
+def test_fid_matches_the_textbook_formula(rng, n, m, d):
+    X = rng.normal(size=(n, d))
+    Y = rng.normal(size=(m, d)) @ rng.normal(size=(d, d)) * 0.5 + 0.3
+    S1, S2 = np.cov(X, rowvar=False), np.cov(Y, rowvar=False)
+    expected = np.sum((X.mean(0) - Y.mean(0)) ** 2) + np.trace(S1 + S2 - 2 * sqrtm(S1 @ S2).real)
+    assert fid_score(X, Y) == pytest.approx(expected, rel=1e-9)
+    assert fid_score(Y, X) == pytest.approx(expected, rel=1e-9)
+
+
+def test_fid_of_a_shift_is_its_squared_length_and_never_negative(rng):
+    X = rng.normal(size=(500, 6))
+    shift = np.arange(6) / 10
+    assert fid_score(X, X + shift) == pytest.approx(np.sum(shift**2), abs=1e-10)
+    assert fid_score(X, X) >= 0.0
+    assert fid_score(X, X[::-1]) >= 0.0
+    # float32 input gives the float64 result
+    assert fid_score(X.astype(np.float32), X) == pytest.approx(0.0, abs=1e-5)
+
+
+def test_fid_with_fewer_samples_than_features_warns_and_stays_finite(rng):
+    X, Y = rng.normal(size=(20, 50)), rng.normal(size=(30, 50))
+    with pytest.warns(UserWarning, match="X and Y have fewer samples than the 50 features"):
+        value = fid_score(X, Y)
+    S1, S2 = np.cov(X, rowvar=False), np.cov(Y, rowvar=False)
+    # sqrtm is inaccurate on these singular products; compare loosely
+    expected = np.sum((X.mean(0) - Y.mean(0)) ** 2) + np.trace(S1 + S2 - 2 * sqrtm(S1 @ S2).real)
+    assert np.isfinite(value) and value >= 0
+    assert value == pytest.approx(expected, rel=1e-3)
+
+
+# ----------------------------------------------------------------------------- KID
+
+
+def test_kid_on_one_full_subset_is_the_unbiased_cubic_mmd(rng):
+    X, Y = rng.normal(size=(80, 7)), rng.normal(0.2, 1.1, size=(60, 7))
+    params = dict(degree=3, gamma=1 / 7, coef0=1)
+    expected = _unbiased_mmd2(polynomial_kernel(X, **params), polynomial_kernel(Y, **params),
+                              polynomial_kernel(X, Y, **params))
+    kid, std = kid_score(X, Y, n_subsets=3, subset_size=1000, random_state=0, return_std=True)
+    assert kid == pytest.approx(expected, rel=1e-10)
+    assert std == pytest.approx(0.0, abs=1e-12)  # every subset is the whole sample
+    assert mmd_score(X, Y, kernel="polynomial", **params) == pytest.approx(expected, rel=1e-10)
+
+
+def test_kid_subsets_are_drawn_without_replacement_and_averaged(rng):
+    X, Y = rng.normal(size=(500, 4)), rng.normal(size=(400, 4)) * 1.3
+    kid, std = kid_score(X, Y, n_subsets=20, subset_size=100, random_state=3, return_std=True)
+    # the same draws, by hand
+    gen = np.random.RandomState(3)
+    values = []
+    for _ in range(20):
+        x = X[gen.choice(500, 100, replace=False)]
+        y = Y[gen.choice(400, 100, replace=False)]
+        p = dict(degree=3, gamma=0.25, coef0=1)
+        values.append(_unbiased_mmd2(polynomial_kernel(x, **p), polynomial_kernel(y, **p),
+                                     polynomial_kernel(x, y, **p)))
+    assert kid == pytest.approx(np.mean(values), rel=1e-10)
+    assert std == pytest.approx(np.std(values, ddof=1), rel=1e-10)
+    assert kid_score(X, Y, n_subsets=20, subset_size=100, random_state=3) == kid
+
+
+# ----------------------------------------------------------------------------- MMD
+
+
+def test_mmd_estimators_match_explicit_kernel_matrices(rng, monkeypatch):
+    X, Y = rng.normal(size=(70, 3)), rng.normal(0.3, 1.0, size=(50, 3))
+    Kxx, Kyy, Kxy = rbf_kernel(X, gamma=0.4), rbf_kernel(Y, gamma=0.4), rbf_kernel(X, Y, gamma=0.4)
+    unbiased = _unbiased_mmd2(Kxx, Kyy, Kxy)
+    biased = Kxx.mean() + Kyy.mean() - 2 * Kxy.mean()
+    h = 25
+    x1, x2, y1, y2 = X[0:50:2], X[1:50:2], Y[0:50:2], Y[1:50:2]
+    k = lambda a, b: np.exp(-0.4 * np.sum((a - b) ** 2, axis=1))  # noqa: E731
+    linear = np.mean(k(x1, x2) + k(y1, y2) - k(x1, y2) - k(x2, y1))
+    assert x1.shape[0] == h
+    for block in (1 << 22, 7):  # whole matrices, and blocks of a few entries
+        monkeypatch.setattr(_mmd, "_BLOCK_ENTRIES", block)
+        assert mmd_score(X, Y, gamma=0.4) == pytest.approx(unbiased, rel=1e-12)
+        assert mmd_score(X, Y, gamma=0.4, estimator="biased") == pytest.approx(biased, rel=1e-12)
+        assert mmd_score(X, Y, gamma=0.4, estimator="linear") == pytest.approx(linear, rel=1e-12)
+
+
+def test_mmd_median_heuristic_and_callable_kernels(rng):
+    X, Y = rng.normal(size=(40, 2)), rng.normal(size=(30, 2))
+    Z = np.vstack([X, Y])
+    D = ((Z[:, None] - Z[None]) ** 2).sum(-1)[np.triu_indices(70, 1)]
+    gamma = 0.5 / np.median(D)
+    assert mmd_score(X, Y) == pytest.approx(mmd_score(X, Y, gamma=gamma), rel=1e-12)
+    assert mmd_witness(X, Y).kernel_params == {"gamma": pytest.approx(gamma)}
+    gauss = lambda a, b: np.exp(-gamma * np.sum((a - b) ** 2))  # noqa: E731
+    assert mmd_score(X, Y, kernel=gauss) == pytest.approx(mmd_score(X, Y), rel=1e-10)
+
+
+def test_mmd_linear_kernel_biased_is_the_squared_mean_difference(rng):
+    X, Y = rng.normal(size=(100, 5)), rng.normal(size=(80, 5)) + 2
+    expected = np.sum((X.mean(0) - Y.mean(0)) ** 2)
+    assert mmd_score(X, Y, kernel="linear", estimator="biased") == pytest.approx(expected)
+
+
+def test_witness_integrates_to_the_biased_mmd(rng):
+    X, Y = rng.normal(size=(90, 2)), rng.normal(0.5, 0.8, size=(60, 2))
+    for kernel, params in (("rbf", {}), ("laplacian", {}), ("polynomial", {"degree": 2})):
+        f = mmd_witness(X, Y, kernel=kernel, **params)
+        expected = mmd_score(X, Y, kernel=kernel, estimator="biased", **params)
+        assert f(X).mean() - f(Y).mean() == pytest.approx(expected, rel=1e-10)
+    with pytest.raises(ValueError, match="T must have the samples' 2 features; got 3"):
+        f(np.zeros((4, 3)))
+
+
+def test_split_statistics_match_mmd_on_each_split(rng, monkeypatch):
+    Z = rng.normal(size=(30, 2))
+    labels = np.zeros((30, 5), dtype=bool)
+    for j in range(5):
+        labels[rng.permutation(30)[:12], j] = True
+    monkeypatch.setattr(_mmd, "_BLOCK_ENTRIES", 50)  # blocks of one row
+    got = _mmd._split_statistics(Z, 12, labels, "rbf", {"gamma": 0.7})
+    for j in range(5):
+        assert got[j] == pytest.approx(
+            mmd_score(Z[labels[:, j]], Z[~labels[:, j]], gamma=0.7), rel=1e-10)
+
+
+def test_mmd_test_statistic_pvalue_and_power(rng):
+    X, Y = rng.normal(size=(60, 2)), rng.normal(0.8, 1.0, size=(50, 2))
+    res = mmd_test(X, Y, n_permutations=199, random_state=0)
+    assert res.statistic == pytest.approx(mmd_score(X, Y), rel=1e-10)
+    assert res.null_distribution.shape == (199,)
+    assert res.pvalue == (1 + np.sum(res.null_distribution >= res.statistic)) / 200
+    assert res.pvalue == 1 / 200
+    again = mmd_test(X, Y, n_permutations=199, random_state=0)
+    np.testing.assert_array_equal(again.null_distribution, res.null_distribution)
+
+
+def test_mmd_test_rejection_rate_under_the_null_is_the_level():
+    """200 tests at level 0.05 on samples of one distribution: the number of
+    rejections is Binomial(200, <= 0.05); 3..19 holds with probability > 0.99."""
+    rng = np.random.default_rng(12345)
+    rejections = sum(
+        mmd_test(rng.normal(size=(20, 2)), rng.normal(size=(25, 2)), n_permutations=99,
+                 random_state=i).pvalue <= 0.05
+        for i in range(200)
+    )
+    assert 3 <= rejections <= 19
+
+
+# ----------------------------------------------------------------------------- scaled MMD
+
+
+def test_scaled_mmd_is_the_mmd_over_the_gradient_bound(rng):
+    X, Y = rng.normal(size=(80, 3)), rng.normal(0.4, 1.0, size=(70, 3))
+    sigma, lam = 1.5, 0.5
+    mmd2 = mmd_score(X, Y, gamma=0.5 / sigma**2)
+    assert scaled_mmd(X, Y, sigma=sigma, lam=lam) == pytest.approx(
+        mmd2 / (lam + 1 + 3 / sigma**2), rel=1e-12)
+    # the identity feature map, given explicitly, changes nothing; a map
+    # scaled by 2 has four times the squared gradient
+    eye = np.broadcast_to(np.eye(3), (80, 3, 3))
+    assert scaled_mmd(X, Y, sigma=sigma, lam=lam, jacobians=eye) == pytest.approx(
+        scaled_mmd(X, Y, sigma=sigma, lam=lam), rel=1e-12)
+    assert scaled_mmd(X, Y, sigma=sigma, lam=lam, jacobians=2 * eye[:, :, :2]) == pytest.approx(
+        mmd2 / (lam + 1 + 4 * 2 / sigma**2), rel=1e-12)
+    # default bandwidth: the median distance of the pooled sample
+    Z = np.vstack([X, Y])
+    med = np.sqrt(np.median(((Z[:, None] - Z[None]) ** 2).sum(-1)[np.triu_indices(150, 1)]))
+    assert scaled_mmd(X, Y) == pytest.approx(scaled_mmd(X, Y, sigma=med), rel=1e-12)
+    with pytest.raises(ValueError, match=r"jacobians must have shape \(n_samples_X, n_features"):
+        scaled_mmd(X, Y, jacobians=np.ones((80, 2, 3)))
+
+
+# ----------------------------------------------------------------------------- Geometry Score
+
+
+def test_relative_living_times_closed_form():
+    rlt = _relative_living_times([[0.0, 0.5], [0.25, np.inf]], 1.0, 4)
+    np.testing.assert_allclose(rlt, [0.0, 0.75, 0.25, 0.0])
+    np.testing.assert_array_equal(_relative_living_times([], 2.0, 3), [1.0, 0.0, 0.0])
+    # more holes than i_max are not counted
+    np.testing.assert_allclose(_relative_living_times([[0, 1], [0, 1]], 2.0, 2), [0.5, 0.0])
+
+
+def test_geometry_score_sees_a_hole(rng):
+    angle = rng.uniform(0, 2 * np.pi, 400)
+    circle = np.column_stack([np.cos(angle), np.sin(angle)]) + rng.normal(0, 0.02, (400, 2))
+    blob, blob2 = rng.normal(size=(400, 2)), rng.normal(size=(400, 2))
+    kw = dict(n_landmarks=32, gamma=0.1, n_iterations=15, random_state=0)
+    score, mrlt_circle, mrlt_blob = geometry_score(circle, blob, return_mrlt=True, **kw)
+    assert mrlt_circle.shape == (100,) and mrlt_circle.sum() == pytest.approx(1.0)
+    assert np.argmax(mrlt_circle) == 1 and np.argmax(mrlt_blob) == 0
+    assert score > 10 * geometry_score(blob, blob2, **kw)
+
+
+def test_geometry_score_names_the_missing_extra(rng, monkeypatch):
+    monkeypatch.setitem(sys.modules, "gudhi", None)
+    with pytest.raises(ImportError, match=r"pip install 'sklearn-imd\[tda\]'"):
+        geometry_score(rng.normal(size=(100, 2)), rng.normal(size=(100, 2)))
+
+
+# ----------------------------------------------------------------------------- the paper's claim
+
+
+def test_fid_and_kid_are_blind_to_structure_that_imd_sees():
+    """A circle and a Gaussian with the same mean and covariance (and zero third
+    moments): FID and KID are near zero, as for two Gaussians, while IMD
+    separates them by far more than its own noise (IMD paper, Sec. 4)."""
+    rng = np.random.default_rng(0)
+    angle = rng.uniform(0, 2 * np.pi, 2000)
+    circle = _whiten(np.column_stack([np.cos(angle), np.sin(angle)]))
+    gauss, gauss2 = _whiten(rng.normal(size=(2000, 2))), _whiten(rng.normal(size=(2000, 2)))
+    assert fid_score(circle, gauss) < 1e-10  # equal means and covariances
+    kid, std = kid_score(circle, gauss, random_state=0, return_std=True)
+    assert abs(kid) < 3 * std and abs(kid) < 0.01
+    imd_structure = imd_score(circle, gauss, random_state=0)
+    imd_noise = imd_score(gauss2, gauss, random_state=0)
+    assert imd_structure > 10 * imd_noise and imd_structure > 50
+
+
+# ----------------------------------------------------------------------------- input checks
+
+
+@pytest.mark.parametrize("fn", [fid_score, kid_score, mmd_score, mmd_test, mmd_witness,
+                                scaled_mmd])
+def test_baselines_validate_their_input(rng, fn):
+    X = rng.normal(size=(20, 3))
+    with pytest.raises(ValueError, match="same number of features; got 3 and 2"):
+        fn(X, rng.normal(size=(20, 2)))
+    bad = X.copy()
+    bad[4, 1] = np.nan
+    with pytest.raises(ValueError, match=r"Y contains NaN \(first at row 4, column 1\)"):
+        fn(X, bad)
+    with pytest.raises(ValueError, match="X must be a 2-D array"):
+        fn(X[:, 0], X)
+    if fn is not mmd_witness:
+        with pytest.raises(ValueError, match="X has 1 point; .* needs at least 2 points"):
+            fn(X[:1], X)
+    before = X.copy()
+    fn(X, X + 1)
+    np.testing.assert_array_equal(X, before)
+
+
+def test_baseline_parameters_are_checked(rng):
+    X, Y = rng.normal(size=(20, 3)), rng.normal(size=(20, 3))
+    with pytest.raises(ValueError, match="estimator must be one of 'unbiased', 'biased'"):
+        mmd_score(X, Y, estimator="fast")
+    with pytest.raises(ValueError, match="kernel must be a callable or one of"):
+        mmd_score(X, Y, kernel="gaussian")
+    with pytest.raises(ValueError, match="n_subsets must be >= 1"):
+        kid_score(X, Y, n_subsets=0)
+    with pytest.raises(ValueError, match="sigma must be > 0"):
+        scaled_mmd(X, Y, sigma=0.0)
+    with pytest.raises(TypeError, match="n_permutations must be an integer"):
+        mmd_test(X, Y, n_permutations=9.5)
+    with pytest.raises(ValueError, match="X has 20 points; n_landmarks = 64 distinct landmarks"):
+        geometry_score(X, Y)
