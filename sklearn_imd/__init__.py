@@ -21,6 +21,7 @@ _LAZY = {
     "mmd_witness": "sklearn_imd.metrics",
     "scaled_mmd": "sklearn_imd.metrics",
     "geometry_score": "sklearn_imd.metrics",
+    "ApproximateGraphWarning": "sklearn_imd._graph",
 }
 
 __all__ = sorted(_LAZY)

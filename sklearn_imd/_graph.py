@@ -21,6 +21,16 @@ _BLOCK_ENTRIES = 1 << 23
 _AUTO_EXACT_MAX_POINTS = 50_000
 # Neighbours NN-descent searches for (at least k), self excluded.
 _APPROX_NEIGHBORS = 20
+# Points whose exact neighbours check an approximate graph, and the recall
+# below which a warning is given: a recall of 0.999 moves the signature by
+# a few hundredths of an IMD unit, 0.98 by about 0.4, 0.5 by tens
+# (asv_bench/graph_bias.py).
+_RECALL_SAMPLE = 256
+_MIN_RECALL = 0.99
+
+
+class ApproximateGraphWarning(UserWarning):
+    """An approximate kNN graph misses enough true neighbours to bias the signature."""
 
 
 def _prepare(X):
@@ -169,6 +179,23 @@ def approx_knn(X, k, random_state=None, backend="approx"):
     return out
 
 
+def sample_recall(X, ind, k, random_state=None):
+    """Fraction of the ``k`` neighbours in ``ind`` that are among the true ``k``
+    nearest, on ``_RECALL_SAMPLE`` random points (exact search for those).
+
+    A neighbour counts as true when it is no farther than the true ``k``-th
+    nearest, so that ties do not count as misses.
+    """
+    n = X.shape[0]
+    rows = np.random.default_rng(random_state).choice(n, min(n, _RECALL_SAMPLE), replace=False)
+    Xr = X[rows].astype(np.float64)
+    kth = X[exact_knn(X, k, rows=rows)[:, -1]].astype(np.float64)
+    limit = np.einsum("ij,ij->i", Xr - kth, Xr - kth)
+    found = X[ind[rows]].astype(np.float64) - Xr[:, None, :]
+    dist = np.einsum("ijl,ijl->ij", found, found)
+    return float(np.mean(dist <= limit[:, None] * (1 + 1e-6)))
+
+
 def choose_knn(n_points, knn):
     """Resolve ``knn="auto"`` for a cloud of ``n_points`` points."""
     if knn != "auto":
@@ -197,7 +224,23 @@ def knn_adjacency(X, k, knn="auto", random_state=None):
     """
     n = X.shape[0]
     method = choose_knn(n, knn)
-    ind = exact_knn(X, k) if method == "exact" else approx_knn(X, k, random_state, method)
+    if method == "exact":
+        ind = exact_knn(X, k)
+    else:
+        ind = approx_knn(X, k, random_state, method)
+        recall = sample_recall(X, ind, k, random_state)
+        if recall < _MIN_RECALL:
+            import warnings
+
+            warnings.warn(
+                f"The approximate kNN graph (knn={knn!r}, here {method!r}) holds only "
+                f"{recall:.0%} of the true {k} nearest neighbours (measured on "
+                f"{min(n, _RECALL_SAMPLE)} points); such a graph changes the signature by far "
+                "more than the estimator's noise. Use knn='exact' for accurate values "
+                "(its time grows as n^2).",
+                ApproximateGraphWarning,
+                stacklevel=2,
+            )
     rows = np.repeat(np.arange(n), k)
     A = sp.csr_matrix((np.ones(n * k), (rows, ind.ravel())), shape=(n, n))
     A = A.maximum(A.T).tocsr()

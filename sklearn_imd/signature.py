@@ -81,7 +81,12 @@ class IMDSignature(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         Neighbour search: exact blocked brute force (memory linear in the
         number of points), approximate NN-descent (ours, cached on disk, or
         pynndescent's, which compiles in every new process), or exact up to
-        50,000 points and approximate above.
+        50,000 points and approximate above.  An approximate graph is checked
+        against the exact neighbours of 256 random points, and an
+        :class:`~sklearn_imd.ApproximateGraphWarning` is given when it holds
+        fewer than 99% of them: the signature is sensitive to missed
+        neighbours (about 0.4 IMD at 98% recall), and on clouds of high
+        intrinsic dimension NN-descent finds far fewer.
     random_state : int, RandomState instance or None, default=None
         Seeds the probe vectors (and the approximate neighbour search).  Each
         cloud receives its own seed, drawn before any work starts, so that an

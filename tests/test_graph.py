@@ -193,3 +193,25 @@ def test_input_not_modified(rng):
     before = X.copy()
     knn_adjacency(X, 5, "exact")
     np.testing.assert_array_equal(X, before)
+
+
+def test_approximate_graph_with_low_recall_warns(rng):
+    """NN-descent on a 64-d Gaussian misses true neighbours, and says so; on a
+    low-dimensional cloud it finds them all and stays silent."""
+    import warnings
+
+    from sklearn_imd import ApproximateGraphWarning
+    from sklearn_imd._graph import exact_knn, sample_recall
+
+    hard = rng.normal(size=(3000, 64)).astype(np.float32)
+    with pytest.warns(ApproximateGraphWarning, match=r"holds only \d+% of the true 5 nearest"):
+        knn_adjacency(hard, 5, "approx", random_state=0)
+    easy = rng.normal(size=(3000, 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        knn_adjacency(easy, 5, "approx", random_state=0)
+    # the sampled recall of the exact lists is 1, ties included
+    ties = np.repeat(easy[:500], 2, axis=0)
+    assert sample_recall(ties, exact_knn(ties, 5), 5, random_state=0) == 1.0
+    shuffled = exact_knn(easy, 5)[np.random.default_rng(0).permutation(3000)]
+    assert sample_recall(easy, shuffled, 5, random_state=0) < 0.05

@@ -27,6 +27,8 @@ def test_readme_examples_run():
     assert (D.diagonal() == 0).all()
     assert D == pytest.approx(namespace["D2"])
     assert namespace["res"].pvalue == 0.01
+    assert abs(namespace["fid"]) < 0.01 and abs(namespace["kid"]) < 0.01
+    assert namespace["structure"] > 50
 
 
 def test_readme_quick_start_is_two_commands():
