@@ -27,7 +27,13 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 
+# Submodules reachable as attributes of the package, loaded on first use.
+_SUBMODULES = ("latent", "metrics")
+
+
 def __getattr__(name):
+    if name in _SUBMODULES:
+        return importlib.import_module(f"sklearn_imd.{name}")
     if name in _LAZY:
         value = getattr(importlib.import_module(_LAZY[name]), name)
         globals()[name] = value
