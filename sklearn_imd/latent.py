@@ -540,7 +540,8 @@ class ClassRadiusResult:
     mean : float
         Estimate of the class radius ``E[r(z)]``, ``z ~ N(0, I)``.
     std_err : float
-        Its Monte Carlo standard error.
+        Its Monte Carlo standard error (NaN when some ray search found no
+        class change within ``max_radius``).
     radii : ndarray of shape (n_samples,)
         ``r(z)`` of each sampled latent point (``inf`` where no class change
         was found within ``max_radius``).
@@ -646,11 +647,11 @@ def class_radius(generator, classifier, *, latent_dim, n_samples=200, n_directio
             hi = np.where(moved, mid, hi)
             lo = np.where(moved, lo, mid)
         radii[s] = hi.min()
-    finite = radii[np.isfinite(radii)]
+    if not np.isfinite(radii).all():
+        std_err = float("nan")  # the mean is infinite: max_radius was too small
+    else:
+        std_err = float(radii.std(ddof=1) / np.sqrt(n_samples)) if n_samples > 1 else 0.0
     mean = float(radii.mean())
-    std_err = (float(finite.std(ddof=1) / np.sqrt(finite.size))
-               if finite.size == radii.size and n_samples > 1 else float("nan") if
-               finite.size < radii.size else 0.0)
     return ClassRadiusResult(mean=mean, std_err=std_err, radii=radii, latent=Z)
 
 
