@@ -29,6 +29,8 @@ def test_readme_examples_run():
     assert namespace["res"].pvalue == 0.01
     assert abs(namespace["fid"]) < 0.01 and abs(namespace["kid"]) < 0.01
     assert namespace["structure"] > 50
+    assert namespace["mf"].shape == (5,)
+    assert namespace["path"].length <= namespace["path"].straight_length
 
 
 def test_readme_quick_start_is_two_commands():

@@ -239,9 +239,9 @@ def mmd_test(X, Y, *, kernel="rbf", n_permutations=999, random_state=None, **ker
     that under P = Q the test rejects at level ``alpha`` with probability at
     most ``alpha``.  The kernel (and its median-heuristic bandwidth) is fixed
     on the pooled sample before any split, so it is the same for all.  One
-    pass over the pooled kernel matrix, in row blocks, serves every split
-    (``O(N^2 (d + n_permutations))`` time, ``O(N * (block + n_permutations))``
-    memory for ``N`` pooled points).
+    pass over the pooled kernel matrix, in row blocks, serves many splits at
+    once (``O(N^2 (d + n_permutations))`` time for ``N`` pooled points, and
+    memory within a few blocks of 2^22 entries).
 
     Parameters
     ----------
