@@ -78,5 +78,11 @@ nbsphinx_allow_errors = False
 
 # -- HTML output --------------------------------------------------------------
 
-html_theme = "alabaster"
+html_theme = "pydata_sphinx_theme"
 html_title = f"sklearn-imd {release}"
+html_theme_options = {
+    "navigation_with_keys": False,
+    "show_toc_level": 2,
+}
+# No remote assets: the build works offline.
+html_theme_options["icon_links"] = []
