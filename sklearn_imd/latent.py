@@ -156,13 +156,29 @@ def _jacobians(generator, Z, jacobian):
     return _finite_difference_jacobian(generator, Z)
 
 
-def _smoothed_singular_values(J, smoothing):
-    """Singular values of each Jacobian (descending), smoothed by
-    ``s -> s^3 / (s^2 + smoothing)`` when ``smoothing > 0``."""
+def _log_singular_values(J, smoothing):
+    """Logs of the singular values of each Jacobian, descending, smoothed by
+    ``s -> s^3 / (s^2 + smoothing)`` when ``smoothing > 0``; ``-inf`` for
+    collapsed directions, including the ``d_z - d_x`` directions a generator
+    with fewer outputs than latent dimensions must collapse."""
     s = np.linalg.svd(J, compute_uv=False)
     if smoothing > 0:
         s = s**3 / (s**2 + smoothing)
-    return s
+    with np.errstate(divide="ignore"):
+        logs = np.log(s)
+    missing = J.shape[2] - J.shape[1]
+    if missing > 0:
+        logs = np.hstack([logs, np.full((J.shape[0], missing), -np.inf)])
+    return logs
+
+
+def _log_condition(logs):
+    """``log(s_max / s_min)`` from :func:`_log_singular_values`; ``inf`` where
+    a direction collapses."""
+    out = np.full(logs.shape[0], np.inf)
+    ok = np.isfinite(logs[:, -1])
+    out[ok] = logs[ok, 0] - logs[ok, -1]
+    return out
 
 
 def _check_smoothing(smoothing):
@@ -240,12 +256,7 @@ def magnification_factor(generator, Z, *, jacobian=None, log=False, smoothing=0.
     """
     Z = _check_latent(Z)
     smoothing = _check_smoothing(smoothing)
-    J = _jacobians(generator, Z, jacobian)
-    if J.shape[1] < J.shape[2]:
-        logmf = np.full(Z.shape[0], -np.inf)
-    else:
-        with np.errstate(divide="ignore"):
-            logmf = np.log(_smoothed_singular_values(J, smoothing)).sum(axis=1)
+    logmf = _log_singular_values(_jacobians(generator, Z, jacobian), smoothing).sum(axis=1)
     return logmf if log else np.exp(logmf)
 
 
@@ -275,12 +286,8 @@ def jacobian_condition_number(generator, Z, *, jacobian=None, smoothing=0.0):
     """
     Z = _check_latent(Z)
     smoothing = _check_smoothing(smoothing)
-    J = _jacobians(generator, Z, jacobian)
-    if J.shape[1] < J.shape[2]:
-        return np.full(Z.shape[0], np.inf)
-    s = _smoothed_singular_values(J, smoothing)
-    with np.errstate(divide="ignore"):
-        return np.where(s[:, -1] > 0, s[:, 0] / np.where(s[:, -1] > 0, s[:, -1], 1.0), np.inf)
+    return np.exp(_log_condition(_log_singular_values(_jacobians(generator, Z, jacobian),
+                                                      smoothing)))
 
 
 @dataclass
@@ -518,13 +525,8 @@ class GeneratorGeometry(TransformerMixin, BaseEstimator):
                 f"Z has {Z.shape[1]} latent dimensions; fit saw {self.n_features_in_}."
             )
         smoothing = _check_smoothing(self.smoothing)
-        J = _jacobians(self.generator, Z, self.jacobian)
-        if J.shape[1] < J.shape[2]:
-            return np.full((Z.shape[0], 2), [-np.inf, np.inf])
-        s = _smoothed_singular_values(J, smoothing)
-        with np.errstate(divide="ignore"):
-            logs = np.log(s)
-        return np.column_stack([logs.sum(axis=1), logs[:, 0] - logs[:, -1]])
+        logs = _log_singular_values(_jacobians(self.generator, Z, self.jacobian), smoothing)
+        return np.column_stack([logs.sum(axis=1), _log_condition(logs)])
 
     def get_feature_names_out(self, input_features=None):
         """``["log_magnification", "log_condition_number"]``."""
