@@ -6,6 +6,8 @@ point is among the other's ``k`` nearest (OR-construction); all weights 1;
 ``L = I - D^-1/2 A D^-1/2``.
 """
 
+import warnings
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -106,9 +108,10 @@ def exact_knn(X, k, rows=None):
             if r0 is None:
                 return col_best, col_ind
             r1 = min(n, r0 + _PANEL_ROWS)
+            panel = np.arange(r0, r1)
             for c0 in range(r0, n, _TILE_COLUMNS):
                 G = Xp[r0:r1] @ Xp[c0 : c0 + _TILE_COLUMNS].T
-                merge_rows(G, sq, np.arange(r0, r1), c0, best[r0:r1], ind[r0:r1])
+                merge_rows(G, sq, panel, c0, best[r0:r1], ind[r0:r1])
                 # columns inside the row panel were covered by the rows
                 merge_columns(G, sq, r0, c0, max(0, r1 - c0), col_best, col_ind)
 
@@ -230,8 +233,6 @@ def knn_adjacency(X, k, knn="auto", random_state=None):
         ind = approx_knn(X, k, random_state, method)
         recall = sample_recall(X, ind, k, random_state)
         if recall < _MIN_RECALL:
-            import warnings
-
             warnings.warn(
                 f"The approximate kNN graph (knn={knn!r}, here {method!r}) holds only "
                 f"{recall:.0%} of the true {k} nearest neighbours (measured on "

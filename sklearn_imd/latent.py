@@ -156,14 +156,17 @@ def _jacobians(generator, Z, jacobian):
     return _finite_difference_jacobian(generator, Z)
 
 
+def _smooth(s, smoothing):
+    """The smoothing of singular values ``s -> s^3 / (s^2 + smoothing)``."""
+    return s**3 / (s**2 + smoothing) if smoothing > 0 else s
+
+
 def _log_singular_values(J, smoothing):
     """Logs of the singular values of each Jacobian, descending, smoothed by
     ``s -> s^3 / (s^2 + smoothing)`` when ``smoothing > 0``; ``-inf`` for
     collapsed directions, including the ``d_z - d_x`` directions a generator
     with fewer outputs than latent dimensions must collapse."""
-    s = np.linalg.svd(J, compute_uv=False)
-    if smoothing > 0:
-        s = s**3 / (s**2 + smoothing)
+    s = _smooth(np.linalg.svd(J, compute_uv=False), smoothing)
     with np.errstate(divide="ignore"):
         logs = np.log(s)
     missing = J.shape[2] - J.shape[1]
@@ -222,7 +225,7 @@ def pullback_metric(generator, Z, *, jacobian=None, smoothing=0.0):
     if smoothing == 0:
         return np.einsum("nij,nik->njk", J, J)
     _, s, Vt = np.linalg.svd(J, full_matrices=False)
-    s = s**3 / (s**2 + smoothing)
+    s = _smooth(s, smoothing)
     return np.einsum("nij,nj,njk->nik", Vt.transpose(0, 2, 1), s**2, Vt)
 
 

@@ -18,16 +18,16 @@ _MEDIAN_POINTS = 1000
 MMD_ESTIMATORS = ("unbiased", "biased", "linear")
 
 
-def _median_sq_distance(Z, metric, random_state):
-    """Median of the pairwise distances (``"sqeuclidean"`` or ``"manhattan"``)
-    over distinct points of ``Z`` (a random subset of at most
-    ``_MEDIAN_POINTS`` of them)."""
+def _median_distance(Z, metric, random_state):
+    """Median of the pairwise distances of a :func:`scipy.spatial.distance.pdist`
+    ``metric`` (``"sqeuclidean"``, ``"cityblock"``) over distinct points of
+    ``Z`` (a random subset of at most ``_MEDIAN_POINTS`` of them)."""
     from scipy.spatial.distance import pdist
 
     if Z.shape[0] > _MEDIAN_POINTS:
         rng = check_random_state(random_state)
         Z = Z[rng.choice(Z.shape[0], _MEDIAN_POINTS, replace=False)]
-    d = pdist(Z, {"sqeuclidean": "sqeuclidean", "manhattan": "cityblock"}[metric])
+    d = pdist(Z, metric)
     d = d[d > 0]
     return float(np.median(d)) if d.size else 1.0
 
@@ -41,9 +41,9 @@ def _kernel_params(X, Y, kernel, kernel_params, random_state):
     if isinstance(kernel, str) and kernel in ("rbf", "laplacian") and "gamma" not in params:
         Z = np.vstack([X, Y])
         if kernel == "rbf":
-            params["gamma"] = 0.5 / _median_sq_distance(Z, "sqeuclidean", random_state)
+            params["gamma"] = 0.5 / _median_distance(Z, "sqeuclidean", random_state)
         else:
-            params["gamma"] = 1.0 / _median_sq_distance(Z, "manhattan", random_state)
+            params["gamma"] = 1.0 / _median_distance(Z, "cityblock", random_state)
     return params
 
 
@@ -512,7 +512,7 @@ def scaled_mmd(X, Y, *, sigma=None, lam=1.0, jacobians=None, estimator="unbiased
     lam = check_real(lam, "lam", minimum=0)
     X, Y = check_sample_pair(X, Y, min_points=2, purpose="an unbiased MMD estimate")
     if sigma is None:
-        sigma = np.sqrt(_median_sq_distance(np.vstack([X, Y]), "sqeuclidean", random_state))
+        sigma = np.sqrt(_median_distance(np.vstack([X, Y]), "sqeuclidean", random_state))
     else:
         sigma = check_real(sigma, "sigma", minimum=0, strict=True)
     if jacobians is None:
