@@ -37,6 +37,11 @@ def _as_numeric_array(X, name):
         )
     if isinstance(X, (str, bytes, dict, set)):
         raise TypeError(f"{name} must be an array of numbers, got {_describe(X)}.")
+    if isinstance(X, np.ma.MaskedArray):
+        raise TypeError(
+            f"{name} is a masked array; its mask would be ignored. Drop the masked "
+            f"points first ({name}[~{name}.mask.any(axis=1)].data) or fill them."
+        )
     try:
         arr = np.asarray(X)
     except ValueError as exc:  # ragged nested sequences
@@ -241,3 +246,46 @@ def check_imd_params(*, k, m, nv, method, normalization, knn):
         normalization=check_choice(normalization, "normalization", NORMALIZATIONS),
         knn=check_choice(knn, "knn", KNN_METHODS),
     )
+
+
+def check_n_jobs(n_jobs, name="n_jobs", work=None):
+    """``None`` or a non-zero integer (joblib's convention: -1 all processors).
+
+    Returns the effective number of workers, capped at ``work`` (the number of
+    independent tasks) when given, so that no idle process is started.
+    """
+    if n_jobs is not None and (
+        isinstance(n_jobs, (bool, np.bool_)) or not isinstance(n_jobs, numbers.Integral)
+    ):
+        raise TypeError(
+            f"{name} must be None or an integer (-1 for all processors), got {n_jobs!r} "
+            f"({_describe(n_jobs)})."
+        )
+    if n_jobs is not None and n_jobs == 0:
+        raise ValueError(f"{name} must not be 0; use None or 1 for one process, -1 for all.")
+    from joblib import effective_n_jobs
+
+    workers = effective_n_jobs(None if n_jobs is None else int(n_jobs))
+    return workers if work is None else max(1, min(workers, int(work)))
+
+
+def check_seed(random_state, name="random_state"):
+    """``None``, an integer in [0, 2**32) or a ``numpy.random.RandomState``.
+
+    Returns a ``RandomState`` (scikit-learn's ``check_random_state``) after a
+    readable check, instead of numpy's error deep inside.
+    """
+    if random_state is not None and not isinstance(random_state, np.random.RandomState):
+        if isinstance(random_state, (bool, np.bool_)) or not isinstance(
+            random_state, numbers.Integral
+        ):
+            raise TypeError(
+                f"{name} must be None, an integer or a numpy.random.RandomState, got "
+                f"{random_state!r} ({_describe(random_state)})."
+            )
+        if not 0 <= random_state < 2**32:
+            raise ValueError(f"{name} must be in [0, 2**32), got {random_state}.")
+        return np.random.RandomState(int(random_state))
+    if random_state is None:
+        return np.random.mtrand._rand
+    return random_state
