@@ -12,7 +12,9 @@ vectors per probe instead of ``m``.
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
+
+from ._jit import njit
 
 # Rows per parallel chunk; fixed so that reductions are summed in the same order
 # whatever the number of threads.

@@ -14,7 +14,8 @@ tile after tile, spend much of their time waiting for each other's threads.)
 """
 
 import numpy as np
-from numba import njit
+
+from ._jit import njit
 
 
 @njit(inline="always")

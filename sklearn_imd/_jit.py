@@ -1,0 +1,46 @@
+"""Numba's ``njit`` with its on-disk cache kept outside the installed package.
+
+Numba writes the cache of a ``cache=True`` kernel into the ``__pycache__``
+folder beside its source when that folder is writable.  Inside
+``site-packages`` those files outlive the package: ``pip uninstall`` does
+not know them, and the folder left behind turns ``sklearn_imd`` into a
+namespace package that shadows a later (editable) install.  So the kernels'
+cache goes to a per-user folder instead: ``$SKLEARN_IMD_CACHE_DIR``, else
+``$XDG_CACHE_HOME/sklearn-imd/numba``, else ``~/.cache/sklearn-imd/numba``.
+A ``NUMBA_CACHE_DIR`` set by the user takes precedence, as in Numba.  Only
+our kernels are affected: Numba's setting is restored after each decoration.
+"""
+
+import os
+
+import numba
+
+
+def cache_dir():
+    """Folder of the kernels' on-disk cache."""
+    path = os.environ.get("SKLEARN_IMD_CACHE_DIR")
+    if path:
+        return path
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "sklearn-imd", "numba")
+
+
+def njit(**options):
+    """``numba.njit(**options)``; with ``cache=True``, cached in :func:`cache_dir`.
+
+    Numba chooses a function's cache folder when the function is decorated,
+    from ``numba.config.CACHE_DIR``: it is set for that moment only.
+    """
+    jit = numba.njit(**options)
+    if not options.get("cache") or numba.config.CACHE_DIR:
+        return jit
+
+    def decorate(func):
+        previous = numba.config.CACHE_DIR
+        numba.config.CACHE_DIR = cache_dir()
+        try:
+            return jit(func)
+        finally:
+            numba.config.CACHE_DIR = previous
+
+    return decorate
