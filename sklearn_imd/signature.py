@@ -1,38 +1,117 @@
 """The IMD signature transformer: one heat-trace signature per point cloud."""
 
 import os
+import sys
+import warnings
 
 import numpy as np
-from joblib import Parallel, delayed, effective_n_jobs
+from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._graph import knn_adjacency, normalized_laplacian
 from ._heat import SIGNATURE_SCALE, heat_trace, null_trace
-from ._validation import check_imd_params, check_point_clouds, check_times
+from ._validation import (
+    check_imd_params, check_n_jobs, check_point_clouds, check_seed, check_times,
+)
 
 
 def _cloud_signature(X, t, k, m, nv, method, normalization, knn, seed, numba_threads=None):
-    """Signature and its standard error for one validated cloud (the data flow of DESIGN.md).
+    """Signature, its standard error and the warnings raised, for one validated cloud.
 
-    ``numba_threads`` caps the threads of the Numba kernels during the call,
-    so that joblib workers running side by side do not oversubscribe the
-    cores; the kernels give the same result for any number of threads.
+    The data flow of DESIGN.md.  Warnings are recorded rather than shown, so
+    that they reach the caller from joblib workers too (see
+    :func:`_reissue`).  ``numba_threads`` caps the threads of the Numba
+    kernels during the call, so that joblib workers running side by side do
+    not oversubscribe the cores; the kernels give the same result for any
+    number of threads.
     """
-    if numba_threads is not None:
-        import numba
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if numba_threads is not None:
+            import numba
 
-        previous = numba.get_num_threads()
-        numba.set_num_threads(max(1, min(numba_threads, numba.config.NUMBA_NUM_THREADS)))
+            previous = numba.get_num_threads()
+            numba.set_num_threads(max(1, min(numba_threads, numba.config.NUMBA_NUM_THREADS)))
         try:
-            return _cloud_signature(X, t, k, m, nv, method, normalization, knn, seed)
+            L = normalized_laplacian(knn_adjacency(X, k, knn, random_state=seed))
+            # a Krylov space of an n-node graph has at most n dimensions
+            trace, std_err = heat_trace(L, t, method, min(m, L.shape[0]), nv,
+                                        np.random.default_rng(seed))
         finally:
-            numba.set_num_threads(previous)
-    L = normalized_laplacian(knn_adjacency(X, k, knn, random_state=seed))
-    trace, std_err = heat_trace(L, t, method, m, nv, np.random.default_rng(seed))
-    scale = SIGNATURE_SCALE / null_trace(t, X.shape[0], k, normalization)
-    return trace * scale, std_err * scale
+            if numba_threads is not None:
+                numba.set_num_threads(previous)
+    with np.errstate(divide="ignore", invalid="ignore"):  # checked by compute_signatures
+        scale = SIGNATURE_SCALE / null_trace(t, X.shape[0], k, normalization)
+        trace, std_err = trace * scale, std_err * scale
+    return trace, std_err, [(w.category, str(w.message)) for w in caught]
+
+
+def _caller_frame():
+    """The innermost frame outside this library, scikit-learn and joblib: the user's call."""
+    frame = sys._getframe(1)
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").split(".")[0] in (
+        "sklearn_imd", "sklearn", "joblib",
+    ):
+        frame = frame.f_back
+    return frame
+
+
+def _reissue(caught, name):
+    """Issue the warnings recorded for cloud ``name`` again, pointing at the user's call.
+
+    The ``module`` given to the filters is ``sklearn_imd``, where they arose,
+    and each message names its cloud, so the default filter shows each once
+    per cloud.
+    """
+    if not caught:
+        return
+    frame = _caller_frame()
+    registry = frame.f_globals.setdefault("__warningregistry__", {})
+    for category, message in caught:
+        warnings.warn_explicit(
+            f"{name}: {message}", category, frame.f_code.co_filename, frame.f_lineno,
+            module="sklearn_imd", registry=registry,
+        )
+
+
+def compute_signatures(clouds, t, params, random_state, n_jobs, names=None):
+    """Signatures and standard errors of validated clouds, shape (n_clouds, n_times) each.
+
+    The one place where signatures are computed: :class:`IMDSignature`,
+    :func:`~sklearn_imd.imd_score`, :func:`~sklearn_imd.pairwise_imd` and
+    :func:`~sklearn_imd.imd_test` validate their input once at the door and
+    call this.  ``params`` holds the checked ``k, m, nv, method,
+    normalization, knn``; each cloud's seed is drawn from ``random_state``
+    before any work starts, so an int gives the same output for any
+    ``n_jobs``.  ``names`` label the clouds in the warnings (default
+    ``X[i]``).
+    """
+    rs = check_seed(random_state)
+    seeds = rs.randint(np.iinfo(np.int32).max, size=len(clouds))
+    workers = check_n_jobs(n_jobs, work=len(clouds))
+    threads = max(1, (os.cpu_count() or 1) // workers) if workers > 1 else None
+    results = Parallel(n_jobs=workers)(
+        delayed(_cloud_signature)(
+            cloud, t, params["k"], params["m"], params["nv"], params["method"],
+            params["normalization"], params["knn"], int(seed), threads,
+        )
+        for cloud, seed in zip(clouds, seeds)
+    )
+    if names is None:
+        names = [f"X[{i}]" for i in range(len(clouds))]
+    for name, result in zip(names, results):
+        _reissue(result[2], name)
+    S = np.vstack([r[0] for r in results])
+    bad = ~np.isfinite(S).all(axis=0)
+    if bad.any():
+        raise ValueError(
+            f"The signatures are not finite at t = {t[bad].min():g} and above: the null "
+            f"trace of normalization={params['normalization']!r} underflows there. Use "
+            "smaller diffusion times (IMD's weight exp(-2 (t + 1/t)) is below 1e-300 "
+            "beyond t = 350 anyway) or another normalization."
+        )
+    return S, np.vstack([r[1] for r in results])
 
 
 class IMDSignature(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -151,13 +230,16 @@ class IMDSignature(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             k=self.k, m=self.m, nv=self.nv, method=self.method,
             normalization=self.normalization, knn=self.knn,
         )
+        check_n_jobs(self.n_jobs)
+        check_seed(self.random_state)
         return params, check_times(self.t)
 
     def fit(self, X, y=None):
         """Validate the parameters and ``X``, and fix the time grid ``t_``.
 
         Nothing is learned from ``X``: each cloud's signature depends on that
-        cloud alone.
+        cloud alone.  The parameters are read here: as in scikit-learn, a
+        change by ``set_params`` takes effect at the next ``fit``.
 
         Parameters
         ----------
@@ -171,9 +253,31 @@ of shape (n_clouds, n_points, n_features)
         -------
         self : IMDSignature
         """
-        params, self.t_ = self._check_params()
-        check_point_clouds(X, min_points=params["k"] + 1)
+        self._fit(X)
         return self
+
+    def _fit(self, X):
+        """Fit; return the validated clouds."""
+        self._params, self.t_ = self._check_params()
+        return check_point_clouds(X, min_points=self._params["k"] + 1)
+
+    def fit_transform(self, X, y=None, **fit_params):
+        """Fit, then return the signature of each point cloud (``X`` is read once).
+
+        Parameters
+        ----------
+        X : list of array-like of shape (n_points_i, n_features_i) or ndarray \
+of shape (n_clouds, n_points, n_features)
+            Point clouds, each with more than ``k`` points.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        signatures : ndarray of shape (n_clouds, n_times), float64
+            As :meth:`transform`.
+        """
+        return self._signatures(self._fit(X))[0]
 
     def transform(self, X, return_std=False):
         """Signature of each point cloud.
@@ -197,28 +301,13 @@ of shape (n_clouds, n_points, n_features)
         std : ndarray of shape (n_clouds, n_times), float64
             Standard errors of ``signatures``; only with ``return_std=True``.
         """
-        signatures, std = self._signatures(X)
+        check_is_fitted(self, "t_")
+        clouds = check_point_clouds(X, min_points=self._params["k"] + 1)
+        signatures, std = self._signatures(clouds)
         return (signatures, std) if return_std else signatures
 
-    def _signatures(self, X):
-        """Signatures and their standard errors, shape (n_clouds, n_times) each."""
-        check_is_fitted(self, "t_")
-        params, _ = self._check_params()
-        clouds = check_point_clouds(X, min_points=params["k"] + 1)
-        rs = check_random_state(self.random_state)
-        seeds = rs.randint(np.iinfo(np.int32).max, size=len(clouds))
-        workers = min(len(clouds), effective_n_jobs(self.n_jobs))
-        threads = max(1, (os.cpu_count() or 1) // workers) if workers > 1 else None
-        results = Parallel(n_jobs=self.n_jobs)(
-            delayed(_cloud_signature)(
-                cloud, self.t_, params["k"], params["m"], params["nv"], params["method"],
-                params["normalization"], params["knn"], int(seed), threads,
-            )
-            for cloud, seed in zip(clouds, seeds)
-        )
-        signatures = np.vstack([r[0] for r in results])
-        std_errs = np.vstack([r[1] for r in results])
-        return signatures, std_errs
+    def _signatures(self, clouds):
+        return compute_signatures(clouds, self.t_, self._params, self.random_state, self.n_jobs)
 
     @property
     def _n_features_out(self):

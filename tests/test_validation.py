@@ -99,7 +99,7 @@ def test_bad_collections(X, exc, match):
         (dict(normalization="l2"), ValueError, "normalization must be one of"),
         (dict(normalization=None), ValueError, "normalization must be one of"),
         (dict(knn="kgraph"), ValueError, "knn must be one of"),
-        (dict(random_state="seed"), ValueError, "random_state|RandomState"),
+        (dict(random_state="seed"), TypeError, "random_state|RandomState"),
     ],
 )
 def test_bad_parameters(good, params, exc, match):

@@ -62,16 +62,34 @@ def imd_distance(u, v, t=None):
             f"u, v and t must have the same length; got {u.size}, {v.size} and {t.size}"
             + (" (t=None is the default grid of 256 times)." if u.size != t.size else ".")
         )
-    return float(np.max(imd_weights(t) * np.abs(u - v)))
+    return _finite(float(_imd_matrix(u[None, :], v[None, :], t)[0, 0]))
+
+
+def _finite(d):
+    """``d``, or a clear error when signatures so large made it overflow."""
+    if not np.isfinite(d):
+        raise ValueError(
+            "The IMD overflows float64: the signatures hold values near the largest float "
+            "(their differences, up to 1.8e308, cannot be represented)."
+        )
+    return d
 
 
 def _imd_matrix(SX, SY, t):
-    """Weighted sup-distance between every row of SX and every row of SY."""
-    w = imd_weights(t)
-    D = np.empty((SX.shape[0], SY.shape[0]))
+    """Weighted sup-distance between every row of SX and every row of SY.
+
+    Halves are subtracted, so that signatures near the largest float give an
+    overflow only where the weighted result itself is out of range.
+    """
+    w = 2.0 * imd_weights(t)
+    # times whose weight underflows to 0 add nothing, whatever the signatures hold
+    SX, SY, w = SX[:, w > 0], SY[:, w > 0], w[w > 0]
+    D = np.zeros((SX.shape[0], SY.shape[0]))
+    if w.size == 0:
+        return D
     rows = max(1, _PAIRWISE_BLOCK // max(1, SY.size))
     for start in range(0, SX.shape[0], rows):
-        diff = np.abs(SX[start : start + rows, None, :] - SY[None, :, :])
+        diff = np.abs(0.5 * SX[start : start + rows, None, :] - 0.5 * SY[None, :, :])
         diff *= w
         D[start : start + rows] = diff.max(axis=2)
     return D
@@ -130,25 +148,25 @@ shape (n_clouds_X, n_points, n_features)
     >>> bool(labels[0] == labels[1] == labels[2] != labels[3] == labels[4] == labels[5])
     True
     """
-    from ..signature import IMDSignature
-
-    est = IMDSignature(
-        k=k, m=m, nv=nv, t=t, method=method, normalization=normalization, knn=knn,
-        random_state=random_state, n_jobs=n_jobs,
-    )
-    if Y is None:
-        SX = est.fit_transform(X)
-        D = _imd_matrix(SX, SX, est.t_)
-        return np.maximum(D, D.T)
     from .._validation import check_point_clouds
+    from ..signature import compute_signatures
 
-    check_imd_params(
+    params = check_imd_params(
         k=k, m=m, nv=nv, method=method, normalization=normalization, knn=knn
     )
-    clouds_X = check_point_clouds(X, min_points=k + 1, name="X")
-    clouds_Y = check_point_clouds(Y, min_points=k + 1, name="Y")
-    S = est.fit_transform(clouds_X + clouds_Y)
-    return _imd_matrix(S[: len(clouds_X)], S[len(clouds_X) :], est.t_)
+    t = check_times(t)
+    clouds = check_point_clouds(X, min_points=params["k"] + 1, name="X")
+    names = [f"X[{i}]" for i in range(len(clouds))]
+    if Y is not None:
+        clouds_Y = check_point_clouds(Y, min_points=params["k"] + 1, name="Y")
+        names += [f"Y[{i}]" for i in range(len(clouds_Y))]
+        clouds = clouds + clouds_Y
+    S, _ = compute_signatures(clouds, t, params, random_state, n_jobs, names)
+    if Y is None:
+        D = _imd_matrix(S, S, t)
+        return np.maximum(D, D.T)
+    n_X = len(names) - len(clouds_Y)
+    return _imd_matrix(S[:n_X], S[n_X:], t)
 
 
 def imd_score(
@@ -197,13 +215,13 @@ def imd_score(
     >>> imd_score(X, Y, random_state=0) > 10 * imd_score(X, rng.normal(size=(1000, 10)), random_state=0)
     True
     """
+    from ..signature import compute_signatures
+
     params = check_imd_params(
         k=k, m=m, nv=nv, method=method, normalization=normalization, knn=knn
     )
+    t = check_times(t)
     X = check_cloud(X, min_points=params["k"] + 1, name="X")
     Y = check_cloud(Y, min_points=params["k"] + 1, name="Y")
-    return float(
-        pairwise_imd(
-            [X], [Y], t=t, random_state=random_state, n_jobs=n_jobs, **params
-        )[0, 0]
-    )
+    S, _ = compute_signatures([X, Y], t, params, random_state, n_jobs, ["X", "Y"])
+    return float(_imd_matrix(S[:1], S[1:], t)[0, 0])

@@ -5,9 +5,8 @@ from collections import namedtuple
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.utils import check_random_state
 
-from .._validation import check_cloud, check_imd_params, check_int, check_times
+from .._validation import check_cloud, check_imd_params, check_int, check_seed, check_times
 from ._imd import _imd_matrix
 
 ConfidenceInterval = namedtuple("ConfidenceInterval", ["low", "high"])
@@ -79,7 +78,8 @@ def imd_test(
 ):
     """Permutation test of whether two point clouds come from one distribution, by IMD.
 
-    The statistic is :func:`imd_score` of ``X`` and ``Y``.  Under the null
+    The statistic is :func:`imd_score` of ``X`` and ``Y``, the same number
+    for the same arguments and integer ``random_state``.  Under the null
     hypothesis the points are exchangeable: the test pools them, re-splits
     them at random into clouds of the original sizes ``n_permutations`` times
     and recomputes the IMD, like :func:`scipy.stats.permutation_test`.  The
@@ -155,16 +155,19 @@ def imd_test(
             f"features; got {X.shape[1]} and {Y.shape[1]}.  imd_score compares clouds "
             "of different dimensions."
         )
-    from ..signature import IMDSignature
+    from ..signature import IMDSignature, compute_signatures
 
-    rng = check_random_state(random_state)
+    rng = check_seed(random_state)
+    # the statistic is imd_score(X, Y, random_state=random_state): the same
+    # draws from the same generator, then the generator goes on
+    S, _ = compute_signatures([X, Y], t, params, rng, n_jobs, ["X", "Y"])
+    statistic = float(_imd_matrix(S[:1], S[1:], t)[0, 0])
     estimator = IMDSignature(
         t=t, random_state=int(rng.randint(np.iinfo(np.int32).max)), n_jobs=n_jobs,
         **params,
     )
     nx, ny = X.shape[0], Y.shape[0]
     batch = max(1, _BATCH_ENTRIES // ((nx + ny) * X.shape[1]))
-    statistic = float(_pair_imds(iter([(X, Y)]), 1, estimator, 1)[0])
 
     pooled = np.concatenate([X, Y])
 
@@ -174,6 +177,9 @@ def imd_test(
             yield pooled[perm[:nx]], pooled[perm[nx:]]
 
     null = _pair_imds(permuted(), n_permutations, estimator, batch)
+    if not (np.isfinite(statistic) and np.isfinite(null).all()):
+        # never a p-value for a statistic that is not a number
+        raise ValueError("The IMD of X and Y or of a re-split is not finite; no test is made.")
     pvalue = (1.0 + np.count_nonzero(null >= statistic)) / (n_permutations + 1.0)
 
     interval = None
