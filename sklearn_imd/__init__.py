@@ -28,7 +28,7 @@ __all__ = sorted(_LAZY)
 
 
 # Submodules reachable as attributes of the package, loaded on first use.
-_SUBMODULES = ("latent", "metrics")
+_SUBMODULES = ("io", "latent", "metrics")
 
 
 def __getattr__(name):

@@ -4,25 +4,27 @@ Two subcommands:
 
 ``score A B``
     IMD between the point clouds stored in the files ``A`` and ``B``
-    (``.npy``, ``.npz`` or ``.csv``), printed as a bare number.
+    (``.npy``, ``.npz`` or ``.csv``, read by :func:`sklearn_imd.io.load_points`),
+    printed as a bare number; with ``--ci``, followed by a subsampling
+    confidence interval.
 ``demo``
     IMD between a few comparisons built from scikit-learn's bundled digits
     data set, printed as a table.  Needs no network.
 
 Errors (unreadable file, malformed data, invalid parameter) print one line
-``sklearn-imd: error: <message>`` on stderr and exit with status 2.
+``sklearn-imd: error: <message>`` on stderr and exit with status 2.  Warnings
+print one line each, ``sklearn-imd: warning: <message>``, on stderr.
 """
 
 import argparse
 import os
+import re
 import sys
-import time
 import warnings
 
 from ._validation import HEAT_METHODS, KNN_METHODS, NORMALIZATIONS
 
 PROG = "sklearn-imd"
-_EXTENSIONS = (".npy", ".npz", ".csv")
 
 _DESCRIPTION = """\
 IMD, the intrinsic multi-scale distance (Tsitsulin et al., ICLR 2020), compares
@@ -32,7 +34,8 @@ multi-scale geometry, larger means more different.
 
 subcommands:
   score A B   print the IMD between the point clouds in files A and B
-              (.npy, .npz or .csv; one point per row) as a bare number
+              (.npy, .npz or .csv; one point per row) as a bare number,
+              with --ci followed by a confidence interval
   demo        print a table of IMDs between variants of scikit-learn's
               bundled digits data set (no download needed)
 
@@ -42,30 +45,48 @@ _EPILOG = """\
 examples:
   sklearn-imd score real.npy generated.npy
   sklearn-imd score real.csv generated.npz --key features --seed 0
+  sklearn-imd score real.npy generated.npy --ci --seed 0
   score=$(sklearn-imd score a.npy b.npy --nv 200 --seed 0)
   python -m sklearn_imd demo --seed 1
 
-Errors print 'sklearn-imd: error: <message>' on stderr and exit with status 2."""
+Errors print 'sklearn-imd: error: <message>' on stderr and exit with status 2;
+warnings print 'sklearn-imd: warning: <message>' on stderr."""
 
 _SCORE_DESCRIPTION = """\
 Print the IMD between the point clouds stored in files A and B as a bare
-number (6 significant digits) on stdout, for use in scripts.
+number (6 significant digits) on stdout, for use in scripts.  With --ci the
+number is followed on the same line by a confidence interval, e.g.
+  12.3456  95% CI [9.87, 15.2]
 
-Each file holds one 2-D array of shape (n_points, n_features):
-  .npy  a single array (loaded with allow_pickle=False)
+Each file is a regular file (symbolic links are followed) holding one 2-D
+array of shape (n_points, n_features):
+  .npy  a single array of numbers (arrays of Python objects are refused)
   .npz  an archive; its only array, or the one named by --key
   .csv  comma-separated numbers, one point per row; a first row that is not
-        numeric is taken as a header and skipped; '#' starts a comment
-        (from pandas: df.to_csv(path, index=False))
+        numeric is taken as a header and skipped; '#' starts a comment.
+        Leading columns with no name in the header, as in the index that
+        pandas writes by default, are dropped with a warning if they hold
+        integers (best: df.to_csv(path, index=False))
 
 A and B may differ in their number of points and of features.  IMD is a
 randomised estimate: pass --seed for a reproducible value."""
 
 _SCORE_EPILOG = """\
+confidence interval (--ci):
+  The interval shows how much the score would move with other samples of
+  the same sizes from the same two distributions.  It is computed by
+  sklearn_imd.imd_test from the IMDs of --n-resamples pairs of half-size
+  subsamples (drawn without replacement), their spread scaled to the full
+  sizes.  It needs A and B with the same number of features and at least
+  2 (k + 1) points each, and costs about 2 (n_resamples + 2) signatures
+  instead of 2.  No permutation p-value is computed (imd_test in Python
+  gives one).
+
 examples:
   sklearn-imd score real.npy generated.npy
   sklearn-imd score a.npz b.npz --key embeddings --seed 0
-  sklearn-imd score a.csv b.csv --k 10 --nv 500"""
+  sklearn-imd score a.csv b.csv --k 10 --nv 500
+  sklearn-imd score a.npy b.npy --ci --ci-level 0.9 --n-jobs -1 --seed 0"""
 
 _DEMO_DESCRIPTION = """\
 Compare variants of scikit-learn's bundled digits data set (1797 images of
@@ -74,6 +95,8 @@ IMDs and the time each took: two random halves of the data (same
 distribution), digits 0-4 against digits 5-9, the digits against copies with
 Gaussian pixel noise or blurred by a 3x3 mean filter, and the digits against
 uniform random noise.  The output is reproducible for a given --seed."""
+
+_CI_LEVEL, _N_RESAMPLES = 0.95, 99
 
 
 class _ArgumentParser(argparse.ArgumentParser):
@@ -145,7 +168,27 @@ def _build_parser():
     )
     params.add_argument(
         "--seed", type=int, default=None, metavar="INT",
-        help="random seed (random_state) for a reproducible score (default: none)",
+        help="random seed (random_state), 0 to 2**32 - 1, for a reproducible score "
+        "(default: none)",
+    )
+    params.add_argument(
+        "--n-jobs", type=int, default=None, metavar="INT",
+        help="processes computing the signatures, -1 for all processors; the "
+        "score does not depend on it (default: 1)",
+    )
+    ci = score.add_argument_group("confidence interval (as in sklearn_imd.imd_test)")
+    ci.add_argument(
+        "--ci", action="store_true",
+        help="also print a subsampling confidence interval of the score (see below)",
+    )
+    ci.add_argument(
+        "--ci-level", type=float, default=None, metavar="FLOAT",
+        help=f"confidence level of --ci, in (0, 1) (default: {_CI_LEVEL})",
+    )
+    ci.add_argument(
+        "--n-resamples", type=int, default=None, metavar="INT",
+        help=f"subsample pairs of --ci, >= 1; more is slower and steadier "
+        f"(default: {_N_RESAMPLES})",
     )
     score.set_defaults(func=_run_score)
 
@@ -165,208 +208,107 @@ def _build_parser():
     return parser
 
 
-# --------------------------------------------------------------------------- loading
-
-
-def _load_cloud(path, key=None):
-    """Read the 2-D array stored in ``path`` (.npy, .npz or .csv)."""
-    ext = os.path.splitext(path)[1].lower()
-    if ext not in _EXTENSIONS:
-        shown = f"'{ext}'" if ext else "no extension"
-        raise ValueError(
-            f"{path}: unknown file type ({shown}); use a .npy, .npz or .csv file."
-        )
-    if not os.path.exists(path):
-        raise ValueError(f"{path}: no such file.")
-    if os.path.isdir(path):
-        raise ValueError(f"{path} is a directory, not a file.")
-    if ext == ".csv":
-        return _load_csv(path)
-    return _load_numpy(path, key)
-
-
-def _load_numpy(path, key):
-    import numpy as np
-
-    try:
-        data = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as exc:
-        raise ValueError(
-            f"{path} could not be read as a NumPy .npy/.npz file ({exc})."
-        ) from None
-    if isinstance(data, np.ndarray):
-        return data
-    with data:  # an NpzFile
-        keys = list(data.files)
-        if key is not None:
-            if key not in keys:
-                raise ValueError(
-                    f"{path} has no array named {key!r}; available keys: "
-                    f"{', '.join(keys) if keys else '(none)'}."
-                )
-        elif len(keys) == 1:
-            key = keys[0]
-        elif not keys:
-            raise ValueError(f"{path} holds no arrays.")
-        else:
-            raise ValueError(
-                f"{path} holds {len(keys)} arrays; choose one with --key NAME. "
-                f"Available keys: {', '.join(keys)}."
-            )
-        try:
-            return data[key]
-        except (ValueError, OSError, EOFError) as exc:
-            raise ValueError(f"{path}: array {key!r} could not be read ({exc}).") from None
-
-
-def _csv_fields(line):
-    return [f.strip().strip('"').strip() for f in line.split(",")]
-
-
-def _is_number(field):
-    try:
-        float(field)
-    except ValueError:
-        return False
-    return True
-
-
-def _data_line(line):
-    """The line without its '#' comment, or None if nothing remains."""
-    line = line.split("#", 1)[0]
-    return line if line.strip() else None
-
-
-def _load_csv(path):
-    import numpy as np
-
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as f:
-            lines = f.read().splitlines()
-    except UnicodeDecodeError:
-        raise ValueError(f"{path} is not a text CSV file (it is not valid UTF-8).") from None
-    data_idx = [i for i, line in enumerate(lines) if _data_line(line) is not None]
-    if data_idx:
-        first = _csv_fields(_data_line(lines[data_idx[0]]))
-        if any(f and not _is_number(f) for f in first):  # a header row
-            lines[data_idx[0]] = ""
-            data_idx = data_idx[1:]
-    if not data_idx:
-        raise ValueError(f"{path} contains no data rows.")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return np.loadtxt(lines, delimiter=",", ndmin=2, quotechar='"', dtype=np.float64)
-    except ValueError as exc:
-        raise ValueError(_csv_problem(path, lines, data_idx) or f"{path}: {exc}") from None
-
-
-def _csv_problem(path, lines, data_idx):
-    """Describe the first malformed row of a CSV file, with its line number."""
-    n_cols = None
-    for i in data_idx:
-        fields = _csv_fields(_data_line(lines[i]))
-        for j, field in enumerate(fields):
-            if not _is_number(field):
-                what = "an empty value" if not field else f"{field!r}, which is not a number"
-                return (
-                    f"{path}, line {i + 1}, column {j + 1}: {what}; expected "
-                    "comma-separated numbers."
-                )
-        if n_cols is None:
-            n_cols, first_line = len(fields), i + 1
-        elif len(fields) != n_cols:
-            return (
-                f"{path}, line {i + 1}: {len(fields)} values, but line {first_line} has "
-                f"{n_cols}; every row must have the same number of values."
-            )
-    return None
-
-
 # --------------------------------------------------------------------------- commands
 
 
-def _check_seed(seed):
-    if seed is not None and not 0 <= seed < 2**32:
-        raise ValueError(f"--seed must be between 0 and 2**32 - 1, got {seed}.")
+def _check_ci_options(args):
+    """(level, n_resamples) of --ci, after checking that they come with it."""
+    if not args.ci:
+        for option, value in (("--ci-level", args.ci_level), ("--n-resamples", args.n_resamples)):
+            if value is not None:
+                raise ValueError(f"{option} applies only with --ci.")
+        return None, None
+    level = _CI_LEVEL if args.ci_level is None else args.ci_level
+    if not 0 < level < 1:
+        raise ValueError(f"--ci-level must be between 0 and 1, e.g. 0.95; got {level}.")
+    from ._validation import check_int
+
+    n_resamples = check_int(
+        _N_RESAMPLES if args.n_resamples is None else args.n_resamples, "--n-resamples", 1
+    )
+    return level, n_resamples
 
 
 def _run_score(args):
-    from ._validation import check_cloud, check_imd_params
-    from .metrics import imd_score
+    from ._validation import check_cloud, check_imd_params, check_seed
+    from .io import load_points
 
     params = check_imd_params(
         k=args.k, m=args.m, nv=args.nv, method=args.method,
         normalization=args.normalization, knn=args.knn,
     )
-    _check_seed(args.seed)
-    if args.key is not None and not any(
-        os.path.splitext(p)[1].lower() == ".npz" for p in (args.A, args.B)
-    ):
+    check_seed(args.seed, "--seed")
+    if args.n_jobs == 0:
+        raise ValueError("--n-jobs must not be 0; use 1 for one process, -1 for all processors.")
+    level, n_resamples = _check_ci_options(args)
+    paths = (args.A, args.B)
+    is_npz = [os.path.splitext(p)[1].lower() == ".npz" for p in paths]
+    if args.key is not None and not any(is_npz):
         raise ValueError("--key applies only to .npz files, and neither A nor B is one.")
-    clouds = []
-    for path in (args.A, args.B):
-        arr = _load_cloud(path, args.key)
-        clouds.append(check_cloud(arr, min_points=params["k"] + 1, name=path))
-    score = imd_score(*clouds, random_state=args.seed, **params)
+    if args.ci:
+        min_points, purpose = 2 * (args.k + 1), f"--ci (half-size subsamples, k = {args.k})"
+    else:
+        min_points, purpose = args.k + 1, None
+    A, B = (
+        check_cloud(load_points(p, args.key if npz else None), min_points=min_points,
+                    name=p, purpose=purpose)
+        for p, npz in zip(paths, is_npz)
+    )
+    if args.ci:
+        return _score_with_ci(A, B, args, params, level, n_resamples)
+    from .metrics import imd_score
+
+    score = imd_score(A, B, random_state=args.seed, n_jobs=args.n_jobs, **params)
     print(f"{score:.6g}")
     return 0
 
 
-def _blur(images):
-    """Mean over each pixel's 3x3 neighbourhood (edges repeated), per image."""
-    import numpy as np
+def _score_with_ci(A, B, args, params, level, n_resamples):
+    if A.shape[1] != B.shape[1]:
+        raise ValueError(
+            f"--ci pools the points of A and B, so they need the same number of features; "
+            f"{args.A} has {A.shape[1]} and {args.B} has {B.shape[1]}. Without --ci, "
+            "score compares clouds of different dimensions."
+        )
+    from .metrics import imd_test
 
-    padded = np.pad(images, ((0, 0), (1, 1), (1, 1)), mode="edge")
-    out = np.zeros_like(images)
-    for di in range(3):
-        for dj in range(3):
-            out += padded[:, di : di + images.shape[1], dj : dj + images.shape[2]]
-    return out / 9.0
-
-
-def _demo_comparisons(seed):
-    """(label, X, Y) triples of the demo, generated from ``seed``."""
-    import numpy as np
-    from sklearn.datasets import load_digits
-
-    digits = load_digits()
-    X, y = digits.data.astype(np.float64), digits.target
-    rng = np.random.default_rng(seed)
-    perm = rng.permutation(len(X))
-    half = len(X) // 2
-    noisy = X + rng.normal(scale=2.0, size=X.shape)
-    blurred = _blur(digits.images.astype(np.float64)).reshape(len(X), -1)
-    uniform = rng.uniform(0.0, 16.0, size=X.shape)
-    return [
-        ("digits: random half vs other half", X[perm[:half]], X[perm[half:]]),
-        ("digits 0-4 vs digits 5-9", X[y < 5], X[y >= 5]),
-        ("digits vs digits blurred (3x3 mean)", X, blurred),
-        ("digits vs digits + Gaussian noise (sd 2)", X, noisy),
-        ("digits vs uniform noise (same shape)", X, uniform),
-    ]
+    with warnings.catch_warnings(record=True) as caught:
+        res = imd_test(
+            A, B, n_permutations=1, n_resamples=n_resamples, confidence=level,
+            random_state=args.seed, n_jobs=args.n_jobs, **params,
+        )
+    # The clouds drawn from A and B (which the library calls X[i], Y[i]) repeat
+    # the warnings of A and B: one line per kind of warning rather than one per cloud.
+    drawn = {}
+    for w in caught:
+        if re.match(r"[XY]\[\d+\]: ", str(w.message)):
+            drawn[w.category.__name__] = drawn.get(w.category.__name__, 0) + 1
+        else:
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    for name, count in drawn.items():
+        print(f"{PROG}: warning: {name} also for {count} of the {2 * (n_resamples + 1)} "
+              "clouds that --ci draws from A and B.", file=sys.stderr)
+    low, high = res.confidence_interval
+    print(f"{res.statistic:.6g}  {100 * level:g}% CI [{low:.4g}, {high:.4g}]")
+    print(
+        f"{PROG}: note: the {100 * level:g}% interval, from {n_resamples} pairs of half-size "
+        "subsamples, shows how much the score would move with other samples of the same sizes.",
+        file=sys.stderr,
+    )
+    return 0
 
 
 def _run_demo(args):
-    import numpy as np
+    from ._demo import run_demo
+    from ._validation import check_seed
 
-    from .metrics import imd_score
-
-    _check_seed(args.seed)
+    check_seed(args.seed, "--seed")
     print(
         "IMD (intrinsic multi-scale distance) compares the multi-scale geometry of two "
         "point clouds via the heat traces of their kNN graphs; 0 = identical."
     )
-    # Warm-up on a tiny cloud so that Numba compilation is not charged to row 1.
-    warm = np.random.default_rng(0).normal(size=(50, 2))
-    imd_score(warm, warm, nv=2, method="slq", random_state=0)
-
-    rows = []
-    for label, X, Y in _demo_comparisons(args.seed):
-        start = time.perf_counter()
-        score = imd_score(X, Y, random_state=args.seed)
-        rows.append((label, f"{score:.2f}", f"{time.perf_counter() - start:.2f}"))
-
+    rows = [(label, f"{score:.2f}", f"{seconds:.2f}") for label, score, seconds
+            in run_demo(args.seed)]
     header = ("comparison", "IMD", "seconds")
     widths = [max(len(r[i]) for r in rows + [header]) for i in range(3)]
 
@@ -391,6 +333,19 @@ def _run_demo(args):
 # --------------------------------------------------------------------------- entry point
 
 
+def _warning_printer(labels):
+    """A ``warnings.showwarning`` printing one line, the clouds ``labels`` call X, Y by name."""
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        text = " ".join(str(message).split())
+        label, sep, rest = text.partition(": ")
+        if sep and label in labels:
+            text = f"{labels[label]}: {rest}"
+        print(f"{PROG}: warning: {text}", file=sys.stderr)
+
+    return show
+
+
 def main(argv=None):
     """Run the ``sklearn-imd`` command line.
 
@@ -406,7 +361,8 @@ def main(argv=None):
         0 on success, 2 if an input or a parameter is invalid (after printing
         ``sklearn-imd: error: <message>`` on stderr).  Malformed command lines
         and ``--help`` exit through :class:`SystemExit` as with any
-        :mod:`argparse` program.
+        :mod:`argparse` program.  Warnings raised meanwhile are printed on
+        stderr, one line each: ``sklearn-imd: warning: <message>``.
 
     Examples
     --------
@@ -434,15 +390,20 @@ def main(argv=None):
     """
     parser = _build_parser()
     args = parser.parse_args(argv)
-    try:
-        return args.func(args)
-    except (ValueError, TypeError, OSError) as exc:
-        message = " ".join(str(exc).split()) or type(exc).__name__
-        print(f"{PROG}: error: {message}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
+    # The library's warnings (e.g. a graph or an input to doubt) are shown as
+    # the filters say, each on one line naming the file rather than "X" or "Y".
+    labels = {"X": args.A, "Y": args.B} if args.command == "score" else {}
+    with warnings.catch_warnings():
+        warnings.showwarning = _warning_printer(labels)
+        try:
+            return args.func(args)
+        except (ValueError, TypeError, OSError, MemoryError) as exc:
+            message = " ".join(str(exc).split()) or type(exc).__name__
+            print(f"{PROG}: error: {message}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            print(f"{PROG}: interrupted", file=sys.stderr)
+            return 130
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 import sklearn_imd
+import sklearn_imd.io
 import sklearn_imd.latent
 import sklearn_imd.metrics
 
@@ -14,6 +15,7 @@ PUBLIC = sorted(
     {name for name in sklearn_imd.__all__}
     | {f"metrics.{n}" for n in sklearn_imd.metrics.__all__ if n not in sklearn_imd.__all__}
     | {f"latent.{n}" for n in sklearn_imd.latent.__all__}
+    | {f"io.{n}" for n in sklearn_imd.io.__all__}
 )
 
 
