@@ -211,6 +211,7 @@ def test_relative_living_times_closed_form():
 
 
 def test_geometry_score_sees_a_hole(rng):
+    pytest.importorskip("gudhi")
     angle = rng.uniform(0, 2 * np.pi, 400)
     circle = np.column_stack([np.cos(angle), np.sin(angle)]) + rng.normal(0, 0.02, (400, 2))
     blob, blob2 = rng.normal(size=(400, 2)), rng.normal(size=(400, 2))
@@ -223,7 +224,7 @@ def test_geometry_score_sees_a_hole(rng):
 
 def test_geometry_score_names_the_missing_extra(rng, monkeypatch):
     monkeypatch.setitem(sys.modules, "gudhi", None)
-    with pytest.raises(ImportError, match=r"pip install 'sklearn-imd\[tda\]'"):
+    with pytest.raises(ImportError, match=r'pip install "sklearn-imd\[tda\]"'):
         geometry_score(rng.normal(size=(100, 2)), rng.normal(size=(100, 2)))
 
 
@@ -283,3 +284,154 @@ def test_baseline_parameters_are_checked(rng):
         mmd_test(X, Y, n_permutations=9.5)
     with pytest.raises(ValueError, match="X has 20 points; n_landmarks = 64 distinct landmarks"):
         geometry_score(X, Y)
+
+
+# ----------------------------------------------------------------------------- odd inputs
+
+SCALES = [1e-200, 1e-100, 1.0, 1e100, 1e200]
+
+
+@pytest.mark.parametrize("gamma, match", [
+    (np.nan, "gamma must be finite, got nan"), (np.inf, "gamma must be finite, got inf"),
+    (-1.0, "gamma must be > 0, got -1"), (0.0, "gamma must be > 0, got 0"),
+])
+def test_every_gamma_is_finite_and_positive(rng, gamma, match):
+    X, Y = rng.normal(size=(20, 3)), rng.normal(size=(20, 3))
+    calls = [lambda fn=fn, kernel=kernel: fn(X, Y, kernel=kernel, gamma=gamma)
+             for fn in (mmd_score, mmd_test, mmd_witness)
+             for kernel in ("rbf", "laplacian", "polynomial")]
+    calls += [lambda: kid_score(X, Y, gamma=gamma),
+              lambda: geometry_score(X, Y, n_landmarks=8, gamma=gamma)]
+    for call in calls:
+        with pytest.raises(ValueError, match=match):
+            call()
+
+
+def test_nan_producing_kernel_parameters_are_refused(rng):
+    X, Y = rng.normal(size=(20, 3)), rng.normal(size=(20, 3))
+    with pytest.raises(ValueError, match="coef0 must be finite, got nan"):
+        mmd_test(X, Y, kernel="polynomial", coef0=np.nan)
+    with pytest.raises(ValueError, match="degree must be finite, got inf"):
+        mmd_score(X, Y, kernel="polynomial", degree=np.inf)
+
+
+def test_a_test_never_reports_significance_for_a_nan_statistic(rng):
+    X, Y = rng.normal(size=(20, 2)), rng.normal(2.0, 1.0, size=(20, 2))
+    with pytest.raises(ValueError, match=r"MMD\^2 is not finite"):
+        mmd_test(X, Y, kernel=lambda a, b: np.nan, n_permutations=9, random_state=0)
+    with pytest.raises(ValueError, match=r"MMD\^2 is not finite: X and Y hold values up to"):
+        mmd_test(1e200 * X, 1e200 * Y, gamma=1.0, n_permutations=9, random_state=0)
+
+
+def test_scale_dependent_metrics_say_when_values_overflow(rng):
+    X, Y = rng.normal(size=(30, 3)), rng.normal(0.5, 1.0, size=(30, 3))
+    top = max(np.abs(X).max(), np.abs(Y).max())
+
+    def overflows(c, names="X and Y"):
+        return pytest.raises(ValueError, match=(
+            rf"{names} hold values up to {c * top:.1e}, whose .*overflow float64; "
+            "rescale the features").replace("+", r"\+"))
+
+    with overflows(1e200):
+        fid_score(1e200 * X, 1e200 * Y)
+    with overflows(1e60):
+        kid_score(1e60 * X, 1e60 * Y, n_subsets=2, random_state=0)
+    with overflows(1e200):
+        mmd_score(1e200 * X, 1e200 * Y, gamma=1.0)
+    with overflows(1e200):
+        scaled_mmd(1e200 * X, 1e200 * Y, sigma=1.0)
+    witness = mmd_witness(1e200 * X, 1e200 * Y, gamma=1.0)
+    with overflows(1e200, names="X, Y and T"):
+        witness(1e200 * X)
+    # FID is homogeneous of degree 2: right wherever its value fits in a float
+    fid = fid_score(X, Y)
+    assert fid_score(1e150 * X, 1e150 * Y) == pytest.approx(1e300 * fid, rel=1e-9)
+    assert fid_score(1e-150 * X, 1e-150 * Y) == pytest.approx(1e-300 * fid, rel=1e-9)
+
+
+@pytest.mark.parametrize("c", SCALES)
+def test_median_heuristic_mmd_is_scale_free(c):
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(30, 2)), rng.normal(0.8, 1.0, size=(30, 2))
+    Y0 = rng.normal(size=(25, 2))
+    T = rng.normal(size=(5, 2))
+    before = X.copy()
+    for kernel in ("rbf", "laplacian"):
+        for B, p in ((Y, 0.01), (Y0, None)):
+            ref = mmd_test(X, B, kernel=kernel, n_permutations=99, random_state=0)
+            got = mmd_test(c * X, c * B, kernel=kernel, n_permutations=99, random_state=0)
+            assert (ref.pvalue == p) if p else (ref.pvalue > 0.1)  # the check can fail
+            assert got.statistic == pytest.approx(ref.statistic, rel=1e-9)
+            assert got.pvalue == ref.pvalue
+        assert mmd_score(c * X, c * Y, kernel=kernel, estimator="biased") == pytest.approx(
+            mmd_score(X, Y, kernel=kernel, estimator="biased"), rel=1e-9)
+        np.testing.assert_allclose(mmd_witness(c * X, c * Y, kernel=kernel)(c * T),
+                                   mmd_witness(X, Y, kernel=kernel)(T), rtol=1e-9)
+    np.testing.assert_array_equal(X, before)
+
+
+def test_scaled_mmd_default_bandwidth_at_extreme_scales(rng):
+    X, Y = rng.normal(size=(40, 3)), rng.normal(0.5, 1.0, size=(40, 3))
+    mmd2 = mmd_score(X, Y)
+    # n_features / sigma^2 is negligible beside lam + 1 when sigma is huge ...
+    for c in (1e100, 1e200):
+        assert scaled_mmd(c * X, c * Y, lam=0.5) == pytest.approx(mmd2 / 1.5, rel=1e-9)
+    # ... and drives the factor to 0 when sigma is tiny
+    assert scaled_mmd(1e-200 * X, 1e-200 * Y) == 0.0
+
+
+def test_scaled_mmd_refuses_a_bandwidth_float64_cannot_square(rng):
+    X, Y = rng.normal(size=(20, 3)), rng.normal(size=(20, 3))
+    with pytest.raises(ValueError, match=r"sigma = 1e-200 is too small: 1 / \(2 sigma\^2\) "
+                                         "overflows float64"):
+        scaled_mmd(X, Y, sigma=1e-200)
+
+
+@pytest.mark.parametrize("fn", [mmd_score, mmd_test, mmd_witness, scaled_mmd, kid_score,
+                                geometry_score])
+def test_random_state_is_checked(rng, fn):
+    X, Y = rng.normal(size=(20, 3)), rng.normal(size=(20, 3))
+    kw = {"n_landmarks": 8} if fn is geometry_score else {}
+    with pytest.raises(TypeError, match="random_state must be None, an integer or a "
+                                        "numpy.random.RandomState, got 'abc'"):
+        fn(X, Y, random_state="abc", **kw)
+
+
+def test_geometry_score_refuses_clouds_with_too_few_distinct_points(rng):
+    X = rng.normal(size=(50, 2))
+    with pytest.raises(ValueError, match="Y has 1 distinct point; n_landmarks = 8 distinct "
+                                         "landmarks needs at least 8 distinct points"):
+        geometry_score(X, np.zeros((100, 2)), n_landmarks=8, n_iterations=1)
+    with pytest.raises(ValueError, match="X has 5 distinct points; n_landmarks = 8"):
+        geometry_score(np.repeat(X[:5], 20, axis=0), X, n_landmarks=8, n_iterations=1)
+
+
+def _circle_and_blob(rng, n=120):
+    angle = rng.uniform(0, 2 * np.pi, n)
+    return np.column_stack([np.cos(angle), np.sin(angle)]), rng.normal(size=(n, 2))
+
+
+def test_geometry_score_draws_distinct_landmarks(rng):
+    pytest.importorskip("gudhi")
+    circle, blob = _circle_and_blob(rng)
+    kw = {"n_landmarks": 16, "gamma": 0.1, "n_iterations": 3, "random_state": 0,
+          "return_mrlt": True}
+    # duplicated points witness the same simplices and are never two landmarks
+    ref = geometry_score(circle, blob, **kw)
+    got = geometry_score(np.vstack([circle, circle[::-1]]), blob, **kw)
+    assert got[0] == ref[0]
+    np.testing.assert_array_equal(got[1], ref[1])
+
+
+@pytest.mark.parametrize("c", SCALES)
+def test_geometry_score_is_scale_free(rng, c):
+    pytest.importorskip("gudhi")
+    circle, blob = _circle_and_blob(rng)
+    kw = {"n_landmarks": 16, "gamma": 0.1, "n_iterations": 3, "random_state": 0,
+          "return_mrlt": True}
+    ref = geometry_score(circle, blob, **kw)
+    assert np.argmax(ref[1]) == 1  # one hole
+    got = geometry_score(c * circle, blob / c, **kw)
+    assert got[0] == pytest.approx(ref[0], rel=1e-9)
+    np.testing.assert_allclose(got[1], ref[1], atol=1e-12)
+    np.testing.assert_allclose(got[2], ref[2], atol=1e-12)

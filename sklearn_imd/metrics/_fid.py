@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 
 from .._validation import check_sample_pair
+from ._mmd import _binary_exponent
 
 
 def _covariance_factor(X):
@@ -34,7 +35,10 @@ def fid_score(X, Y):
     non-symmetric ``S_X S_Y``: with factors ``S_X = F_X^T F_X`` and
     ``S_Y = F_Y^T F_Y``, ``Tr (S_X S_Y)^(1/2)`` is the sum of the singular
     values of ``F_X F_Y^T``.  It is therefore always real and non-negative,
-    and the score is never negative (rounding below zero is clipped).
+    and the score is never negative (rounding below zero is clipped).  FID is
+    homogeneous of degree 2 in the features, so it is computed on both samples
+    divided by a power of two (exactly) and scaled back: it is right at any
+    scale where its value fits in float64.
 
     Parameters
     ----------
@@ -47,6 +51,11 @@ def fid_score(X, Y):
     -------
     score : float
         0 for identical means and covariances.
+
+    Raises
+    ------
+    ValueError
+        If the FID overflows float64 (features of order 1e154 and beyond).
 
     Warns
     -----
@@ -83,8 +92,18 @@ def fid_score(X, Y):
             UserWarning,
             stacklevel=2,
         )
+    shift = _binary_exponent(X, Y)
+    X, Y = np.ldexp(X, -shift), np.ldexp(Y, -shift)
     mean_term = float(np.sum((X.mean(axis=0) - Y.mean(axis=0)) ** 2))
     FX, FY = _covariance_factor(X), _covariance_factor(Y)
     trace_term = np.sum(FX * FX) + np.sum(FY * FY)
     cross = np.linalg.svd(FX @ FY.T, compute_uv=False).sum()
-    return max(0.0, mean_term + float(trace_term - 2.0 * cross))
+    with np.errstate(over="ignore"):
+        score = np.ldexp(max(0.0, mean_term + float(trace_term - 2.0 * cross)), 2 * shift)
+    if np.isinf(score):
+        top = np.ldexp(max(np.abs(X).max(), np.abs(Y).max()), shift)
+        raise ValueError(
+            f"The FID overflows float64: X and Y hold values up to {top:.1e}, whose squared "
+            "distances overflow float64; rescale the features."
+        )
+    return float(score)

@@ -2,9 +2,9 @@
 1-dimensional homology over witness complexes."""
 
 import numpy as np
-from sklearn.utils import check_random_state
 
-from .._validation import check_cloud, check_int, check_real
+from .._validation import check_cloud, check_int, check_real, check_seed
+from ._mmd import _binary_exponent
 
 
 def _import_gudhi():
@@ -13,7 +13,7 @@ def _import_gudhi():
     except ImportError:
         raise ImportError(
             "geometry_score needs gudhi, an optional dependency of sklearn-imd; install it "
-            "with: pip install 'sklearn-imd[tda]'"
+            'with: pip install "sklearn-imd[tda]"'
         ) from None
     return gudhi
 
@@ -36,13 +36,27 @@ def _relative_living_times(intervals, alpha_max, i_max):
     return rlt / alpha_max
 
 
-def _rlt_samples(X, n_landmarks, gamma, n_iterations, i_max, rng, gudhi):
-    """Relative living times of ``n_iterations`` random sets of landmarks."""
+def _distinct_points(X, name, n_landmarks):
+    """Indices of the first occurrence of each distinct point of ``X``, in
+    order (``arange(n)`` when no point repeats); at least ``n_landmarks``."""
+    first = np.sort(np.unique(X, axis=0, return_index=True)[1])
+    if first.size < n_landmarks:
+        raise ValueError(
+            f"{name} has {first.size} distinct point{'s' if first.size != 1 else ''}; "
+            f"n_landmarks = {n_landmarks} distinct landmarks needs at least {n_landmarks} "
+            "distinct points."
+        )
+    return first
+
+
+def _rlt_samples(X, candidates, n_landmarks, gamma, n_iterations, i_max, rng, gudhi):
+    """Relative living times of ``n_iterations`` random sets of landmarks,
+    drawn among the points ``X[candidates]``."""
     from scipy.spatial.distance import cdist
 
     out = np.empty((n_iterations, i_max))
     for it in range(n_iterations):
-        L = X[rng.choice(X.shape[0], n_landmarks, replace=False)]
+        L = X[candidates[rng.choice(candidates.size, n_landmarks, replace=False)]]
         D = cdist(X, L)
         alpha_max = gamma * D.max()
         order = np.argsort(D, axis=1, kind="stable")
@@ -70,10 +84,19 @@ def geometry_score(X, Y, *, n_landmarks=64, gamma=1 / 128, n_iterations=1000, i_
     ``sum_i (MRLT_X(i) - MRLT_Y(i))^2``.
 
     The filtration, ``gamma`` and the score follow the published algorithm and
-    its reference implementation; landmarks are drawn without replacement.
-    The cost grows with ``n_iterations`` times the sample size (a witness
-    complex per landmark set), which is why the published method is used on a
-    few thousand points.  Needs gudhi: ``pip install 'sklearn-imd[tda]'``.
+    its reference implementation; landmarks are drawn without replacement
+    among the distinct points, so that a repeated point is never two
+    landmarks (without repeats, these are the published draws).  A cloud with
+    fewer than ``n_landmarks`` distinct points is refused rather than
+    computed: its landmark sets would hold coincident points, whose ties make
+    the witness complex meaningless and, for a cloud of one repeated point,
+    cost seconds per landmark set.  The relative living times do not depend on
+    a cloud's scale: each cloud is divided by a power of two (exactly) before
+    its distances are taken, so the score is the same at any scale float64
+    holds.  The cost grows with ``n_iterations`` times the sample size (a
+    witness complex per landmark set), which is why the published method is
+    used on a few thousand points.  Needs gudhi:
+    ``pip install "sklearn-imd[tda]"``.
 
     Parameters
     ----------
@@ -98,6 +121,13 @@ def geometry_score(X, Y, *, n_landmarks=64, gamma=1 / 128, n_iterations=1000, i_
     mrlt_X, mrlt_Y : ndarray of shape (i_max,)
         Only with ``return_mrlt=True``.
 
+    Raises
+    ------
+    ValueError
+        If a cloud has fewer than ``n_landmarks`` distinct points.
+    ImportError
+        If gudhi is not installed.
+
     Examples
     --------
     >>> import numpy as np
@@ -116,15 +146,18 @@ def geometry_score(X, Y, *, n_landmarks=64, gamma=1 / 128, n_iterations=1000, i_
     n_iterations = check_int(n_iterations, "n_iterations", 1)
     i_max = check_int(i_max, "i_max", 1)
     gamma = check_real(gamma, "gamma", minimum=0, strict=True)
+    rng = check_seed(random_state)
     purpose = f"n_landmarks = {n_landmarks} distinct landmarks"
-    X = check_cloud(X, min_points=n_landmarks, name="X", purpose=purpose)
-    Y = check_cloud(Y, min_points=n_landmarks, name="Y", purpose=purpose)
+    clouds = []
+    for name, S in (("X", X), ("Y", Y)):
+        S = check_cloud(S, min_points=n_landmarks, name=name, purpose=purpose)
+        S = np.ldexp(S.astype(np.float64, copy=False), -_binary_exponent(S))
+        clouds.append((S, _distinct_points(S, name, n_landmarks)))
     gudhi = _import_gudhi()
-    rng = check_random_state(random_state)
     mrlt = [
-        _rlt_samples(S.astype(np.float64), n_landmarks, gamma, n_iterations, i_max, rng,
+        _rlt_samples(S, candidates, n_landmarks, gamma, n_iterations, i_max, rng,
                      gudhi).mean(axis=0)
-        for S in (X, Y)
+        for S, candidates in clouds
     ]
     score = float(np.sum((mrlt[0] - mrlt[1]) ** 2))
     return (score, mrlt[0], mrlt[1]) if return_mrlt else score

@@ -1,13 +1,13 @@
 """Kernel two-sample statistics: MMD and its estimators, a permutation test,
 the witness function, KID and the scaled MMD."""
 
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
 from sklearn.metrics.pairwise import pairwise_kernels
-from sklearn.utils import check_random_state
 
-from .._validation import check_choice, check_int, check_real, check_sample_pair
+from .._validation import check_choice, check_int, check_real, check_sample_pair, check_seed
 
 # Kernel entries computed at once (32 MiB in float64): memory stays
 # O(n * block) however large the samples.
@@ -16,35 +16,86 @@ _BLOCK_ENTRIES = 1 << 22
 # above this).
 _MEDIAN_POINTS = 1000
 MMD_ESTIMATORS = ("unbiased", "biased", "linear")
+# The kernels whose missing gamma the median heuristic sets: the pdist metric
+# whose median it takes, the numerator of gamma, and the power of the data's
+# scale in that metric.
+_MEDIAN_HEURISTIC = {"rbf": ("sqeuclidean", 0.5, 2), "laplacian": ("cityblock", 1.0, 1)}
 
 
-def _median_distance(Z, metric, random_state):
+def _binary_exponent(*arrays):
+    """The ``e`` with the largest absolute value of ``arrays`` in
+    ``[2**(e-1), 2**e)`` (0 for all zeros): dividing by ``2**e``
+    (``np.ldexp(A, -e)``) is exact and brings it within 1, where squared
+    distances can neither overflow nor all underflow."""
+    return int(np.frexp(max(np.abs(A).max() for A in arrays))[1])
+
+
+def _median_distance(Z, metric, rng):
     """Median of the pairwise distances of a :func:`scipy.spatial.distance.pdist`
     ``metric`` (``"sqeuclidean"``, ``"cityblock"``) over distinct points of
     ``Z`` (a random subset of at most ``_MEDIAN_POINTS`` of them)."""
     from scipy.spatial.distance import pdist
 
     if Z.shape[0] > _MEDIAN_POINTS:
-        rng = check_random_state(random_state)
         Z = Z[rng.choice(Z.shape[0], _MEDIAN_POINTS, replace=False)]
     d = pdist(Z, metric)
     d = d[d > 0]
     return float(np.median(d)) if d.size else 1.0
 
 
-def _kernel_params(X, Y, kernel, kernel_params, random_state):
-    """``kernel_params`` completed by the median heuristic where a bandwidth
-    is missing: ``gamma = 1 / (2 median |x - y|^2)`` for ``"rbf"`` (the
-    Gaussian kernel of bandwidth the median distance), ``gamma = 1 / median
-    |x - y|_1`` for ``"laplacian"``, over the pooled sample."""
+def _kernel_params(X, Y, kernel, kernel_params, rng):
+    """The samples and parameters to evaluate the kernel with.
+
+    Where ``"rbf"`` or ``"laplacian"`` has no ``gamma``, the median heuristic
+    sets it over the pooled sample: ``gamma = 1 / (2 median |x - y|^2)`` for
+    ``"rbf"`` (the Gaussian kernel of bandwidth the median distance),
+    ``gamma = 1 / median |x - y|_1`` for ``"laplacian"``.  That kernel does
+    not depend on the samples' scale, so it is evaluated on both samples
+    divided by ``2**shift`` (:func:`_binary_exponent`), which keeps the
+    squared distances within float64 at any scale.  Returns ``X, Y, params,
+    shift``; ``shift = 0`` and the samples as given otherwise.
+    """
     params = dict(kernel_params)
-    if isinstance(kernel, str) and kernel in ("rbf", "laplacian") and "gamma" not in params:
-        Z = np.vstack([X, Y])
-        if kernel == "rbf":
-            params["gamma"] = 0.5 / _median_distance(Z, "sqeuclidean", random_state)
-        else:
-            params["gamma"] = 1.0 / _median_distance(Z, "cityblock", random_state)
-    return params
+    if not isinstance(kernel, str) or kernel not in _MEDIAN_HEURISTIC or "gamma" in params:
+        return X, Y, params, 0
+    metric, numerator, _ = _MEDIAN_HEURISTIC[kernel]
+    shift = _binary_exponent(X, Y)
+    X, Y = np.ldexp(X, -shift), np.ldexp(Y, -shift)
+    params["gamma"] = numerator / _median_distance(np.vstack([X, Y]), metric, rng)
+    return X, Y, params, shift
+
+
+def _data_units(kernel, params, shift):
+    """``params`` of a kernel evaluated on samples divided by ``2**shift``, in
+    the samples' own units (a gamma of 0 or inf where those overflow)."""
+    if not shift:
+        return dict(params)
+    power = _MEDIAN_HEURISTIC[kernel][2]
+    with np.errstate(over="ignore"):
+        return {**params, "gamma": float(np.ldexp(params["gamma"], -power * shift))}
+
+
+def _check_kernel_params(kernel, kernel_params):
+    """Refuse the parameters that make the kernel NaN or meaningless: numbers
+    that are not finite, and a ``gamma <= 0`` of a scikit-learn kernel."""
+    for name, value in kernel_params.items():
+        if name == "gamma" and isinstance(kernel, str) and value is not None:
+            check_real(value, name, minimum=0, strict=True)
+        elif isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)):
+            check_real(value, name)
+
+
+def _check_finite(value, what, arrays, shift=0, names="X and Y"):
+    """``value`` if it is finite; else a ValueError that blames the scale of
+    ``arrays`` (as evaluated, divided by ``2**shift``)."""
+    if np.isfinite(value).all():
+        return value
+    top = np.ldexp(max(np.abs(A).max() for A in arrays), shift)
+    raise ValueError(
+        f"The {what} is not finite: {names} hold values up to {top:.1e}, whose squared "
+        "distances or kernel values overflow float64; rescale the features, or check the "
+        "kernel and its parameters."
+    )
 
 
 def _check_kernel(kernel):
@@ -108,11 +159,15 @@ def _mmd2(X, Y, kernel, params, estimator):
     return float((sxx - dxx) / (m * (m - 1)) + (syy - dyy) / (n * (n - 1)) - 2.0 * sxy / (m * n))
 
 
-def _prepare(X, Y, kernel, kernel_params, random_state, *, min_points=2,
+def _prepare(X, Y, kernel, kernel_params, rng, *, min_points=2,
              purpose="an unbiased MMD estimate"):
+    """Validated samples and kernel, then :func:`_kernel_params`: returns
+    ``X, Y, kernel, params, shift``."""
     X, Y = check_sample_pair(X, Y, min_points=min_points, purpose=purpose)
     kernel = _check_kernel(kernel)
-    return X, Y, kernel, _kernel_params(X, Y, kernel, kernel_params, random_state)
+    _check_kernel_params(kernel, kernel_params)
+    X, Y, params, shift = _kernel_params(X, Y, kernel, kernel_params, rng)
+    return X, Y, kernel, params, shift
 
 
 def mmd_score(X, Y, *, kernel="rbf", estimator="unbiased", random_state=None, **kernel_params):
@@ -133,7 +188,9 @@ def mmd_score(X, Y, *, kernel="rbf", estimator="unbiased", random_state=None, **
         a callable of two 1-D arrays.  Without a ``gamma``, ``"rbf"`` uses the
         median heuristic ``gamma = 1 / (2 median |x - y|^2)`` (a Gaussian of
         bandwidth the median distance) and ``"laplacian"``
-        ``gamma = 1 / median |x - y|_1``, both over the pooled sample.
+        ``gamma = 1 / median |x - y|_1``, both over the pooled sample; the
+        statistic is then the same for the samples at any scale float64
+        holds (the kernel is evaluated on both divided by a power of two).
     estimator : {"unbiased", "biased", "linear"}, default="unbiased"
         ``"unbiased"``: the U-statistic (diagonals excluded; may be slightly
         negative when P = Q).  ``"biased"``: the V-statistic (diagonals
@@ -146,11 +203,19 @@ def mmd_score(X, Y, *, kernel="rbf", estimator="unbiased", random_state=None, **
         Picks the subset of 1,000 points for the median heuristic when the
         pooled sample is larger (else unused).
     **kernel_params
-        Passed to the kernel (``gamma``, ``degree``, ``coef0``, ...).
+        Passed to the kernel (``gamma``, ``degree``, ``coef0``, ...).  Numbers
+        must be finite, and a ``gamma`` positive.
 
     Returns
     -------
     mmd2 : float
+
+    Raises
+    ------
+    ValueError
+        If the statistic is not finite: with a fixed bandwidth or a
+        scale-dependent kernel, values of order 1e154 and beyond overflow
+        float64 in the squared distances or kernel values.
 
     See Also
     --------
@@ -172,8 +237,11 @@ def mmd_score(X, Y, *, kernel="rbf", estimator="unbiased", random_state=None, **
     2.0
     """
     check_choice(estimator, "estimator", MMD_ESTIMATORS)
-    X, Y, kernel, params = _prepare(X, Y, kernel, kernel_params, random_state)
-    return _mmd2(X, Y, kernel, params, estimator)
+    rng = check_seed(random_state)
+    X, Y, kernel, params, shift = _prepare(X, Y, kernel, kernel_params, rng)
+    with np.errstate(over="ignore", invalid="ignore"):
+        mmd2 = _mmd2(X, Y, kernel, params, estimator)
+    return _check_finite(mmd2, "MMD^2", (X, Y), shift)
 
 
 @dataclass
@@ -191,7 +259,9 @@ class MMDTestResult:
     null_distribution : ndarray of shape (n_permutations,)
         The statistic of each random re-split of the pooled sample.
     kernel_params : dict
-        The kernel parameters used (with the median-heuristic ``gamma``).
+        The kernel parameters used (with the median-heuristic ``gamma``, in
+        the samples' units: 0 or inf at scales whose squared distances
+        overflow or underflow float64).
     """
 
     statistic: float
@@ -262,6 +332,12 @@ def mmd_test(X, Y, *, kernel="rbf", n_permutations=999, random_state=None, **ker
         ``statistic``, ``pvalue``, ``null_distribution`` and
         ``kernel_params``, in the manner of :mod:`scipy.stats` results.
 
+    Raises
+    ------
+    ValueError
+        If a statistic is not finite (see :func:`mmd_score`): a p-value is
+        never computed from NaN.
+
     Examples
     --------
     >>> import numpy as np
@@ -275,8 +351,8 @@ def mmd_test(X, Y, *, kernel="rbf", n_permutations=999, random_state=None, **ker
     True
     """
     n_permutations = check_int(n_permutations, "n_permutations", 1)
-    rng = check_random_state(random_state)
-    X, Y, kernel, params = _prepare(X, Y, kernel, kernel_params, rng)
+    rng = check_seed(random_state)
+    X, Y, kernel, params, shift = _prepare(X, Y, kernel, kernel_params, rng)
     Z = np.vstack([X, Y])
     m, N = X.shape[0], Z.shape[0]
     # as many splits per pass as keep the label matrix within a block
@@ -290,11 +366,13 @@ def mmd_test(X, Y, *, kernel="rbf", n_permutations=999, random_state=None, **ker
             # column 0 of the first pass is the observed split
             chosen = np.arange(m) if done + j == 0 else rng.permutation(N)[:m]
             labels[chosen, j] = True
-        stats[done : done + p] = _split_statistics(Z, m, labels, kernel, params)
+        with np.errstate(over="ignore", invalid="ignore"):
+            stats[done : done + p] = _split_statistics(Z, m, labels, kernel, params)
         done += p
+    _check_finite(stats, "MMD^2", (X, Y), shift)
     statistic, null = float(stats[0]), stats[1:]
     pvalue = (1.0 + np.count_nonzero(null >= statistic)) / (n_permutations + 1.0)
-    return MMDTestResult(statistic, float(pvalue), null, params)
+    return MMDTestResult(statistic, float(pvalue), null, _data_units(kernel, params, shift))
 
 
 class MMDWitness:
@@ -308,13 +386,15 @@ class MMDWitness:
     ----------
     kernel : str or callable
     kernel_params : dict
-        The kernel parameters (with the median-heuristic ``gamma``).
+        The kernel parameters (with the median-heuristic ``gamma``, in the
+        samples' units).
     """
 
-    def __init__(self, X, Y, kernel, kernel_params):
-        self._X, self._Y = X, Y
+    def __init__(self, X, Y, kernel, kernel_params, shift=0):
+        # the kernel is evaluated on X, Y (and T) divided by 2**shift
+        self._X, self._Y, self._params, self._shift = X, Y, kernel_params, shift
         self.kernel = kernel
-        self.kernel_params = kernel_params
+        self.kernel_params = _data_units(kernel, kernel_params, shift)
 
     def __call__(self, T):
         """Evaluate the witness at the rows of ``T`` (n_points, n_features)."""
@@ -325,15 +405,18 @@ class MMDWitness:
             raise ValueError(
                 f"T must have the samples' {self._X.shape[1]} features; got {T.shape[1]}."
             )
+        T = np.ldexp(T, -self._shift)
         out = np.empty(T.shape[0])
         rows = max(1, _BLOCK_ENTRIES // max(self._X.shape[0], self._Y.shape[0]))
-        for start in range(0, T.shape[0], rows):
-            Tb = T[start : start + rows]
-            out[start : start + rows] = (
-                _kernel(Tb, self._X, self.kernel, self.kernel_params).mean(axis=1)
-                - _kernel(Tb, self._Y, self.kernel, self.kernel_params).mean(axis=1)
-            )
-        return out
+        with np.errstate(over="ignore", invalid="ignore"):
+            for start in range(0, T.shape[0], rows):
+                Tb = T[start : start + rows]
+                out[start : start + rows] = (
+                    _kernel(Tb, self._X, self.kernel, self._params).mean(axis=1)
+                    - _kernel(Tb, self._Y, self.kernel, self._params).mean(axis=1)
+                )
+        return _check_finite(out, "witness", (self._X, self._Y, T), self._shift,
+                             names="X, Y and T")
 
 
 def mmd_witness(X, Y, *, kernel="rbf", random_state=None, **kernel_params):
@@ -367,9 +450,9 @@ def mmd_witness(X, Y, *, kernel="rbf", random_state=None, **kernel_params):
     >>> bool(f([[-1.0]])[0] > 0 > f([[1.0]])[0])
     True
     """
-    X, Y, kernel, params = _prepare(X, Y, kernel, kernel_params, random_state, min_points=1,
-                                    purpose="a witness function")
-    return MMDWitness(X.copy(), Y.copy(), kernel, params)
+    X, Y, kernel, params, shift = _prepare(X, Y, kernel, kernel_params, check_seed(random_state),
+                                           min_points=1, purpose="a witness function")
+    return MMDWitness(X.copy(), Y.copy(), kernel, params, shift)
 
 
 def kid_score(X, Y, *, n_subsets=100, subset_size=1000, degree=3, gamma=None, coef0=1,
@@ -408,6 +491,13 @@ def kid_score(X, Y, *, n_subsets=100, subset_size=1000, degree=3, gamma=None, co
     std : float
         Only with ``return_std=True``.
 
+    Raises
+    ------
+    ValueError
+        If the estimate is not finite: the kernel grows as the values to the
+        power ``2 * degree``, so values of order 1e50 and beyond overflow
+        float64 (KID depends on the features' scale; rescale them).
+
     Examples
     --------
     >>> import numpy as np
@@ -427,7 +517,7 @@ def kid_score(X, Y, *, n_subsets=100, subset_size=1000, degree=3, gamma=None, co
     X, Y = check_sample_pair(X, Y, min_points=2, purpose="an unbiased MMD estimate")
     gamma = 1.0 / X.shape[1] if gamma is None else check_real(gamma, "gamma", minimum=0,
                                                               strict=True)
-    rng = check_random_state(random_state)
+    rng = check_seed(random_state)
     m, n = min(subset_size, X.shape[0]), min(subset_size, Y.shape[0])
     def kernel(a, b):
         base = a @ b.T
@@ -439,12 +529,14 @@ def kid_score(X, Y, *, n_subsets=100, subset_size=1000, degree=3, gamma=None, co
         return out
 
     estimates = np.empty(n_subsets)
-    for s in range(n_subsets):
-        x = X[rng.choice(X.shape[0], m, replace=False)]
-        y = Y[rng.choice(Y.shape[0], n, replace=False)]
-        kxx, kyy, kxy = kernel(x, x), kernel(y, y), kernel(x, y)
-        estimates[s] = ((kxx.sum() - np.trace(kxx)) / (m * (m - 1))
-                        + (kyy.sum() - np.trace(kyy)) / (n * (n - 1)) - 2.0 * kxy.mean())
+    with np.errstate(over="ignore", invalid="ignore"):
+        for s in range(n_subsets):
+            x = X[rng.choice(X.shape[0], m, replace=False)]
+            y = Y[rng.choice(Y.shape[0], n, replace=False)]
+            kxx, kyy, kxy = kernel(x, x), kernel(y, y), kernel(x, y)
+            estimates[s] = ((kxx.sum() - np.trace(kxx)) / (m * (m - 1))
+                            + (kyy.sum() - np.trace(kyy)) / (n * (n - 1)) - 2.0 * kxy.mean())
+    _check_finite(estimates, "KID", (X, Y))
     kid = float(estimates.mean())
     if return_std:
         return kid, float(estimates.std(ddof=1)) if n_subsets > 1 else 0.0
@@ -482,7 +574,9 @@ def scaled_mmd(X, Y, *, sigma=None, lam=1.0, jacobians=None, estimator="unbiased
         Features of the model's samples.
     sigma : float, default=None
         Bandwidth of the Gaussian kernel; ``None`` is the median distance of
-        the pooled sample.
+        the pooled sample (the kernel is then evaluated on the samples divided
+        by a power of two, so at any scale float64 holds).  A given ``sigma``
+        must leave ``1 / (2 sigma^2)`` finite (``sigma > 5e-155``).
     lam : float, default=1.0
         The regulariser ``lambda`` (>= 0).
     jacobians : array-like of shape (n_samples_X, n_features, n_inputs), default=None
@@ -497,6 +591,12 @@ def scaled_mmd(X, Y, *, sigma=None, lam=1.0, jacobians=None, estimator="unbiased
     smmd2 : float
         ``s^2 MMD^2``.
 
+    Raises
+    ------
+    ValueError
+        If the MMD^2 is not finite: with a given ``sigma``, values of order
+        1e154 and beyond overflow float64 in the squared distances.
+
     Examples
     --------
     >>> import numpy as np
@@ -510,11 +610,20 @@ def scaled_mmd(X, Y, *, sigma=None, lam=1.0, jacobians=None, estimator="unbiased
     """
     check_choice(estimator, "estimator", MMD_ESTIMATORS)
     lam = check_real(lam, "lam", minimum=0)
+    rng = check_seed(random_state)
     X, Y = check_sample_pair(X, Y, min_points=2, purpose="an unbiased MMD estimate")
     if sigma is None:
-        sigma = np.sqrt(_median_distance(np.vstack([X, Y]), "sqeuclidean", random_state))
+        X, Y, params, shift = _kernel_params(X, Y, "rbf", {}, rng)
+        sigma = np.ldexp(np.sqrt(0.5 / params["gamma"]), shift)
     else:
-        sigma = check_real(sigma, "sigma", minimum=0, strict=True)
+        sigma = np.float64(check_real(sigma, "sigma", minimum=0, strict=True))
+        with np.errstate(over="ignore", divide="ignore"):
+            params, shift = {"gamma": 0.5 / sigma**2}, 0
+        if np.isinf(params["gamma"]):
+            raise ValueError(
+                f"sigma = {sigma:g} is too small: 1 / (2 sigma^2) overflows float64; "
+                "rescale the features and sigma by one factor."
+            )
     if jacobians is None:
         grad_term = X.shape[1]
     else:
@@ -529,6 +638,8 @@ def scaled_mmd(X, Y, *, sigma=None, lam=1.0, jacobians=None, estimator="unbiased
         if not np.isfinite(J).all():
             raise ValueError("jacobians contains NaN or infinite values.")
         grad_term = float(np.mean(np.einsum("nij,nij->n", J, J, dtype=np.float64)))
-    scale = 1.0 / (lam + 1.0 + grad_term / sigma**2)
-    mmd2 = _mmd2(X, Y, "rbf", {"gamma": 0.5 / sigma**2}, estimator)
-    return scale * mmd2
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        # a tiny sigma drives the factor to 0, a huge one leaves 1 / (lam + 1)
+        scale = 1.0 / (lam + 1.0 + (np.sqrt(grad_term) / sigma) ** 2)
+        mmd2 = _mmd2(X, Y, "rbf", params, estimator)
+    return float(scale * _check_finite(mmd2, "MMD^2", (X, Y), shift))
