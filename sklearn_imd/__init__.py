@@ -22,6 +22,7 @@ _LAZY = {
     "scaled_mmd": "sklearn_imd.metrics",
     "geometry_score": "sklearn_imd.metrics",
     "ApproximateGraphWarning": "sklearn_imd._graph",
+    "DuplicatePointsWarning": "sklearn_imd._graph",
 }
 
 __all__ = sorted(_LAZY)

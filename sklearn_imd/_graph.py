@@ -4,6 +4,12 @@ Definitions (they fix the published numbers): each point's ``k`` nearest
 neighbours in Euclidean distance, itself excluded; an edge i-j when either
 point is among the other's ``k`` nearest (OR-construction); all weights 1;
 ``L = I - D^-1/2 A D^-1/2``.
+
+Ties: every point at the same distance as the ``k``-th nearest is a
+neighbour too, so the graph does not depend on the order of the points (on
+a grid or among duplicates, a point may then have more than ``k``).  Equal
+means equal to a relative 1e-9 in squared distances computed directly from
+the coordinates.
 """
 
 import warnings
@@ -19,8 +25,11 @@ _TILE_COLUMNS = 2048
 # Entries of each block of inner products of a subset query (64 MiB in
 # float64), so memory stays linear in n.
 _BLOCK_ENTRIES = 1 << 23
-# Largest cloud for which knn="auto" takes the exact brute force.
-_AUTO_EXACT_MAX_POINTS = 50_000
+# Cost models of knn="auto", in seconds, measured on 2 cores
+# (asv_bench/knn_crossover.py): the exact search costs half a product of X
+# with itself plus a merge per pair, NN-descent a cost per point and feature.
+_EXACT_PAIR_SECONDS = (1.2e-11, 1.6e-9)  # (per pair and feature, per pair)
+_APPROX_POINT_SECONDS = (1.0e-7, 2.9e-5)  # (per point and feature, per point)
 # Neighbours NN-descent searches for (at least k), self excluded.
 _APPROX_NEIGHBORS = 20
 # Points whose exact neighbours check an approximate graph, and the recall
@@ -29,18 +38,39 @@ _APPROX_NEIGHBORS = 20
 # (asv_bench/graph_bias.py).
 _RECALL_SAMPLE = 256
 _MIN_RECALL = 0.99
+# Relative tolerance of equal squared distances (ties of the k-th neighbour).
+_TIE_RTOL = 1e-9
+# Edges the ties may add, at most (beyond this the cloud is mostly duplicates).
+_MAX_TIE_EDGES = 1 << 24
+# Fraction of points with an exact duplicate above which a warning is given.
+_DUPLICATE_FRACTION = 0.01
 
 
 class ApproximateGraphWarning(UserWarning):
     """An approximate kNN graph misses enough true neighbours to bias the signature."""
 
 
+class DuplicatePointsWarning(UserWarning):
+    """Many points of a cloud coincide, so ties decide its kNN graph.
+
+    Every point at the distance of the ``k``-th nearest is a neighbour, so a
+    group of more than ``k`` identical points becomes a clique: the signature
+    then describes the duplication, not the shape of the data.
+    """
+
+
+def _scale_exponent(X):
+    """``-e`` with ``max |X| = f 2^e``, ``f`` in [0.5, 1): scaling by ``2^-e`` is
+    exact (no rounding), so it keeps ties, and brings coordinates into [-1, 1]."""
+    top = float(max(X.max(), -X.min()))
+    return 0 if top == 0 else -int(np.frexp(top)[1])
+
+
 def _prepare(X):
     """Rescale and centre a copy of X in its own dtype: kNN is invariant to
     both, and they keep the squared norms of the distance expansion small and
     free of overflow (rescaling first, so no intermediate can overflow)."""
-    scale = max(X.max(), -X.min())
-    Xc = X / scale if scale > 0 else X.copy()
+    Xc = np.ldexp(X, _scale_exponent(X)).astype(X.dtype, copy=False)
     Xc -= Xc.mean(axis=0, dtype=np.float64).astype(X.dtype)
     return Xc
 
@@ -199,15 +229,105 @@ def sample_recall(X, ind, k, random_state=None):
     return float(np.mean(dist <= limit[:, None] * (1 + 1e-6)))
 
 
-def choose_knn(n_points, knn):
-    """Resolve ``knn="auto"`` for a cloud of ``n_points`` points."""
+def choose_knn(n_points, n_features, knn):
+    """Resolve ``knn="auto"``: the search the cost models predict to be faster.
+
+    The exact search costs about ``n^2 / 2`` pairs, NN-descent about ``n``
+    points (times a cost per feature each); the constants were measured on
+    2 cores by ``asv_bench/knn_crossover.py``.  For 64 features the switch
+    lies near 40,000 points.
+    """
     if knn != "auto":
         return knn
-    return "exact" if n_points <= _AUTO_EXACT_MAX_POINTS else "approx"
+    exact = 0.5 * n_points**2 * (_EXACT_PAIR_SECONDS[0] * n_features + _EXACT_PAIR_SECONDS[1])
+    approx = n_points * (_APPROX_POINT_SECONDS[0] * n_features + _APPROX_POINT_SECONDS[1])
+    return "exact" if exact <= approx else "approx"
 
 
-def knn_adjacency(X, k, knn="auto", random_state=None):
+def _warn(notes, message, category):
+    """Warn, or append ``(category, message)`` to ``notes`` when given (the
+    caller reissues them: see ``signature._reissue``)."""
+    if notes is None:
+        warnings.warn(message, category, stacklevel=3)
+    else:
+        notes.append((category, message))
+
+
+def _neighbour_lists(X, cand, k, notes=None):
+    """Each point's ``k`` nearest among ``cand``, with every point tied at the ``k``-th distance.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, d)
+        The validated cloud.
+    cand : ndarray of shape (n, k + 1), int64
+        Each point's ``k + 1`` nearest (exact or approximate), self excluded.
+    k : int
+    notes : list, optional
+        Where warnings go (see :func:`knn_adjacency`).
+
+    Returns
+    -------
+    rows, cols : ndarray of int64
+        The directed edges ``rows[e] -> cols[e]``, at least ``k`` per point.
+    """
+    from ._select import ball_counts, ball_members, direct_distances
+
+    n = X.shape[0]
+    scale = float(np.ldexp(1.0, _scale_exponent(X)))
+    dist = direct_distances(X, scale, cand)
+    order = np.lexsort((cand, dist), axis=1)  # by distance, then by index
+    dist = np.take_along_axis(dist, order, axis=1)
+    cand = np.take_along_axis(cand, order, axis=1)
+    radius = dist[:, k - 1] * (1.0 + _TIE_RTOL)
+    duplicated = np.count_nonzero(dist[:, 0] == 0.0)
+    if duplicated > _DUPLICATE_FRACTION * n:
+        distinct = np.unique(X, axis=0).shape[0]
+        _warn(
+            notes,
+            f"{duplicated} of its {n} points have an exact duplicate (only {distinct} "
+            f"distinct): ties decide the kNN graph (groups of more than k = {k} identical "
+            "points become cliques), so the signature describes the duplication more than "
+            "the shape of the data. Remove duplicates (np.unique(X, axis=0)) if they are "
+            "an artefact.",
+            DuplicatePointsWarning,
+        )
+    if cand.shape[1] == k:  # n = k + 1: every other point is a neighbour
+        return np.repeat(np.arange(n), k), cand.ravel()
+    # Points whose (k + 1)-th candidate ties with the k-th may have more ties
+    # beyond the list: their whole ball is searched.
+    tied = np.flatnonzero(dist[:, k] <= radius)
+    counts = np.full(n, k, dtype=np.int64)
+    if tied.size:
+        counts[tied] = ball_counts(X, scale, tied, radius[tied])
+        if counts.sum() > max(_MAX_TIE_EDGES, 4 * n * k):
+            raise ValueError(
+                f"The cloud's ties would give its kNN graph {counts.sum()} edges (k = {k}, "
+                f"{n} points): most points coincide with many others. Remove duplicates "
+                "(np.unique(X, axis=0)) or add a little noise."
+            )
+    starts = np.concatenate([[0], np.cumsum(counts)])
+    cols = np.empty(starts[-1], dtype=np.int64)
+    plain = np.ones(n, dtype=bool)
+    plain[tied] = False
+    keep = starts[:-1][plain][:, None] + np.arange(k)
+    cols[keep.ravel()] = cand[plain, :k].ravel()
+    if tied.size:
+        members = np.empty(counts[tied].sum(), dtype=np.int64)
+        ball_members(X, scale, tied, radius[tied],
+                     np.concatenate([[0], np.cumsum(counts[tied])]), members)
+        cols[np.concatenate([np.arange(starts[i], starts[i + 1]) for i in tied])] = members
+    return np.repeat(np.arange(n), counts), cols
+
+
+def knn_adjacency(X, k, knn="auto", random_state=None, notes=None):
     """Unweighted, OR-symmetrised kNN adjacency matrix as CSR (float64).
+
+    Every point tied at the distance of the ``k``-th nearest is a neighbour
+    too (see the module's docstring).  With ``knn="auto"``, an approximate
+    graph whose sampled recall falls below 99% is replaced by the exact one,
+    with a warning that says so; with ``knn="approx"`` or ``"pynndescent"`` it
+    is kept, with an :class:`ApproximateGraphWarning`.
 
     Parameters
     ----------
@@ -219,6 +339,10 @@ def knn_adjacency(X, k, knn="auto", random_state=None):
         Neighbour search.
     random_state : int or None
         Seed of the approximate search.
+    notes : list, optional
+        Warnings are appended to it as ``(category, message)`` instead of
+        being issued (from threads, where ``warnings.catch_warnings`` is not
+        safe).
 
     Returns
     -------
@@ -226,24 +350,34 @@ def knn_adjacency(X, k, knn="auto", random_state=None):
         Symmetric, zero diagonal, every degree at least ``k``.
     """
     n = X.shape[0]
-    method = choose_knn(n, knn)
+    width = min(k + 1, n - 1)  # one more than k, to see ties
+    method = choose_knn(n, X.shape[1], knn)
     if method == "exact":
-        ind = exact_knn(X, k)
+        cand = exact_knn(X, width)
     else:
-        ind = approx_knn(X, k, random_state, method)
-        recall = sample_recall(X, ind, k, random_state)
+        cand = approx_knn(X, width, random_state, method)
+        recall = sample_recall(X, cand[:, :k], k, random_state)
         if recall < _MIN_RECALL:
-            warnings.warn(
-                f"The approximate kNN graph (knn={knn!r}, here {method!r}) holds only "
-                f"{recall:.0%} of the true {k} nearest neighbours (measured on "
-                f"{min(n, _RECALL_SAMPLE)} points); such a graph changes the signature by far "
-                "more than the estimator's noise. Use knn='exact' for accurate values "
-                "(its time grows as n^2).",
-                ApproximateGraphWarning,
-                stacklevel=2,
-            )
-    rows = np.repeat(np.arange(n), k)
-    A = sp.csr_matrix((np.ones(n * k), (rows, ind.ravel())), shape=(n, n))
+            found = (f"The approximate kNN graph holds only {recall:.0%} of the true {k} "
+                     f"nearest neighbours (measured on {min(n, _RECALL_SAMPLE)} points); such "
+                     "a graph changes the signature by far more than the estimator's noise.")
+            if knn == "auto":
+                _warn(
+                    notes,
+                    f"{found} knn='auto' uses the exact graph instead (its time grows as n^2; "
+                    "typical of clouds of high intrinsic dimension).",
+                    ApproximateGraphWarning,
+                )
+                cand = exact_knn(X, width)
+            else:
+                _warn(
+                    notes,
+                    f"{found} Use knn='exact' or 'auto' for accurate values (the exact "
+                    "search's time grows as n^2).",
+                    ApproximateGraphWarning,
+                )
+    rows, cols = _neighbour_lists(X, cand, k, notes)
+    A = sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(n, n))
     A = A.maximum(A.T).tocsr()
     A.sort_indices()
     return A

@@ -7,13 +7,14 @@ insertion), so the distance matrix is never stored.  They compute in the
 dtype of the inner products, and a branch-free scan of each run of entries
 (vectorised) comes before the rare insertions.
 
-The kernels are serial and release the GIL: the search runs them in a pool of
+The merge kernels are serial and release the GIL: the search runs them in a pool of
 Python threads, each with single-threaded BLAS, on tiles small enough to stay
 in cache.  (Numba's parallel loops and multi-threaded BLAS calls, alternated
 tile after tile, spend much of their time waiting for each other's threads.)
 """
 
 import numpy as np
+from numba import prange
 
 from ._jit import njit
 
@@ -123,3 +124,53 @@ def merge_buffers(best, idx, other, other_idx):  # pragma: no cover (jitted)
         for q in range(k):
             if other[i, q] <= thr:
                 thr = _push(best, idx, i, other[i, q], other_idx[i, q])
+
+
+# Direct distances, for the ties of the k-th neighbour: computed from the
+# coordinates themselves (scaled by a power of two, which is exact), in a fixed
+# order, so that points at equal distances, as on a grid or among duplicates,
+# get bit-equal values whatever their numbering.
+
+
+@njit(inline="always")
+def _direct(X, scale, i, j):  # pragma: no cover (jitted)
+    s = 0.0
+    for col in range(X.shape[1]):
+        diff = np.float64(X[i, col]) * scale - np.float64(X[j, col]) * scale
+        s += diff * diff
+    return s
+
+
+@njit(parallel=True, cache=True)
+def direct_distances(X, scale, ind):  # pragma: no cover (jitted)
+    """``out[i, a]``: squared distance of points ``i`` and ``ind[i, a]`` of ``X * scale``."""
+    n, c = ind.shape
+    out = np.empty((n, c))
+    for i in prange(n):
+        for a in range(c):
+            out[i, a] = _direct(X, scale, i, ind[i, a])
+    return out
+
+
+@njit(parallel=True, cache=True)
+def ball_counts(X, scale, rows, radius):  # pragma: no cover (jitted)
+    """Number of other points within squared distance ``radius[a]`` of point ``rows[a]``."""
+    counts = np.zeros(rows.size, dtype=np.int64)
+    for a in prange(rows.size):
+        i = rows[a]
+        for j in range(X.shape[0]):
+            if j != i and _direct(X, scale, i, j) <= radius[a]:
+                counts[a] += 1
+    return counts
+
+
+@njit(parallel=True, cache=True)
+def ball_members(X, scale, rows, radius, starts, out):  # pragma: no cover (jitted)
+    """Fill ``out[starts[a]:starts[a + 1]]`` with the points :func:`ball_counts` counted."""
+    for a in prange(rows.size):
+        i = rows[a]
+        pos = starts[a]
+        for j in range(X.shape[0]):
+            if j != i and _direct(X, scale, i, j) <= radius[a]:
+                out[pos] = j
+                pos += 1

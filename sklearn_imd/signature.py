@@ -10,41 +10,48 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils.validation import check_is_fitted
 
 from ._graph import knn_adjacency, normalized_laplacian
-from ._heat import SIGNATURE_SCALE, heat_trace, null_trace
+from ._heat import heat_trace, normalize_trace
 from ._validation import (
     check_imd_params, check_n_jobs, check_point_clouds, check_seed, check_times,
 )
 
 
-def _cloud_signature(X, t, k, m, nv, method, normalization, knn, seed, numba_threads=None):
+def _cloud_signature(X, t, k, m, nv, method, normalization, knn, seed, numba_threads, caller):
     """Signature, its standard error and the warnings raised, for one validated cloud.
 
-    The data flow of DESIGN.md.  Warnings are recorded rather than shown, so
-    that they reach the caller from joblib workers too (see
-    :func:`_reissue`).  ``numba_threads`` caps the threads of the Numba
-    kernels during the call, so that joblib workers running side by side do
-    not oversubscribe the cores; the kernels give the same result for any
-    number of threads.
+    The data flow of DESIGN.md.  The library's warnings are returned, not
+    shown, so that they reach the caller from joblib workers too (see
+    :func:`_reissue`); in a worker process (``caller`` is the pid of the
+    caller's), so are all others.  (``warnings.catch_warnings`` is not safe
+    in threads, which the caller's process may run.)  ``numba_threads`` caps
+    the threads of the Numba kernels during the call, so that joblib
+    workers running side by side do not oversubscribe the cores; the kernels
+    give the same result for any number of threads.
     """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        if numba_threads is not None:
-            import numba
+    notes = []
+    if os.getpid() != caller:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = _cloud_signature(X, t, k, m, nv, method, normalization, knn, seed,
+                                      numba_threads, os.getpid())
+        return result[:2] + (result[2] + [(w.category, str(w.message)) for w in caught],)
+    if numba_threads is not None:
+        import numba
 
-            previous = numba.get_num_threads()
-            numba.set_num_threads(max(1, min(numba_threads, numba.config.NUMBA_NUM_THREADS)))
-        try:
-            L = normalized_laplacian(knn_adjacency(X, k, knn, random_state=seed))
-            # a Krylov space of an n-node graph has at most n dimensions
-            trace, std_err = heat_trace(L, t, method, min(m, L.shape[0]), nv,
-                                        np.random.default_rng(seed))
-        finally:
-            if numba_threads is not None:
-                numba.set_num_threads(previous)
+        previous = numba.get_num_threads()
+        numba.set_num_threads(max(1, min(numba_threads, numba.config.NUMBA_NUM_THREADS)))
+    try:
+        L = normalized_laplacian(knn_adjacency(X, k, knn, random_state=seed, notes=notes))
+        # a Krylov space of an n-node graph has at most n dimensions
+        trace, std_err = heat_trace(L, t, method, min(m, L.shape[0]), nv,
+                                    np.random.default_rng(seed))
+    finally:
+        if numba_threads is not None:
+            numba.set_num_threads(previous)
     with np.errstate(divide="ignore", invalid="ignore"):  # checked by compute_signatures
-        scale = SIGNATURE_SCALE / null_trace(t, X.shape[0], k, normalization)
-        trace, std_err = trace * scale, std_err * scale
-    return trace, std_err, [(w.category, str(w.message)) for w in caught]
+        trace = normalize_trace(trace, t, X.shape[0], k, normalization)
+        std_err = normalize_trace(std_err, t, X.shape[0], k, normalization)
+    return trace, std_err, notes
 
 
 def _caller_frame():
@@ -94,7 +101,7 @@ def compute_signatures(clouds, t, params, random_state, n_jobs, names=None):
     results = Parallel(n_jobs=workers)(
         delayed(_cloud_signature)(
             cloud, t, params["k"], params["m"], params["nv"], params["method"],
-            params["normalization"], params["knn"], int(seed), threads,
+            params["normalization"], params["knn"], int(seed), threads, os.getpid(),
         )
         for cloud, seed in zip(clouds, seeds)
     )

@@ -171,9 +171,13 @@ def test_nn_descent_on_duplicates_and_tiny_clouds():
 
 
 def test_auto_choice():
-    assert choose_knn(1000, "auto") == "exact"
-    assert choose_knn(10**7, "auto") == "approx"
-    assert choose_knn(10**7, "exact") == "exact"
+    assert choose_knn(1000, 64, "auto") == "exact"
+    assert choose_knn(10**7, 64, "auto") == "approx"
+    assert choose_knn(10**7, 64, "exact") == "exact"
+    # the exact search's cost grows with the features, NN-descent's hardly
+    switch = [min(n for n in np.geomspace(1e3, 1e7, 400).astype(int)
+                  if choose_knn(n, d, "auto") == "approx") for d in (2, 64, 2048)]
+    assert switch[0] > switch[1] > switch[2]
 
 
 def test_normalized_laplacian(rng):
@@ -215,3 +219,78 @@ def test_approximate_graph_with_low_recall_warns(rng):
     assert sample_recall(ties, exact_knn(ties, 5), 5, random_state=0) == 1.0
     shuffled = exact_knn(easy, 5)[np.random.default_rng(0).permutation(3000)]
     assert sample_recall(easy, shuffled, 5, random_state=0) < 0.05
+
+
+def _permuted(A, perm):
+    return A[perm][:, perm]
+
+
+@pytest.mark.parametrize(
+    "cloud",
+    [np.arange(300.0)[:, None],
+     np.array([(i, j) for i in range(20) for j in range(15)], dtype=float),
+     0.1 * np.array([(i, j) for i in range(20) for j in range(15)])],
+    ids=["integer line", "grid", "grid of tenths"],
+)
+def test_ties_do_not_depend_on_the_order_of_the_points(cloud):
+    """Every point tied at the k-th distance is a neighbour, so permuting the
+    points permutes the graph (an integer line scored 173.5, permuted 188.5)."""
+    perm = np.random.default_rng(0).permutation(len(cloud))
+    A = knn_adjacency(cloud, 5, "exact")
+    B = knn_adjacency(cloud[perm], 5, "exact")
+    assert (_permuted(A, perm) != B).nnz == 0
+    # on the line, the 5th and 6th nearest of an inner point are tied
+    deg = np.diff(A.indptr)
+    assert deg.max() > 5
+
+
+def test_all_neighbours_tied_at_the_kth_distance():
+    """The centre of a 5 x 5 grid has 4 points at distance 1 and 4 at sqrt 2:
+    with k = 5 all 8 are its neighbours."""
+    grid = np.array([(i, j) for i in range(5) for j in range(5)], dtype=float)
+    A = knn_adjacency(grid, 5, "exact").toarray()
+    centre = 12
+    assert sorted(np.flatnonzero(A[centre])) == [6, 7, 8, 11, 13, 16, 17, 18]
+
+
+def test_heavily_duplicated_points_warn():
+    from sklearn_imd import DuplicatePointsWarning
+
+    X = np.random.default_rng(0).normal(size=(10, 3))[np.arange(1000) % 10]
+    with pytest.warns(DuplicatePointsWarning, match=r"1000 of its 1000 points .*only 10 distinct"):
+        A = knn_adjacency(X, 5, "exact")
+    # ten cliques of 100 identical points, whatever their order
+    assert np.all(np.diff(A.indptr) == 99)
+
+
+def test_ties_that_would_explode_the_graph_are_refused(monkeypatch):
+    from sklearn_imd import _graph as g
+
+    monkeypatch.setattr(g, "_MAX_TIE_EDGES", 1000)
+    X = np.zeros((300, 2))
+    with pytest.warns(g.DuplicatePointsWarning), pytest.raises(ValueError, match="duplicates"):
+        knn_adjacency(X, 5, "exact")
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e-200, 1e200, 1e300])
+def test_graph_is_the_same_at_any_scale(rng, scale):
+    X = rng.normal(size=(400, 3))
+    A = knn_adjacency(X, 5, "exact")
+    assert (knn_adjacency(X * scale, 5, "exact") != A).nnz == 0
+
+
+def test_auto_falls_back_to_the_exact_graph(rng, monkeypatch):
+    """When the approximate graph misses neighbours, knn='auto' says so and
+    returns the exact graph; knn='approx' keeps its warning and its graph."""
+    from sklearn_imd import ApproximateGraphWarning
+    from sklearn_imd import _graph as g
+
+    monkeypatch.setattr(g, "_APPROX_POINT_SECONDS", (0.0, 0.0))  # auto picks NN-descent
+    hard = rng.normal(size=(3000, 64))
+    assert g.choose_knn(3000, 64, "auto") == "approx"
+    with pytest.warns(ApproximateGraphWarning, match="uses the exact graph instead"):
+        A = knn_adjacency(hard, 5, "auto", random_state=0)
+    assert (A != knn_adjacency(hard, 5, "exact")).nnz == 0
+    with pytest.warns(ApproximateGraphWarning, match="Use knn='exact'"):
+        B = knn_adjacency(hard, 5, "approx", random_state=0)
+    assert (B != A).nnz > 0

@@ -5,7 +5,7 @@ from scipy.linalg import expm
 
 from sklearn_imd._graph import knn_adjacency, normalized_laplacian
 from sklearn_imd._heat import (
-    SIGNATURE_SCALE, exact_heat_trace, imd_weights, normalize_trace, null_trace,
+    SIGNATURE_SCALE, _csr_arrays, exact_heat_trace, imd_weights, normalize_trace, null_trace,
     slq_heat_trace,
 )
 from sklearn_imd._lanczos import gauss_quadrature, lanczos_tridiagonal
@@ -35,7 +35,7 @@ def reference_lanczos(L, q, m):
 def test_lanczos_kernel_matches_reference(rng):
     L = laplacian_of(rng.normal(size=(400, 3)))
     Z = rng.choice([-1.0, 1.0], size=(400, 3)) / 20.0
-    alpha, beta = lanczos_tridiagonal(L.indptr.astype(np.int64), L.indices.astype(np.int64), L.data, Z, 8)
+    alpha, beta = lanczos_tridiagonal(*_csr_arrays(L), Z, 8)
     for p in range(3):
         a_ref, b_ref = reference_lanczos(L, Z[:, p], 8)
         np.testing.assert_allclose(alpha[p], a_ref, atol=1e-10)
@@ -48,7 +48,7 @@ def test_quadrature_exact_after_breakdown():
     A = sp.csr_matrix(np.ones((6, 6)) - np.eye(6))
     L = normalized_laplacian(A)
     q = np.array([[1.0, -1, 1, 1, -1, 1], [1.0, 1, 1, 1, 1, 1]]).T / np.sqrt(6)
-    alpha, beta = lanczos_tridiagonal(L.indptr.astype(np.int64), L.indices.astype(np.int64), L.data, q, 10)
+    alpha, beta = lanczos_tridiagonal(*_csr_arrays(L), q, 10)
     assert np.isfinite(alpha).all() and np.isfinite(beta).all()
     nodes, weights = gauss_quadrature(alpha, beta)
     np.testing.assert_allclose(weights.sum(axis=1), 1.0)
@@ -138,12 +138,15 @@ def test_er_null_is_accurate_for_large_n():
 
 
 @pytest.mark.parametrize("normalization", ["empty", "complete", "er", "none"])
-def test_normalize_trace_scale(normalization):
-    h = np.linspace(1, 2, T.size)
-    np.testing.assert_allclose(
-        normalize_trace(h, T, 40, 5, normalization),
-        1e6 * h / null_trace(T, 40, 5, normalization),
-    )
+def test_signature_is_the_normalised_trace(rng, normalization):
+    """The transformer's output is 10^6 h / null of the exact trace of the graph."""
+    from sklearn_imd import IMDSignature
+
+    X = rng.normal(size=(40, 3))
+    S = IMDSignature(method="exact", normalization=normalization).fit_transform([X])
+    h = exact_heat_trace(laplacian_of(X), T)
+    np.testing.assert_allclose(S[0], normalize_trace(h, T, 40, 5, normalization), rtol=1e-12)
+    np.testing.assert_allclose(S[0] * null_trace(T, 40, 5, normalization), 1e6 * h, rtol=1e-12)
 
 
 def test_imd_weights():

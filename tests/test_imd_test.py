@@ -21,6 +21,24 @@ def test_result_fields(rng):
     assert 0 <= low <= res.statistic <= high
 
 
+def test_statistic_is_imd_score_in_the_slq_regime(rng):
+    """Above 500 points the heat trace is random: the test's statistic still is
+    imd_score's number for the same random_state."""
+    X, Y = rng.normal(size=(700, 3)), rng.uniform(size=(650, 3))
+    res = imd_test(X, Y, n_permutations=1, n_resamples=0, nv=10, random_state=7)
+    assert res.statistic == imd_score(X, Y, nv=10, random_state=7)
+
+
+def test_no_pvalue_for_a_statistic_that_is_not_a_number(rng):
+    """t = 1e300 gave a NaN statistic with the smallest p-value."""
+    X, Y = rng.normal(size=(100, 2)), rng.uniform(size=(100, 2))
+    res = imd_test(X, Y, t=[1.0, 1e300], n_permutations=9, n_resamples=0, random_state=0)
+    assert np.isfinite(res.statistic) and np.isfinite(res.null_distribution).all()
+    assert res.statistic == imd_score(X, Y, t=[1.0], random_state=0)
+    with pytest.raises(ValueError, match="not finite"):
+        imd_test(X, Y, t=[1.0, 1e300], normalization="er", n_permutations=9, n_resamples=0)
+
+
 def test_reproducible_and_inputs_untouched(rng):
     X, Y = rng.normal(size=(80, 2)), rng.uniform(size=(90, 2))
     X0, Y0 = X.copy(), Y.copy()

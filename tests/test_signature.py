@@ -69,7 +69,7 @@ def test_signature_close_to_exact_spectrum(rng):
 )
 def test_invariance_same_graph(rng, transform):
     """Rigid motions and uniform scaling leave the kNN graph, hence the signature,
-    unchanged (with the same seed, the same probes)."""
+    unchanged (300 points take the exact spectrum: no probes involved)."""
     X = rng.normal(size=(300, 4))
     est = IMDSignature(**FAST).fit([X])
     np.testing.assert_allclose(est.transform([transform(X, rng)]), est.transform([X]), rtol=1e-9)
@@ -151,3 +151,78 @@ def test_in_a_pipeline(rng):
 def test_default_times_are_published_grid():
     t = default_times()
     assert t.size == 256 and t[0] == pytest.approx(0.1) and t[-1] == pytest.approx(10.0)
+
+
+def test_warnings_reach_the_caller_once_per_cloud_for_any_n_jobs(rng):
+    """Warnings raised in joblib workers are reissued in the caller, each naming
+    its cloud and pointing at the user's line."""
+    import warnings
+
+    from joblib import parallel_config
+
+    from sklearn_imd import DuplicatePointsWarning
+
+    dup = [rng.normal(size=(8, 2))[rng.integers(0, 8, 200)] for _ in range(3)]
+    for n_jobs, backend in [(1, "sequential"), (2, "loky"), (2, "threading")]:
+        with warnings.catch_warnings(record=True) as caught, parallel_config(backend=backend):
+            warnings.simplefilter("default")
+            IMDSignature(n_jobs=n_jobs, **FAST).fit_transform(dup)
+        ours = [w for w in caught if issubclass(w.category, DuplicatePointsWarning)]
+        assert sorted(str(w.message)[:5] for w in ours) == ["X[0]:", "X[1]:", "X[2]:"], n_jobs
+        assert all(w.filename == __file__ for w in ours)
+
+
+def test_parameters_take_effect_at_fit(rng):
+    """set_params after fit changes nothing until the next fit: the grid t_ and
+    every other parameter stay those of the fit."""
+    clouds = clouds3(rng)
+    est = IMDSignature(**FAST).fit(clouds)
+    before = est.transform(clouds)
+    est.set_params(t=[1.0, 2.0], k=9)
+    np.testing.assert_array_equal(est.transform(clouds), before)
+    assert est.fit(clouds).transform(clouds).shape == (3, 2)
+
+
+def test_a_generator_of_clouds_is_read_once(rng):
+    clouds = clouds3(rng)
+    S = IMDSignature(**FAST).fit_transform(c for c in clouds)
+    np.testing.assert_array_equal(S, IMDSignature(**FAST).fit_transform(clouds))
+
+
+def test_lanczos_steps_capped_at_the_cloud_size(rng):
+    """m beyond the Krylov dimension n adds nothing, and costs nothing."""
+    X = rng.normal(size=(40, 3))
+    big = IMDSignature(method="slq", m=10**6, **FAST).fit_transform([X])
+    np.testing.assert_array_equal(big, IMDSignature(method="slq", m=40, **FAST).fit_transform([X]))
+
+
+@pytest.mark.parametrize("n_jobs, exc", [(2.5, TypeError), ("2", TypeError), (0, ValueError)])
+def test_bad_n_jobs(rng, n_jobs, exc):
+    with pytest.raises(exc, match="n_jobs"):
+        IMDSignature(n_jobs=n_jobs).fit(clouds3(rng))
+
+
+def test_n_jobs_capped_at_the_clouds():
+    from sklearn_imd._validation import check_n_jobs
+
+    assert check_n_jobs(1000, work=2) == 2 and check_n_jobs(-1, work=1) == 1
+
+
+def test_masked_arrays_are_refused(rng):
+    X = np.ma.masked_array(rng.normal(size=(50, 2)), mask=np.zeros((50, 2), bool))
+    with pytest.raises(TypeError, match="masked"):
+        IMDSignature().fit_transform([X])
+
+
+def test_numba_cache_outside_the_package():
+    """Numba's cache files in the installed package outlive pip uninstall and
+    shadow a later install (issue 13): the kernels are cached per user."""
+    import os
+
+    import sklearn_imd
+    from sklearn_imd import _jit, _lanczos, _nndescent, _select
+
+    package = os.path.dirname(sklearn_imd.__file__)
+    for kernel in (_lanczos.lanczos_tridiagonal, _select.merge_rows, _nndescent.rp_forest):
+        path = kernel._cache._cache_path
+        assert path.startswith(_jit.cache_dir()) and not path.startswith(package), path

@@ -126,12 +126,18 @@ def test_bad_signatures():
 
 
 def test_valid_corner_cases(rng):
+    """Odd but valid clouds give finite scores; those whose graph is the
+    base's (a constant column, float32, a list) score exactly 0, as 60 points
+    take the exact spectrum."""
+    from sklearn_imd import DuplicatePointsWarning
+
     base = rng.normal(size=(60, 3))
-    dup = np.vstack([base, base[:20]])
     const = np.hstack([base, np.full((60, 1), 3.0)])
+    for X in (const, base.astype(np.float32), base.tolist()):
+        assert imd_score(X, base, random_state=0) == 0.0
+    dup = np.vstack([base, base[:20]])
     ints = rng.integers(0, 5, size=(60, 3))
-    f32 = base.astype(np.float32)
-    exactly_k_plus_1 = base[:6]
-    for X in (dup, const, ints, f32, exactly_k_plus_1, base.tolist()):
-        score = imd_score(X, base, nv=10, random_state=0)
-        assert np.isfinite(score) and score >= 0
+    with pytest.warns(DuplicatePointsWarning):
+        assert imd_score(dup, base, random_state=0) > 1.0
+        assert imd_score(ints, base, random_state=0) > 1.0
+    assert np.isfinite(imd_score(base[:6], base, random_state=0))
