@@ -111,6 +111,26 @@ def test_bad_parameters(good, params, exc, match):
         pairwise_imd([good], **params)
 
 
+def test_signatures_near_the_largest_float():
+    """IMD of signatures near 1.7e308 is their weighted difference, not NaN."""
+    t = np.logspace(-1, 1, 256)
+    w = np.exp(-2 * (t + 1 / t)).max()
+    big = np.full(256, 1.7e308)
+    assert imd_distance(big, -big) == pytest.approx(2 * w * 1.7e308, rel=1e-12)
+    assert imd_distance(big, 0.5 * big) == pytest.approx(w * 0.85e308, rel=1e-12)
+
+
+def test_large_times_give_no_nan(rng):
+    """t = 1e20 or 1e300 gave NaN (exp(-t lambda) overflowing for rounding-negative
+    eigenvalues); times of zero weight add nothing."""
+    X, Y = rng.normal(size=(300, 3)), rng.uniform(size=(300, 3))
+    assert imd_score(X, Y, t=[1.0, 1e20]) == imd_score(X, Y, t=[1.0])
+    assert imd_score(X, Y, t=[1.0, 1e300], k=1, normalization="er") == imd_score(
+        X, Y, t=[1.0], k=1, normalization="er")
+    with pytest.raises(ValueError, match="not finite at t = 1e\\+300"):
+        imd_score(X, Y, t=[1.0, 1e300], normalization="er")
+
+
 def test_bad_signatures():
     t = np.logspace(-1, 1, 256)
     with pytest.raises(ValueError, match="same length"):
