@@ -18,7 +18,6 @@ print one line each, ``sklearn-imd: warning: <message>``, on stderr.
 
 import argparse
 import os
-import re
 import sys
 import warnings
 
@@ -272,22 +271,10 @@ def _score_with_ci(A, B, args, params, level, n_resamples):
         )
     from .metrics import imd_test
 
-    with warnings.catch_warnings(record=True) as caught:
-        res = imd_test(
-            A, B, n_permutations=1, n_resamples=n_resamples, confidence=level,
-            random_state=args.seed, n_jobs=args.n_jobs, **params,
-        )
-    # The clouds drawn from A and B (which the library calls X[i], Y[i]) repeat
-    # the warnings of A and B: one line per kind of warning rather than one per cloud.
-    drawn = {}
-    for w in caught:
-        if re.match(r"[XY]\[\d+\]: ", str(w.message)):
-            drawn[w.category.__name__] = drawn.get(w.category.__name__, 0) + 1
-        else:
-            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
-    for name, count in drawn.items():
-        print(f"{PROG}: warning: {name} also for {count} of the {2 * (n_resamples + 1)} "
-              "clouds that --ci draws from A and B.", file=sys.stderr)
+    res = imd_test(
+        A, B, n_permutations=1, n_resamples=n_resamples, confidence=level,
+        random_state=args.seed, n_jobs=args.n_jobs, **params,
+    )
     low, high = res.confidence_interval
     print(f"{res.statistic:.6g}  {100 * level:g}% CI [{low:.4g}, {high:.4g}]")
     print(

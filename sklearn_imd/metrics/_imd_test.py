@@ -1,6 +1,7 @@
 """Permutation test of IMD, with a subsampling confidence interval."""
 
 import numbers
+import warnings
 from collections import namedtuple
 from dataclasses import dataclass
 
@@ -57,6 +58,19 @@ def _pair_imds(pairs, n_pairs, estimator, batch):
         out[done : done + b] = np.diag(_imd_matrix(S[0::2], S[1::2], estimator.t_))
         done += b
     return out
+
+
+def _summarise(caught, n_clouds):
+    """Reissue recorded warnings once per kind, with how many clouds raised them."""
+    from ..signature import _reissue
+
+    kinds = {}
+    for w in caught:
+        # the per-cloud label ("X[3]: ") is replaced by the count
+        kinds.setdefault(w.category, []).append(str(w.message).split(": ", 1)[-1])
+    for category, messages in kinds.items():
+        _reissue([(category, messages[0])],
+                 f"{len(messages)} of the {n_clouds} permuted or subsampled clouds")
 
 
 def imd_test(
@@ -176,7 +190,18 @@ def imd_test(
             perm = rng.permutation(nx + ny)
             yield pooled[perm[:nx]], pooled[perm[nx:]]
 
-    null = _pair_imds(permuted(), n_permutations, estimator, batch)
+    def halves():
+        while True:
+            yield (X[rng.choice(nx, nx // 2, replace=False)],
+                   Y[rng.choice(ny, ny // 2, replace=False)])
+
+    # The re-split and subsampled clouds repeat the warnings of X and Y: one
+    # warning per kind for all of them, not one per cloud.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        null = _pair_imds(permuted(), n_permutations, estimator, batch)
+        sub = _pair_imds(halves(), n_resamples, estimator, 2 * batch) if n_resamples else None
+    _summarise(caught, 2 * (n_permutations + n_resamples))
     if not (np.isfinite(statistic) and np.isfinite(null).all()):
         # never a p-value for a statistic that is not a number
         raise ValueError("The IMD of X and Y or of a re-split is not finite; no test is made.")
@@ -184,13 +209,6 @@ def imd_test(
 
     interval = None
     if n_resamples:
-
-        def halves():
-            while True:
-                yield (X[rng.choice(nx, nx // 2, replace=False)],
-                       Y[rng.choice(ny, ny // 2, replace=False)])
-
-        sub = _pair_imds(halves(), n_resamples, estimator, 2 * batch)
         alpha = 1.0 - confidence
         q_lo, q_hi = np.quantile(sub - sub.mean(), [alpha / 2, 1 - alpha / 2])
         scale = np.sqrt(0.5)
