@@ -286,6 +286,7 @@ def test_auto_falls_back_to_the_exact_graph(rng, monkeypatch):
     from sklearn_imd import _graph as g
 
     monkeypatch.setattr(g, "_APPROX_POINT_SECONDS", (0.0, 0.0))  # auto picks NN-descent
+    monkeypatch.setattr(g, "_MAX_APPROX_DIMENSION", np.inf)  # whatever the dimension
     hard = rng.normal(size=(3000, 64))
     assert g.choose_knn(3000, 64, "auto") == "approx"
     with pytest.warns(ApproximateGraphWarning, match="uses the exact graph instead"):
@@ -294,3 +295,26 @@ def test_auto_falls_back_to_the_exact_graph(rng, monkeypatch):
     with pytest.warns(ApproximateGraphWarning, match="Use knn='exact'"):
         B = knn_adjacency(hard, 5, "approx", random_state=0)
     assert (B != A).nnz > 0
+
+
+def test_auto_skips_nn_descent_on_clouds_of_high_intrinsic_dimension(rng, monkeypatch):
+    """The pilot estimate of the intrinsic dimension sends a 64-d Gaussian to
+    the exact search without trying NN-descent, and a 3-d one to NN-descent."""
+    import warnings
+
+    from sklearn_imd import _graph as g
+
+    monkeypatch.setattr(g, "_APPROX_POINT_SECONDS", (0.0, 0.0))
+    tried = []
+    real = g.approx_knn
+    monkeypatch.setattr(g, "approx_knn", lambda *a, **kw: tried.append(1) or real(*a, **kw))
+    assert g.intrinsic_dimension(rng.normal(size=(3000, 64)), 0) > 20
+    assert 2 < g.intrinsic_dimension(rng.normal(size=(3000, 3)), 0) < 4
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        knn_adjacency(rng.normal(size=(3000, 64)), 5, "auto", random_state=0)
+        assert not tried
+        knn_adjacency(rng.normal(size=(3000, 3)), 5, "auto", random_state=0)
+        assert tried
+    # duplicates are left out of the estimate, and a cloud of one point repeated has none
+    assert g.intrinsic_dimension(np.zeros((50, 3)), 0) == 0.0
