@@ -163,7 +163,8 @@ def _build_parser():
     params.add_argument(
         "--knn", choices=KNN_METHODS, default="auto",
         help="neighbour search: exact, approximate NN-descent (approx, or "
-        "pynndescent's) or chosen by cloud size (default: %(default)s)",
+        "pynndescent's) or auto: the faster one by a cost model, never keeping an "
+        "approximate graph that misses neighbours (default: %(default)s)",
     )
     params.add_argument(
         "--seed", type=int, default=None, metavar="INT",
