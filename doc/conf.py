@@ -17,13 +17,14 @@ sys.path.insert(0, str(ROOT))
 import sklearn_imd  # noqa: E402
 
 # The notebooks live in ../examples, outside the source directory; copy them in
-# (doc/examples/ is gitignored) so that nbsphinx executes and renders them.
+# (doc/examples/ is gitignored) so that nbsphinx executes and renders them,
+# with the committed measurements some of them read (*.json).
 _NB_SRC = ROOT / "examples"
 _NB_DST = DOC_DIR / "examples"
 if _NB_DST.exists():
     shutil.rmtree(_NB_DST)
 _NB_DST.mkdir()
-for _nb in sorted(_NB_SRC.glob("*.ipynb")):
+for _nb in sorted([*_NB_SRC.glob("*.ipynb"), *_NB_SRC.glob("*.json")]):
     shutil.copy2(_nb, _NB_DST / _nb.name)
 
 # The notebook kernels run in subprocesses: let them import the package from
@@ -61,6 +62,9 @@ extensions = [
     "sphinx.ext.intersphinx",
     "numpydoc",
     "nbsphinx",
+    # MathJax from the package's own copy, written to _static/mathjax/ of the
+    # built site: formulas render offline (Sphinx's default is a CDN).
+    "sphinx-mathjax-offline",
 ]
 
 templates_path = ["_templates"]
@@ -75,6 +79,16 @@ nbsphinx_execute = "always"
 nbsphinx_kernel_name = "python3"
 nbsphinx_timeout = 300
 nbsphinx_allow_errors = False
+
+# -- Math, offline ------------------------------------------------------------
+# Every script the pages load must come from the built site itself:
+# tests/test_docs_offline.py checks these settings, and no string of this file
+# may be a web address.
+mathjax_path = "mathjax/tex-chtml.js"  # relative to _static/ (sphinx-mathjax-offline)
+# nbsphinx adds require.js from a CDN to every page unless told otherwise; it
+# is only needed by interactive widgets, which these notebooks do not use.
+nbsphinx_requirejs_path = ""
+nbsphinx_widgets_path = ""
 
 # -- HTML output --------------------------------------------------------------
 

@@ -44,3 +44,27 @@ def test_notebooks_exist_and_have_no_outputs():
             if cell.cell_type == "code":
                 assert cell.outputs == [], f"{path.name}: saved with outputs"
                 assert cell.execution_count is None, f"{path.name}: saved with execution counts"
+
+
+def test_committed_timings_match_their_script():
+    # 08_scaling.ipynb plots examples/scaling_times.json instead of timing at
+    # build time; the file must hold the grid that its script measures.
+    import importlib.util
+    import json
+
+    spec = importlib.util.spec_from_file_location(
+        "scaling_times", ROOT / "asv_bench" / "scaling_times.py"
+    )
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    measured = json.loads((EXAMPLES / "scaling_times.json").read_text(encoding="utf-8"))
+    assert measured["command"].startswith("python asv_bench/scaling_times.py")
+    assert measured["score"]["sizes"] == script.SIZES
+    assert set(measured["score"]["seconds"]) == {"IMD", "FID", "KID"}
+    for values in measured["score"]["seconds"].values():
+        assert len(values) == len(script.SIZES) and min(values) > 0
+    signature = measured["signature"]
+    assert (signature["m"], signature["nv"]) == (script.MS, script.NVS)
+    seconds = signature["seconds"]
+    assert [len(row) for row in seconds] == [len(script.NVS)] * len(script.MS)
+    assert min(min(row) for row in seconds) > 0
