@@ -45,17 +45,23 @@ class IMDTestResult:
     null_distribution: np.ndarray
 
 
-def _pair_imds(pairs, n_pairs, estimator, batch):
-    """IMD of each (X, Y) pair yielded by ``pairs``, ``batch`` pairs per transform."""
+def _pair_imds(pairs, n_pairs, batch, t, params, seed, n_jobs):
+    """IMD of each (X, Y) pair yielded by ``pairs``, ``batch`` pairs at a time.
+
+    The clouds are drawn from validated ones, so they are not checked again.
+    Each batch draws its clouds' probe seeds from the same ``seed``.
+    """
+    from ..signature import compute_signatures
+
     out = np.empty(n_pairs)
     done = 0
     while done < n_pairs:
         clouds = []
         for _ in range(min(batch, n_pairs - done)):
             clouds.extend(next(pairs))
-        S = estimator.fit_transform(clouds)
+        S, _ = compute_signatures(clouds, t, params, seed, n_jobs)
         b = len(clouds) // 2
-        out[done : done + b] = np.diag(_imd_matrix(S[0::2], S[1::2], estimator.t_))
+        out[done : done + b] = np.diag(_imd_matrix(S[0::2], S[1::2], t))
         done += b
     return out
 
@@ -169,17 +175,14 @@ def imd_test(
             f"features; got {X.shape[1]} and {Y.shape[1]}.  imd_score compares clouds "
             "of different dimensions."
         )
-    from ..signature import IMDSignature, compute_signatures
+    from ..signature import compute_signatures
 
     rng = check_seed(random_state)
     # the statistic is imd_score(X, Y, random_state=random_state): the same
     # draws from the same generator, then the generator goes on
     S, _ = compute_signatures([X, Y], t, params, rng, n_jobs, ["X", "Y"])
     statistic = float(_imd_matrix(S[:1], S[1:], t)[0, 0])
-    estimator = IMDSignature(
-        t=t, random_state=int(rng.randint(np.iinfo(np.int32).max)), n_jobs=n_jobs,
-        **params,
-    )
+    seed = int(rng.randint(np.iinfo(np.int32).max))
     nx, ny = X.shape[0], Y.shape[0]
     batch = max(1, _BATCH_ENTRIES // ((nx + ny) * X.shape[1]))
 
@@ -199,8 +202,9 @@ def imd_test(
     # warning per kind for all of them, not one per cloud.
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        null = _pair_imds(permuted(), n_permutations, estimator, batch)
-        sub = _pair_imds(halves(), n_resamples, estimator, 2 * batch) if n_resamples else None
+        null = _pair_imds(permuted(), n_permutations, batch, t, params, seed, n_jobs)
+        sub = (_pair_imds(halves(), n_resamples, 2 * batch, t, params, seed, n_jobs)
+               if n_resamples else None)
     _summarise(caught, 2 * (n_permutations + n_resamples))
     if not (np.isfinite(statistic) and np.isfinite(null).all()):
         # never a p-value for a statistic that is not a number
