@@ -3,8 +3,8 @@
     python asv_bench/knn_crossover.py            # about two minutes on 2 cores
     python asv_bench/knn_crossover.py --quick    # smaller clouds
 
-knn="auto" takes the exact search or NN-descent, whichever the two cost
-models predict to be faster:
+knn="auto" takes NN-descent when the two cost models predict it to be
+``_APPROX_ADVANTAGE`` times faster than the exact search:
 
     exact  = n^2 / 2 * (a * d + b)    (half a product of X with itself, merges per pair)
     approx = n * (c * d + e)          (NN-descent, its recall check included)
@@ -90,7 +90,7 @@ def main():
     print(f"\n_EXACT_PAIR_SECONDS = ({a:.2g}, {b:.2g})    # current ({old_a:.2g}, {old_b:.2g})")
     print(f"_APPROX_POINT_SECONDS = ({c:.2g}, {e:.2g})  # current ({old_c:.2g}, {old_e:.2g})")
     for d in (2, 64, 2048):
-        switch = 2 * (c * d + e) / (a * d + b)
+        switch = 2 * _graph._APPROX_ADVANTAGE * (c * d + e) / (a * d + b)
         print(f"switch to NN-descent at d = {d}: n > {switch:,.0f}")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 

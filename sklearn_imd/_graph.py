@@ -28,8 +28,11 @@ _BLOCK_ENTRIES = 1 << 23
 # Cost models of knn="auto", in seconds, measured on 2 cores
 # (asv_bench/knn_crossover.py): the exact search costs half a product of X
 # with itself plus a merge per pair, NN-descent a cost per point and feature.
-_EXACT_PAIR_SECONDS = (1.2e-11, 1.6e-9)  # (per pair and feature, per pair)
-_APPROX_POINT_SECONDS = (1.0e-7, 2.9e-5)  # (per point and feature, per point)
+_EXACT_PAIR_SECONDS = (3.3e-11, 2.6e-9)  # (per pair and feature, per pair)
+_APPROX_POINT_SECONDS = (1.7e-7, 2.1e-5)  # (per point and feature, per point)
+# NN-descent is taken only when predicted this many times faster: even at
+# 99.9% recall its graph moves the IMD by a few hundredths.
+_APPROX_ADVANTAGE = 2.0
 # Neighbours NN-descent searches for (at least k), self excluded.
 _APPROX_NEIGHBORS = 20
 # Points whose exact neighbours check an approximate graph, and the recall
@@ -244,14 +247,15 @@ def choose_knn(n_points, n_features, knn):
 
     The exact search costs about ``n^2 / 2`` pairs, NN-descent about ``n``
     points (times a cost per feature each); the constants were measured on
-    2 cores by ``asv_bench/knn_crossover.py``.  For 64 features the switch
-    lies near 40,000 points.
+    2 cores by ``asv_bench/knn_crossover.py``.  NN-descent is taken when
+    predicted ``_APPROX_ADVANTAGE`` times faster: for 64 features, from about
+    27,000 points.
     """
     if knn != "auto":
         return knn
     exact = 0.5 * n_points**2 * (_EXACT_PAIR_SECONDS[0] * n_features + _EXACT_PAIR_SECONDS[1])
     approx = n_points * (_APPROX_POINT_SECONDS[0] * n_features + _APPROX_POINT_SECONDS[1])
-    return "exact" if exact <= approx else "approx"
+    return "approx" if exact > _APPROX_ADVANTAGE * approx else "exact"
 
 
 def intrinsic_dimension(X, random_state=None):
