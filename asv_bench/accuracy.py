@@ -11,8 +11,8 @@ parameters (k=5, m=10, nv=100), it prints per n:
   ``--max-exact`` points), for our SLQ and for the same SLQ with only the
   paper's first-order control variate (``hops=0``), side by side;
 * noise floor: mean and max over seed pairs of IMD(x0, x0) with only
-  ``random_state`` changed (at n > 50,000 the approximate kNN search is seeded
-  too, so its randomness is included);
+  ``random_state`` changed (where knn="auto" takes the approximate search, it
+  is seeded too, so its randomness is included);
 * IMD(x0, x1): mean over seeds of the estimate, and the exact value;
 * time split of one signature of x0: kNN graph, exact moments of the control
   variate, Lanczos and quadrature.

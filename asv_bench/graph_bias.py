@@ -65,7 +65,7 @@ def main():
         truth = exact_knn(x0, 5)
         for knn in args.backends:
             sig, t = signature(x0, knn, 0)
-            found = approx_knn(x0, 5, random_state=0, backend=knn)
+            found = approx_knn(x0, 5, random_state=0, backend=knn)[:, :5]
             recall = np.mean([np.intersect1d(a, b).size / 5 for a, b in zip(found, truth)])
             print(f"{kind:<11}{knn:<12}{recall:>9.3f}{imd_distance(sig, exact0):>13.4f}"
                   f"{'':>8}{'':>11}{t:>7.1f}", flush=True)

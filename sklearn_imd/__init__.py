@@ -23,6 +23,7 @@ _LAZY = {
     "geometry_score": "sklearn_imd.metrics",
     "ApproximateGraphWarning": "sklearn_imd._graph",
     "DuplicatePointsWarning": "sklearn_imd._graph",
+    "ExactSearchWarning": "sklearn_imd._graph",
 }
 
 __all__ = sorted(_LAZY)

@@ -17,6 +17,8 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 
+from ._validation import binary_exponent
+
 # The exact search cuts the upper triangle of X X^T into tiles of
 # _PANEL_ROWS x _TILE_COLUMNS (4 MiB in float64), small enough to stay in
 # cache between the product and the merges.
@@ -51,20 +53,36 @@ _PILOT_NEIGHBORS = 10
 _MAX_APPROX_DIMENSION = 14.0
 # Predicted seconds of an exact search above which knn="auto" says it takes it.
 _SLOW_EXACT_SECONDS = 60.0
+# Candidates of a point whose ties go beyond its list: this many times more
+# at each widening of the search.
+_WIDEN = 4
 # Relative tolerance of equal squared distances (ties of the k-th neighbour).
 _TIE_RTOL = 1e-9
 # Edges the ties may add, at most (beyond this the cloud is mostly duplicates).
 _MAX_TIE_EDGES = 1 << 24
-# Fraction of points with an exact duplicate above which a warning is given.
-_DUPLICATE_FRACTION = 0.01
 
 
 class ApproximateGraphWarning(UserWarning):
-    """An approximate kNN graph misses enough true neighbours to bias the signature."""
+    """An approximate kNN graph misses enough true neighbours to bias the signature.
+
+    Given by ``knn="approx"`` and ``knn="pynndescent"`` when the sampled
+    recall is below 99%; ``knn="auto"`` never keeps such a graph (it says so
+    with an :class:`ExactSearchWarning`).
+    """
+
+
+class ExactSearchWarning(UserWarning):
+    """``knn="auto"`` took the exact kNN search where NN-descent would miss neighbours.
+
+    The graph, hence the signature, is the exact one; the warning says why
+    it took longer than an approximate search: the approximate graph's
+    sampled recall was below 99%, or the cloud's intrinsic dimension is too
+    high for NN-descent and the exact search is predicted to be slow.
+    """
 
 
 class DuplicatePointsWarning(UserWarning):
-    """Many points of a cloud coincide, so ties decide its kNN graph.
+    """Groups of more than ``k`` identical points: ties decide the kNN graph.
 
     Every point at the distance of the ``k``-th nearest is a neighbour, so a
     group of more than ``k`` identical points becomes a clique: the signature
@@ -73,10 +91,15 @@ class DuplicatePointsWarning(UserWarning):
 
 
 def _scale_exponent(X):
-    """``-e`` with ``max |X| = f 2^e``, ``f`` in [0.5, 1): scaling by ``2^-e`` is
-    exact (no rounding), so it keeps ties, and brings coordinates into [-1, 1]."""
-    top = float(max(X.max(), -X.min()))
-    return 0 if top == 0 else -int(np.frexp(top)[1])
+    """``-e`` with ``max |X|`` in ``[2^(e-1), 2^e)``: scaling by ``2^-e`` is exact
+    (no rounding), so it keeps ties, and brings coordinates into [-1, 1]."""
+    return -binary_exponent(X)
+
+
+def _scaled64(X):
+    """``X`` in float64, scaled exactly into [-1, 1] (distances in the units of
+    :func:`_prepare` and of the direct-distance kernels)."""
+    return np.ldexp(X.astype(np.float64), _scale_exponent(X))
 
 
 def _prepare(X):
@@ -182,7 +205,9 @@ def approx_knn(X, k, random_state=None, backend="approx"):
 
     Returns
     -------
-    ind : ndarray of shape (n, k), int64
+    ind : ndarray of shape (n, max(k, 20)) (at most n - 1 columns), int64
+        Sorted by distance; the lists NN-descent searched, of which the
+        first ``k`` are the ``k`` nearest.
     """
     n = X.shape[0]
     # NN-descent finds the nearest few far better when it looks for more:
@@ -204,7 +229,7 @@ def approx_knn(X, k, random_state=None, backend="approx"):
             n_candidates=n_search, max_iter=max(5, int(round(np.log2(n)))), delta=0.001,
             seed=seed, nparts=numba.get_num_threads(),
         )
-        out = out[:, :k].astype(np.int64)
+        out = out.astype(np.int64)
     else:
         from pynndescent import NNDescent
 
@@ -217,11 +242,11 @@ def approx_knn(X, k, random_state=None, backend="approx"):
         own = ind == np.arange(n)[:, None]
         # Drop the point itself where NN-descent returned it, then keep the k nearest.
         kept = np.where(own.any(axis=1, keepdims=True), ~own, np.arange(n_search + 1) < n_search)
-        out = ind[kept].reshape(n, n_search)[:, :k]
+        out = ind[kept].reshape(n, n_search)
     # NN-descent may leave slots unfilled (-1) for heavily duplicated points.
     missing = np.flatnonzero((out < 0).any(axis=1))
     if missing.size:
-        out[missing] = exact_knn(X, k, rows=missing)
+        out[missing] = exact_knn(X, n_search, rows=missing)
     return out
 
 
@@ -230,16 +255,17 @@ def sample_recall(X, ind, k, random_state=None):
     nearest, on ``_RECALL_SAMPLE`` random points (exact search for those).
 
     A neighbour counts as true when it is no farther than the true ``k``-th
-    nearest, so that ties do not count as misses.
+    nearest, so that ties do not count as misses.  Distances are direct, on
+    the exactly rescaled coordinates, so the answer is the same at any scale.
     """
+    from ._select import direct_distances
+
     n = X.shape[0]
     rows = np.random.default_rng(random_state).choice(n, min(n, _RECALL_SAMPLE), replace=False)
-    Xr = X[rows].astype(np.float64)
-    kth = X[exact_knn(X, k, rows=rows)[:, -1]].astype(np.float64)
-    limit = np.einsum("ij,ij->i", Xr - kth, Xr - kth)
-    found = X[ind[rows]].astype(np.float64) - Xr[:, None, :]
-    dist = np.einsum("ijl,ijl->ij", found, found)
-    return float(np.mean(dist <= limit[:, None] * (1 + 1e-6)))
+    scale = float(np.ldexp(1.0, _scale_exponent(X)))
+    kth = direct_distances(X, scale, rows, exact_knn(X, k, rows=rows)[:, -1:])
+    found = direct_distances(X, scale, rows, ind[rows])
+    return float(np.mean(found <= kth * (1 + _TIE_RTOL)))
 
 
 def choose_knn(n_points, n_features, knn):
@@ -268,7 +294,7 @@ def intrinsic_dimension(X, random_state=None):
     """
     n = X.shape[0]
     rng = np.random.default_rng(random_state)
-    S = X[rng.choice(n, min(n, _PILOT_POINTS), replace=False)].astype(np.float64)
+    S = _scaled64(X[rng.choice(n, min(n, _PILOT_POINTS), replace=False)])
     K = min(_PILOT_NEIGHBORS, S.shape[0] - 1)
     if K < 2:
         return 0.0
@@ -283,22 +309,111 @@ def intrinsic_dimension(X, random_state=None):
 
 def _warn(notes, message, category):
     """Warn, or append ``(category, message)`` to ``notes`` when given (the
-    caller reissues them: see ``signature._reissue``)."""
+    caller reissues them: see ``_compute._reissue``)."""
     if notes is None:
         warnings.warn(message, category, stacklevel=3)
     else:
         notes.append((category, message))
 
 
+def plan_search(X, k, knn, random_state=None):
+    """The neighbour search for ``X``: ``(method, fallback, note)``.
+
+    First refuses a cloud whose groups of identical points would make too
+    large a graph (:func:`_refuse_heavy_duplicates`), before any search.
+
+    ``knn="auto"`` takes NN-descent where the cost models predict it to be
+    ``_APPROX_ADVANTAGE`` times faster (:func:`choose_knn`) and the cloud's
+    estimated intrinsic dimension is at most ``_MAX_APPROX_DIMENSION``; then
+    ``fallback`` is true: an approximate graph of low recall is replaced by
+    the exact one.  ``note`` is a message for the user, given before the
+    work starts, when the exact search is taken and predicted to be slow.
+    """
+    _refuse_heavy_duplicates(X, k, random_state)
+    n, d = X.shape
+    method = choose_knn(n, d, knn)
+    if knn != "auto" or method == "exact":
+        return method, False, None
+    dimension = intrinsic_dimension(X, random_state)
+    if dimension <= _MAX_APPROX_DIMENSION:
+        return method, True, None
+    seconds = 0.5 * n**2 * (_EXACT_PAIR_SECONDS[0] * d + _EXACT_PAIR_SECONDS[1])
+    note = None
+    if seconds > _SLOW_EXACT_SECONDS:
+        note = (f"The cloud's intrinsic dimension is about {dimension:.0f}, too high for an "
+                "approximate kNN graph to find the true neighbours: knn='auto' takes the exact "
+                f"search, about {seconds:.0f} s on 2 cores. knn='approx' is faster but changes "
+                "the signature.")
+    return "exact", False, note
+
+
+def _refuse_heavy_duplicates(X, k, random_state=None):
+    """Refuse, before any search, a cloud whose groups of identical points would
+    give more than ``_MAX_TIE_EDGES`` edges (estimated from the identical pairs
+    among ``_PILOT_POINTS`` random points, then counted)."""
+    n = X.shape[0]
+    budget = max(_MAX_TIE_EDGES, 4 * n * k)
+    if n * n <= budget:
+        return
+    sample = X[np.random.default_rng(random_state).choice(n, min(n, _PILOT_POINTS), False)]
+    counts = np.unique(sample, axis=0, return_counts=True)[1]
+    m = sample.shape[0]
+    if n * n * (counts * (counts - 1)).sum() / (m * (m - 1)) <= budget / 2:
+        return
+    counts = np.unique(X, axis=0, return_counts=True)[1]
+    edges = int((counts * (counts - 1))[counts > k].sum())
+    if edges > budget:
+        raise ValueError(
+            f"The cloud's groups of identical points would give its kNN graph {edges} edges "
+            f"(k = {k}, {n} points, {counts.size} distinct; the largest group holds "
+            f"{counts.max()}): ties decide such a graph, each group becoming a clique. Remove "
+            "duplicates (np.unique(X, axis=0)) or add a little noise."
+        )
+
+
+def _duplicate_groups(X, rows, k, budget, notes):
+    """Edges from each of ``rows`` (points with more than ``k`` identical
+    copies) to its copies, after a warning; refused above ``budget`` edges."""
+    _, inverse, counts = np.unique(X, axis=0, return_inverse=True, return_counts=True)
+    inverse = inverse.ravel()
+    edges = int((counts[inverse[rows]] - 1).sum())
+    in_groups = int(counts[counts > k].sum())
+    _warn(
+        notes,
+        f"{in_groups} of its {X.shape[0]} points lie in groups of more than k = {k} identical "
+        f"points (the largest holds {counts.max()}; {counts.size} distinct points in all): "
+        "ties decide the kNN graph, each group becoming a clique, so the signature describes "
+        "the duplication more than the shape of the data. Remove duplicates "
+        "(np.unique(X, axis=0)) if they are an artefact.",
+        DuplicatePointsWarning,
+    )
+    if edges > budget:  # the sampled estimate of _refuse_heavy_duplicates fell short
+        raise ValueError(
+            f"The cloud's groups of identical points would give its kNN graph {edges} edges "
+            f"(k = {k}, {X.shape[0]} points). Remove duplicates (np.unique(X, axis=0)) or add "
+            "a little noise."
+        )
+    order = np.argsort(inverse, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(counts)])
+    group = inverse[rows]
+    sizes = counts[group]
+    src = np.repeat(rows, sizes)
+    offsets = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    dst = order[np.repeat(starts[group], sizes) + offsets]
+    keep = dst != src
+    return src[keep], dst[keep]
+
+
 def _neighbour_lists(X, cand, k, notes=None):
-    """Each point's ``k`` nearest among ``cand``, with every point tied at the ``k``-th distance.
+    """Each point's ``k`` nearest, with every point tied at the ``k``-th distance.
 
     Parameters
     ----------
     X : ndarray of shape (n, d)
         The validated cloud.
-    cand : ndarray of shape (n, k + 1), int64
-        Each point's ``k + 1`` nearest (exact or approximate), self excluded.
+    cand : ndarray of shape (n, c), int64
+        Each point's ``c > k`` nearest (exact or approximate), self excluded;
+        ``c = n - 1`` when ``n = k + 1``.
     k : int
     notes : list, optional
         Where warnings go (see :func:`knn_adjacency`).
@@ -307,64 +422,69 @@ def _neighbour_lists(X, cand, k, notes=None):
     -------
     rows, cols : ndarray of int64
         The directed edges ``rows[e] -> cols[e]``, at least ``k`` per point.
+
+    Notes
+    -----
+    Distances are computed directly from the exactly rescaled coordinates, in
+    a fixed order, so equal distances (a grid, duplicates) are bit-equal.  A
+    point whose candidates are all tied may have more ties beyond them: a
+    group of identical points takes its copies from ``np.unique``; others
+    search again with ``_WIDEN`` times more candidates (exact search of those
+    rows) until the last one lies beyond the tie.
     """
-    from ._select import ball_counts, ball_members, direct_distances
+    from ._select import direct_distances
 
     n = X.shape[0]
     scale = float(np.ldexp(1.0, _scale_exponent(X)))
-    dist = direct_distances(X, scale, cand)
-    order = np.lexsort((cand, dist), axis=1)  # by distance, then by index
-    dist = np.take_along_axis(dist, order, axis=1)
-    cand = np.take_along_axis(cand, order, axis=1)
+    everyone = np.arange(n)
+
+    def sorted_lists(rows, cand):
+        dist = direct_distances(X, scale, rows, cand)
+        order = np.lexsort((cand, dist), axis=1)  # by distance, then by index
+        return np.take_along_axis(dist, order, axis=1), np.take_along_axis(cand, order, axis=1)
+
+    dist, cand = sorted_lists(everyone, cand)
     radius = dist[:, k - 1] * (1.0 + _TIE_RTOL)
-    duplicated = np.count_nonzero(dist[:, 0] == 0.0)
-    if duplicated > _DUPLICATE_FRACTION * n:
-        distinct = np.unique(X, axis=0).shape[0]
-        _warn(
-            notes,
-            f"{duplicated} of its {n} points have an exact duplicate (only {distinct} "
-            f"distinct): ties decide the kNN graph (groups of more than k = {k} identical "
-            "points become cliques), so the signature describes the duplication more than "
-            "the shape of the data. Remove duplicates (np.unique(X, axis=0)) if they are "
-            "an artefact.",
-            DuplicatePointsWarning,
-        )
-    if cand.shape[1] == k:  # n = k + 1: every other point is a neighbour
-        return np.repeat(np.arange(n), k), cand.ravel()
-    # Points whose (k + 1)-th candidate ties with the k-th may have more ties
-    # beyond the list: their whole ball is searched.
-    tied = np.flatnonzero(dist[:, k] <= radius)
-    counts = np.full(n, k, dtype=np.int64)
-    if tied.size:
-        counts[tied] = ball_counts(X, scale, tied, radius[tied])
-        if counts.sum() > max(_MAX_TIE_EDGES, 4 * n * k):
+    within = dist <= radius[:, None]
+    # every candidate tied (and not all other points): the ties may go on
+    open_ = within[:, -1] & (cand.shape[1] < n - 1)
+    done = ~open_
+    src = [np.repeat(everyone[done], within[done].sum(axis=1))]
+    dst = [cand[done][within[done]]]
+    budget = max(_MAX_TIE_EDGES, 4 * n * k)
+    if (radius == 0).any():  # groups of more than k identical points
+        pair = _duplicate_groups(X, np.flatnonzero(open_ & (radius == 0)), k, budget, notes)
+        src.append(pair[0])
+        dst.append(pair[1])
+    rows = np.flatnonzero(open_ & (radius > 0))
+    width = cand.shape[1]
+    while rows.size:
+        width = min(n - 1, _WIDEN * width)
+        # many rows (a lattice): one search of all points, each pair once
+        wider = exact_knn(X, width)[rows] if 8 * rows.size > n else exact_knn(X, width, rows=rows)
+        dist, cand = sorted_lists(rows, wider)
+        within = dist <= radius[rows, None]
+        still = within[:, -1] & (width < n - 1)
+        src.append(np.repeat(rows[~still], within[~still].sum(axis=1)))
+        dst.append(cand[~still][within[~still]])
+        rows = rows[still]
+        if sum(e.size for e in dst) + rows.size * width > budget:
             raise ValueError(
-                f"The cloud's ties would give its kNN graph {counts.sum()} edges (k = {k}, "
-                f"{n} points): most points coincide with many others. Remove duplicates "
-                "(np.unique(X, axis=0)) or add a little noise."
+                f"Ties at the k-th distance would give the cloud's kNN graph more than "
+                f"{budget} edges (k = {k}, {n} points): most points have very many others at "
+                "exactly the same distance. Add a little noise."
             )
-    starts = np.concatenate([[0], np.cumsum(counts)])
-    cols = np.empty(starts[-1], dtype=np.int64)
-    plain = np.ones(n, dtype=bool)
-    plain[tied] = False
-    keep = starts[:-1][plain][:, None] + np.arange(k)
-    cols[keep.ravel()] = cand[plain, :k].ravel()
-    if tied.size:
-        members = np.empty(counts[tied].sum(), dtype=np.int64)
-        ball_members(X, scale, tied, radius[tied],
-                     np.concatenate([[0], np.cumsum(counts[tied])]), members)
-        cols[np.concatenate([np.arange(starts[i], starts[i + 1]) for i in tied])] = members
-    return np.repeat(np.arange(n), counts), cols
+    return np.concatenate(src), np.concatenate(dst)
 
 
-def knn_adjacency(X, k, knn="auto", random_state=None, notes=None):
+def knn_adjacency(X, k, knn="auto", random_state=None, notes=None, plan=None):
     """Unweighted, OR-symmetrised kNN adjacency matrix as CSR (float64).
 
     Every point tied at the distance of the ``k``-th nearest is a neighbour
     too (see the module's docstring).  With ``knn="auto"``, an approximate
     graph whose sampled recall falls below 99% is replaced by the exact one,
-    with a warning that says so; with ``knn="approx"`` or ``"pynndescent"`` it
-    is kept, with an :class:`ApproximateGraphWarning`.
+    with an :class:`ExactSearchWarning`; with ``knn="approx"`` or
+    ``"pynndescent"`` it is kept, with an :class:`ApproximateGraphWarning`.
 
     Parameters
     ----------
@@ -375,11 +495,14 @@ def knn_adjacency(X, k, knn="auto", random_state=None, notes=None):
     knn : {"auto", "exact", "approx", "pynndescent"}
         Neighbour search.
     random_state : int or None
-        Seed of the approximate search.
+        Seed of the approximate search and of the samples that check it.
     notes : list, optional
         Warnings are appended to it as ``(category, message)`` instead of
         being issued (from threads, where ``warnings.catch_warnings`` is not
         safe).
+    plan : tuple, optional
+        :func:`plan_search` of ``X`` made beforehand (its note given); by
+        default made here.
 
     Returns
     -------
@@ -387,23 +510,16 @@ def knn_adjacency(X, k, knn="auto", random_state=None, notes=None):
         Symmetric, zero diagonal, every degree at least ``k``.
     """
     n = X.shape[0]
+    if X.dtype == np.float32 and np.array_equal(X, np.round(X)):
+        # integer values (pixels): ties are common, and the float32 distance
+        # expansion cannot order them; float64 can
+        X = X.astype(np.float64)
+    if plan is None:
+        plan = plan_search(X, k, knn, random_state)
+        if plan[2] is not None:
+            _warn(notes, plan[2], ExactSearchWarning)
+    method, fallback, _ = plan
     width = min(k + 1, n - 1)  # one more than k, to see ties
-    method = choose_knn(n, X.shape[1], knn)
-    if knn == "auto" and method == "approx":
-        dimension = intrinsic_dimension(X, random_state)
-        if dimension > _MAX_APPROX_DIMENSION:
-            method = "exact"
-            seconds = 0.5 * n**2 * (
-                _EXACT_PAIR_SECONDS[0] * X.shape[1] + _EXACT_PAIR_SECONDS[1])
-            if seconds > _SLOW_EXACT_SECONDS:
-                _warn(
-                    notes,
-                    f"The cloud's intrinsic dimension is about {dimension:.0f}, too high for "
-                    "an approximate kNN graph to find the true neighbours: knn='auto' takes the "
-                    f"exact search, about {seconds:.0f} s on 2 cores. knn='approx' is faster "
-                    "but changes the signature.",
-                    ApproximateGraphWarning,
-                )
     if method == "exact":
         cand = exact_knn(X, width)
     else:
@@ -413,21 +529,13 @@ def knn_adjacency(X, k, knn="auto", random_state=None, notes=None):
             found = (f"The approximate kNN graph holds only {recall:.0%} of the true {k} "
                      f"nearest neighbours (measured on {min(n, _RECALL_SAMPLE)} points); such "
                      "a graph changes the signature by far more than the estimator's noise.")
-            if knn == "auto":
-                _warn(
-                    notes,
-                    f"{found} knn='auto' uses the exact graph instead (its time grows as n^2; "
-                    "typical of clouds of high intrinsic dimension).",
-                    ApproximateGraphWarning,
-                )
+            if fallback:
+                _warn(notes, f"{found} knn='auto' uses the exact graph instead (its time "
+                      "grows as n^2).", ExactSearchWarning)
                 cand = exact_knn(X, width)
             else:
-                _warn(
-                    notes,
-                    f"{found} Use knn='exact' or 'auto' for accurate values (the exact "
-                    "search's time grows as n^2).",
-                    ApproximateGraphWarning,
-                )
+                _warn(notes, f"{found} Use knn='exact' or 'auto' for accurate values (the exact "
+                      "search's time grows as n^2).", ApproximateGraphWarning)
     rows, cols = _neighbour_lists(X, cand, k, notes)
     A = sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(n, n))
     A = A.maximum(A.T).tocsr()

@@ -142,35 +142,11 @@ def _direct(X, scale, i, j):  # pragma: no cover (jitted)
 
 
 @njit(parallel=True, cache=True)
-def direct_distances(X, scale, ind):  # pragma: no cover (jitted)
-    """``out[i, a]``: squared distance of points ``i`` and ``ind[i, a]`` of ``X * scale``."""
-    n, c = ind.shape
-    out = np.empty((n, c))
-    for i in prange(n):
-        for a in range(c):
-            out[i, a] = _direct(X, scale, i, ind[i, a])
+def direct_distances(X, scale, rows, ind):  # pragma: no cover (jitted)
+    """``out[a, b]``: squared distance of points ``rows[a]`` and ``ind[a, b]`` of ``X * scale``."""
+    r, c = ind.shape
+    out = np.empty((r, c))
+    for a in prange(r):
+        for b in range(c):
+            out[a, b] = _direct(X, scale, rows[a], ind[a, b])
     return out
-
-
-@njit(parallel=True, cache=True)
-def ball_counts(X, scale, rows, radius):  # pragma: no cover (jitted)
-    """Number of other points within squared distance ``radius[a]`` of point ``rows[a]``."""
-    counts = np.zeros(rows.size, dtype=np.int64)
-    for a in prange(rows.size):
-        i = rows[a]
-        for j in range(X.shape[0]):
-            if j != i and _direct(X, scale, i, j) <= radius[a]:
-                counts[a] += 1
-    return counts
-
-
-@njit(parallel=True, cache=True)
-def ball_members(X, scale, rows, radius, starts, out):  # pragma: no cover (jitted)
-    """Fill ``out[starts[a]:starts[a + 1]]`` with the points :func:`ball_counts` counted."""
-    for a in prange(rows.size):
-        i = rows[a]
-        pos = starts[a]
-        for j in range(X.shape[0]):
-            if j != i and _direct(X, scale, i, j) <= radius[a]:
-                out[pos] = j
-                pos += 1

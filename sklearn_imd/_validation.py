@@ -248,6 +248,14 @@ def check_imd_params(*, k, m, nv, method, normalization, knn):
     )
 
 
+def binary_exponent(*arrays):
+    """The ``e`` with the largest absolute value of ``arrays`` in ``[2**(e-1), 2**e)``
+    (0 for all zeros): dividing by ``2**e`` (``np.ldexp(A, -e)``) is exact and
+    brings every value within 1, where squared distances can neither overflow
+    nor all underflow."""
+    return int(np.frexp(max(float(np.abs(A).max()) for A in arrays))[1])
+
+
 def check_n_jobs(n_jobs, name="n_jobs", work=None):
     """``None`` or a non-zero integer (joblib's convention: -1 all processors).
 

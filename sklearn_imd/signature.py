@@ -1,124 +1,12 @@
 """The IMD signature transformer: one heat-trace signature per point cloud."""
 
-import os
-import sys
-import warnings
-
-import numpy as np
-from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ._graph import knn_adjacency, normalized_laplacian
-from ._heat import heat_trace, normalize_trace
+from ._compute import compute_signatures
 from ._validation import (
     check_imd_params, check_n_jobs, check_point_clouds, check_seed, check_times,
 )
-
-
-def _cloud_signature(X, t, k, m, nv, method, normalization, knn, seed, numba_threads, caller):
-    """Signature, its standard error and the warnings raised, for one validated cloud.
-
-    The data flow of DESIGN.md.  The library's warnings are returned, not
-    shown, so that they reach the caller from joblib workers too (see
-    :func:`_reissue`); in a worker process (``caller`` is the pid of the
-    caller's), so are all others.  (``warnings.catch_warnings`` is not safe
-    in threads, which the caller's process may run.)  ``numba_threads`` caps
-    the threads of the Numba kernels during the call, so that joblib
-    workers running side by side do not oversubscribe the cores; the kernels
-    give the same result for any number of threads.
-    """
-    notes = []
-    if os.getpid() != caller:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            result = _cloud_signature(X, t, k, m, nv, method, normalization, knn, seed,
-                                      numba_threads, os.getpid())
-        return result[:2] + (result[2] + [(w.category, str(w.message)) for w in caught],)
-    if numba_threads is not None:
-        import numba
-
-        previous = numba.get_num_threads()
-        numba.set_num_threads(max(1, min(numba_threads, numba.config.NUMBA_NUM_THREADS)))
-    try:
-        L = normalized_laplacian(knn_adjacency(X, k, knn, random_state=seed, notes=notes))
-        # a Krylov space of an n-node graph has at most n dimensions
-        trace, std_err = heat_trace(L, t, method, min(m, L.shape[0]), nv,
-                                    np.random.default_rng(seed))
-    finally:
-        if numba_threads is not None:
-            numba.set_num_threads(previous)
-    with np.errstate(divide="ignore", invalid="ignore"):  # checked by compute_signatures
-        trace = normalize_trace(trace, t, X.shape[0], k, normalization)
-        std_err = normalize_trace(std_err, t, X.shape[0], k, normalization)
-    return trace, std_err, notes
-
-
-def _caller_frame():
-    """The innermost frame outside this library, scikit-learn and joblib: the user's call."""
-    frame = sys._getframe(1)
-    while frame.f_back is not None and frame.f_globals.get("__name__", "").split(".")[0] in (
-        "sklearn_imd", "sklearn", "joblib",
-    ):
-        frame = frame.f_back
-    return frame
-
-
-def _reissue(caught, name):
-    """Issue the warnings recorded for cloud ``name`` again, pointing at the user's call.
-
-    The ``module`` given to the filters is ``sklearn_imd``, where they arose,
-    and each message names its cloud, so the default filter shows each once
-    per cloud.
-    """
-    if not caught:
-        return
-    frame = _caller_frame()
-    registry = frame.f_globals.setdefault("__warningregistry__", {})
-    for category, message in caught:
-        warnings.warn_explicit(
-            f"{name}: {message}", category, frame.f_code.co_filename, frame.f_lineno,
-            module="sklearn_imd", registry=registry,
-        )
-
-
-def compute_signatures(clouds, t, params, random_state, n_jobs, names=None):
-    """Signatures and standard errors of validated clouds, shape (n_clouds, n_times) each.
-
-    The one place where signatures are computed: :class:`IMDSignature`,
-    :func:`~sklearn_imd.imd_score`, :func:`~sklearn_imd.pairwise_imd` and
-    :func:`~sklearn_imd.imd_test` validate their input once at the door and
-    call this.  ``params`` holds the checked ``k, m, nv, method,
-    normalization, knn``; each cloud's seed is drawn from ``random_state``
-    before any work starts, so an int gives the same output for any
-    ``n_jobs``.  ``names`` label the clouds in the warnings (default
-    ``X[i]``).
-    """
-    rs = check_seed(random_state)
-    seeds = rs.randint(np.iinfo(np.int32).max, size=len(clouds))
-    workers = check_n_jobs(n_jobs, work=len(clouds))
-    threads = max(1, (os.cpu_count() or 1) // workers) if workers > 1 else None
-    results = Parallel(n_jobs=workers)(
-        delayed(_cloud_signature)(
-            cloud, t, params["k"], params["m"], params["nv"], params["method"],
-            params["normalization"], params["knn"], int(seed), threads, os.getpid(),
-        )
-        for cloud, seed in zip(clouds, seeds)
-    )
-    if names is None:
-        names = [f"X[{i}]" for i in range(len(clouds))]
-    for name, result in zip(names, results):
-        _reissue(result[2], name)
-    S = np.vstack([r[0] for r in results])
-    bad = ~np.isfinite(S).all(axis=0)
-    if bad.any():
-        raise ValueError(
-            f"The signatures are not finite at t = {t[bad].min():g} and above: the null "
-            f"trace of normalization={params['normalization']!r} underflows there. Use "
-            "smaller diffusion times (IMD's weight exp(-2 (t + 1/t)) is below 1e-300 "
-            "beyond t = 350 anyway) or another normalization."
-        )
-    return S, np.vstack([r[1] for r in results])
 
 
 class IMDSignature(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -142,7 +30,9 @@ class IMDSignature(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     ----------
     k : int, default=5
         Number of nearest neighbours of the graph.  Each cloud needs at least
-        ``k + 1`` points.
+        ``k + 1`` points.  Every point tied at the distance of the ``k``-th
+        nearest is a neighbour too, so the graph does not depend on the order
+        of the points (equal to a relative 1e-9 in squared distances).
     m : int, default=10
         Lanczos steps per probe vector (nodes of each Gauss quadrature), >= 2.
     nv : int, default=100
@@ -166,13 +56,17 @@ class IMDSignature(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     knn : {"auto", "exact", "approx", "pynndescent"}, default="auto"
         Neighbour search: exact blocked brute force (memory linear in the
         number of points), approximate NN-descent (ours, cached on disk, or
-        pynndescent's, which compiles in every new process), or exact up to
-        50,000 points and approximate above.  An approximate graph is checked
-        against the exact neighbours of 256 random points, and an
-        :class:`~sklearn_imd.ApproximateGraphWarning` is given when it holds
-        fewer than 99% of them: the signature is sensitive to missed
-        neighbours (about 0.4 IMD at 98% recall), and on clouds of high
-        intrinsic dimension NN-descent finds far fewer.
+        pynndescent's, which compiles in every new process), or ``"auto"``,
+        which never keeps a graph that changes the answer: NN-descent only
+        where a cost model predicts it twice as fast as the exact search (for
+        64 features, from about 27,000 points) and the cloud's estimated
+        intrinsic dimension is at most 14; an approximate graph is checked
+        against the exact neighbours of 256 random points and, below 99%
+        recall, replaced by the exact one (an
+        :class:`~sklearn_imd.ExactSearchWarning` says so).  With ``"approx"``
+        or ``"pynndescent"`` such a graph is kept, with an
+        :class:`~sklearn_imd.ApproximateGraphWarning`: the signature is
+        sensitive to missed neighbours (about 0.4 IMD at 98% recall).
     random_state : int, RandomState instance or None, default=None
         Seeds the probe vectors (and the approximate neighbour search).  Each
         cloud receives its own seed, drawn before any work starts, so that an
@@ -185,6 +79,16 @@ class IMDSignature(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     ----------
     t_ : ndarray of shape (n_times,)
         The diffusion times of the output columns.
+
+    Warns
+    -----
+    DuplicatePointsWarning
+        When a cloud holds groups of more than ``k`` identical points (each
+        becomes a clique of the graph).
+    ExactSearchWarning, ApproximateGraphWarning
+        About the neighbour search (see ``knn``).  Warnings raised while the
+        signatures are computed reach the caller once per cloud, labelled
+        ``X[i]``, for any ``n_jobs`` and joblib backend.
 
     See Also
     --------

@@ -124,7 +124,7 @@ def test_all_points_identical():
 @pytest.mark.parametrize("backend", ["approx", "pynndescent"])
 def test_approximate_graph_is_close_to_exact(rng, backend):
     X = rng.normal(size=(1500, 8))
-    ind = approx_knn(X, 5, random_state=0, backend=backend)
+    ind = approx_knn(X, 5, random_state=0, backend=backend)[:, :5]
     assert ind.shape == (1500, 5)
     assert not np.any(ind == np.arange(1500)[:, None])
     exact = exact_knn(X, 5)
@@ -162,10 +162,10 @@ def test_nn_descent_is_reproducible_for_any_thread_count(rng):
 def test_nn_descent_on_duplicates_and_tiny_clouds():
     """All points equal (every split degenerate), and fewer points than a leaf."""
     X = np.zeros((50, 3))
-    ind = approx_knn(X, 4, random_state=0)
+    ind = approx_knn(X, 4, random_state=0)[:, :4]
     assert ind.shape == (50, 4) and not np.any(ind == np.arange(50)[:, None])
     assert ind.min() >= 0
-    ind = approx_knn(np.random.default_rng(0).normal(size=(7, 2)), 3, random_state=0)
+    ind = approx_knn(np.random.default_rng(0).normal(size=(7, 2)), 3, random_state=0)[:, :3]
     np.testing.assert_array_equal(np.sort(ind, 1), np.sort(exact_knn(
         np.random.default_rng(0).normal(size=(7, 2)), 3), 1))
 
@@ -257,19 +257,39 @@ def test_heavily_duplicated_points_warn():
     from sklearn_imd import DuplicatePointsWarning
 
     X = np.random.default_rng(0).normal(size=(10, 3))[np.arange(1000) % 10]
-    with pytest.warns(DuplicatePointsWarning, match=r"1000 of its 1000 points .*only 10 distinct"):
+    with pytest.warns(DuplicatePointsWarning, match=r"1000 of its 1000 points .*10 distinct"):
         A = knn_adjacency(X, 5, "exact")
     # ten cliques of 100 identical points, whatever their order
     assert np.all(np.diff(A.indptr) == 99)
 
 
-def test_ties_that_would_explode_the_graph_are_refused(monkeypatch):
+def test_ties_that_would_explode_the_graph_are_refused_before_the_search(monkeypatch):
+    """10^5 copies of 10 points would make 10^9 edges: refused from a sample of
+    the points, before any neighbour search (which would be slow)."""
     from sklearn_imd import _graph as g
 
-    monkeypatch.setattr(g, "_MAX_TIE_EDGES", 1000)
-    X = np.zeros((300, 2))
-    with pytest.warns(g.DuplicatePointsWarning), pytest.raises(ValueError, match="duplicates"):
-        knn_adjacency(X, 5, "exact")
+    def no_search(*args, **kwargs):
+        raise AssertionError("searched")
+
+    monkeypatch.setattr(g, "exact_knn", no_search)
+    monkeypatch.setattr(g, "approx_knn", no_search)
+    X = np.random.default_rng(0).normal(size=(10, 3))[np.arange(10**5) % 10]
+    for knn in ("exact", "approx", "auto"):
+        with pytest.raises(ValueError, match="groups of identical points .* 10 distinct"):
+            knn_adjacency(X, 5, knn)
+
+
+def test_points_in_groups_of_k_plus_one_warn_but_twins_do_not(rng):
+    from sklearn_imd import DuplicatePointsWarning
+
+    base = rng.normal(size=(200, 2))
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        knn_adjacency(np.vstack([base, base]), 5, "exact")
+    with pytest.warns(DuplicatePointsWarning, match="the largest holds 6"):
+        knn_adjacency(np.vstack([base] + [base[:1]] * 5), 5, "exact")
 
 
 @pytest.mark.parametrize("scale", [1e-300, 1e-200, 1e200, 1e300])
@@ -282,14 +302,14 @@ def test_graph_is_the_same_at_any_scale(rng, scale):
 def test_auto_falls_back_to_the_exact_graph(rng, monkeypatch):
     """When the approximate graph misses neighbours, knn='auto' says so and
     returns the exact graph; knn='approx' keeps its warning and its graph."""
-    from sklearn_imd import ApproximateGraphWarning
+    from sklearn_imd import ApproximateGraphWarning, ExactSearchWarning
     from sklearn_imd import _graph as g
 
     monkeypatch.setattr(g, "_APPROX_POINT_SECONDS", (0.0, 0.0))  # auto picks NN-descent
     monkeypatch.setattr(g, "_MAX_APPROX_DIMENSION", np.inf)  # whatever the dimension
     hard = rng.normal(size=(3000, 64))
     assert g.choose_knn(3000, 64, "auto") == "approx"
-    with pytest.warns(ApproximateGraphWarning, match="uses the exact graph instead"):
+    with pytest.warns(ExactSearchWarning, match="uses the exact graph instead"):
         A = knn_adjacency(hard, 5, "auto", random_state=0)
     assert (A != knn_adjacency(hard, 5, "exact")).nnz == 0
     with pytest.warns(ApproximateGraphWarning, match="Use knn='exact'"):
@@ -318,3 +338,38 @@ def test_auto_skips_nn_descent_on_clouds_of_high_intrinsic_dimension(rng, monkey
         assert tried
     # duplicates are left out of the estimate, and a cloud of one point repeated has none
     assert g.intrinsic_dimension(np.zeros((50, 3)), 0) == 0.0
+
+
+@pytest.mark.parametrize("scale", [1e-200, 1e200])
+def test_recall_check_and_pilot_at_any_scale(rng, monkeypatch, scale):
+    """The recall check and the intrinsic-dimension pilot see the same cloud
+    at any scale (squared distances of 1e200 overflowed: recall 1.0, dimension 0)."""
+    from sklearn_imd import _graph as g
+
+    X = rng.normal(size=(3000, 64))
+    shuffled = g.exact_knn(X, 5)[np.random.default_rng(0).permutation(3000)]
+    assert g.sample_recall(X * scale, shuffled, 5, 0) == g.sample_recall(X, shuffled, 5, 0) < 0.05
+    assert g.intrinsic_dimension(X * scale, 0) == pytest.approx(g.intrinsic_dimension(X, 0))
+
+
+def test_slow_exact_search_is_announced_before_the_work(rng, monkeypatch):
+    """A cloud sent to the exact search by its intrinsic dimension, predicted
+    slow, is announced when planned, before any signature is computed."""
+    from sklearn_imd import ExactSearchWarning
+    from sklearn_imd import _compute
+    from sklearn_imd import _graph as g
+
+    monkeypatch.setattr(g, "_APPROX_POINT_SECONDS", (0.0, 0.0))
+    monkeypatch.setattr(g, "_SLOW_EXACT_SECONDS", 0.0)
+    order = []
+    real = _compute._cloud_signature
+    monkeypatch.setattr(_compute, "_cloud_signature",
+                        lambda *a: order.append("work") or real(*a))
+    monkeypatch.setattr(_compute, "_reissue",
+                        lambda caught, name: order.extend(c for c, _ in caught))
+    from sklearn_imd import imd_score
+
+    imd_score(rng.normal(size=(600, 64)), rng.normal(size=(600, 3)), nv=5, random_state=0)
+    assert order[0] is ExactSearchWarning and order[1] == "work"
+    with pytest.warns(ExactSearchWarning, match="intrinsic dimension is about"):
+        g.knn_adjacency(rng.normal(size=(600, 64)), 5, "auto", random_state=0)

@@ -127,8 +127,13 @@ def test_large_times_give_no_nan(rng):
     assert imd_score(X, Y, t=[1.0, 1e20]) == imd_score(X, Y, t=[1.0])
     assert imd_score(X, Y, t=[1.0, 1e300], k=1, normalization="er") == imd_score(
         X, Y, t=[1.0], k=1, normalization="er")
+    # skipped by the score; a signature there is not a number, which is an error
+    assert imd_score(X, Y, t=[1.0, 1e300], normalization="er") == imd_score(
+        X, Y, t=[1.0], normalization="er")
     with pytest.raises(ValueError, match="not finite at t = 1e\\+300"):
-        imd_score(X, Y, t=[1.0, 1e300], normalization="er")
+        IMDSignature(t=[1.0, 1e300], normalization="er").fit_transform([X])
+    with pytest.raises(ValueError, match="weight .* of 0"):
+        imd_score(X, Y, t=[1e-4, 1e3])
 
 
 def test_bad_signatures():
@@ -155,9 +160,11 @@ def test_valid_corner_cases(rng):
     const = np.hstack([base, np.full((60, 1), 3.0)])
     for X in (const, base.astype(np.float32), base.tolist()):
         assert imd_score(X, base, random_state=0) == 0.0
-    dup = np.vstack([base, base[:20]])
+    twins = np.vstack([base, base[:20]])
+    assert imd_score(twins, base, random_state=0) > 1.0
+    groups = np.repeat(base[:10], 7, axis=0)  # groups of 7 > k identical points
+    with pytest.warns(DuplicatePointsWarning, match="groups of more than k = 5"):
+        assert imd_score(groups, base, random_state=0) > 1.0
     ints = rng.integers(0, 5, size=(60, 3))
-    with pytest.warns(DuplicatePointsWarning):
-        assert imd_score(dup, base, random_state=0) > 1.0
-        assert imd_score(ints, base, random_state=0) > 1.0
-    assert np.isfinite(imd_score(base[:6], base, random_state=0))
+    assert imd_score(ints, base, random_state=0) > 1.0
+    assert imd_score(base[:6], base, random_state=0) > 1.0  # n = k + 1: a complete graph

@@ -4,8 +4,7 @@ import warnings
 
 import numpy as np
 
-from .._validation import check_sample_pair
-from ._mmd import _binary_exponent
+from .._validation import binary_exponent, check_sample_pair
 
 
 def _covariance_factor(X):
@@ -92,7 +91,7 @@ def fid_score(X, Y):
             UserWarning,
             stacklevel=2,
         )
-    shift = _binary_exponent(X, Y)
+    shift = binary_exponent(X, Y)
     X, Y = np.ldexp(X, -shift), np.ldexp(Y, -shift)
     mean_term = float(np.sum((X.mean(axis=0) - Y.mean(axis=0)) ** 2))
     FX, FY = _covariance_factor(X), _covariance_factor(Y)

@@ -3,8 +3,7 @@
 
 import numpy as np
 
-from .._validation import check_cloud, check_int, check_real, check_seed
-from ._mmd import _binary_exponent
+from .._validation import binary_exponent, check_cloud, check_int, check_real, check_seed
 
 
 def _import_gudhi():
@@ -151,7 +150,7 @@ def geometry_score(X, Y, *, n_landmarks=64, gamma=1 / 128, n_iterations=1000, i_
     clouds = []
     for name, S in (("X", X), ("Y", Y)):
         S = check_cloud(S, min_points=n_landmarks, name=name, purpose=purpose)
-        S = np.ldexp(S.astype(np.float64, copy=False), -_binary_exponent(S))
+        S = np.ldexp(S.astype(np.float64, copy=False), -binary_exponent(S))
         clouds.append((S, _distinct_points(S, name, n_landmarks)))
     gudhi = _import_gudhi()
     mrlt = [

@@ -62,27 +62,46 @@ def imd_distance(u, v, t=None):
             f"u, v and t must have the same length; got {u.size}, {v.size} and {t.size}"
             + (" (t=None is the default grid of 256 times)." if u.size != t.size else ".")
         )
-    return float(_imd_matrix(u[None, :], v[None, :], t)[0, 0])
+    return float(_imd_pairs(u[None, :], v[None, :], t)[0])
+
+
+def weighted_times(t):
+    """The times of ``t`` whose IMD weight ``exp(-2 (t + 1/t))`` is not 0 in
+    float64 (roughly 0.0027 < t < 370): the others add nothing to any IMD,
+    and need not be computed."""
+    kept = t[imd_weights(t) > 0]
+    if kept.size == 0:
+        raise ValueError(
+            "Every diffusion time of t has an IMD weight exp(-2 (t + 1/t)) of 0 in float64 "
+            f"(t from {t.min():g} to {t.max():g}; weights are nonzero for roughly "
+            "0.0027 < t < 370), so every IMD would be 0."
+        )
+    return kept
+
+
+def _weighted_halves(SX, SY, t):
+    """``SX / 2``, ``SY / 2`` and ``2 w(t)``: subtracting halves and doubling the
+    weight (both exact) cannot overflow, as the weight is at most exp(-4) < 1/2."""
+    w = imd_weights(t)
+    keep = w > 0  # times whose weight underflows to 0 add nothing
+    return 0.5 * SX[:, keep], 0.5 * SY[:, keep], 2.0 * w[keep]
+
+
+def _imd_pairs(SX, SY, t):
+    """Weighted sup-distance between row ``i`` of SX and row ``i`` of SY."""
+    HX, HY, w = _weighted_halves(SX, SY, t)
+    return (np.abs(HX - HY) * w).max(axis=1, initial=0.0)
 
 
 def _imd_matrix(SX, SY, t):
-    """Weighted sup-distance between every row of SX and every row of SY.
-
-    Halves are subtracted and the weight doubled (both exact), so that
-    signatures near the largest float cannot overflow: the weight is at most
-    exp(-4) < 1/2.
-    """
-    w = 2.0 * imd_weights(t)
-    # times whose weight underflows to 0 add nothing, whatever the signatures hold
-    SX, SY, w = SX[:, w > 0], SY[:, w > 0], w[w > 0]
+    """Weighted sup-distance between every row of SX and every row of SY."""
+    HX, HY, w = _weighted_halves(SX, SY, t)
     D = np.zeros((SX.shape[0], SY.shape[0]))
-    if w.size == 0:
-        return D
-    rows = max(1, _PAIRWISE_BLOCK // max(1, SY.size))
+    rows = max(1, _PAIRWISE_BLOCK // max(1, HY.size))
     for start in range(0, SX.shape[0], rows):
-        diff = np.abs(0.5 * SX[start : start + rows, None, :] - 0.5 * SY[None, :, :])
+        diff = np.abs(HX[start : start + rows, None, :] - HY[None, :, :])
         diff *= w
-        D[start : start + rows] = diff.max(axis=2)
+        D[start : start + rows] = diff.max(axis=2, initial=0.0)
     return D
 
 
@@ -120,6 +139,11 @@ shape (n_clouds_X, n_points, n_features)
         it equals ``pairwise_distances(IMDSignature(...).fit_transform(X),
         metric=imd_distance)`` for the same parameters.
 
+    Warns
+    -----
+    DuplicatePointsWarning, ExactSearchWarning, ApproximateGraphWarning
+        As in :class:`~sklearn_imd.IMDSignature`, once per cloud.
+
     Examples
     --------
     >>> import numpy as np
@@ -140,14 +164,15 @@ shape (n_clouds_X, n_points, n_features)
     True
     """
     from .._validation import check_point_clouds
-    from ..signature import compute_signatures
+    from .._compute import compute_signatures
 
     params = check_imd_params(
         k=k, m=m, nv=nv, method=method, normalization=normalization, knn=knn
     )
-    t = check_times(t)
+    t = weighted_times(check_times(t))
     clouds = check_point_clouds(X, min_points=params["k"] + 1, name="X")
     names = [f"X[{i}]" for i in range(len(clouds))]
+    n_X = len(clouds)
     if Y is not None:
         clouds_Y = check_point_clouds(Y, min_points=params["k"] + 1, name="Y")
         names += [f"Y[{i}]" for i in range(len(clouds_Y))]
@@ -156,7 +181,6 @@ shape (n_clouds_X, n_points, n_features)
     if Y is None:
         D = _imd_matrix(S, S, t)
         return np.maximum(D, D.T)
-    n_X = len(names) - len(clouds_Y)
     return _imd_matrix(S[:n_X], S[n_X:], t)
 
 
@@ -196,6 +220,11 @@ def imd_score(
     score : float
         The IMD; 0 means indistinguishable heat traces.
 
+    Warns
+    -----
+    DuplicatePointsWarning, ExactSearchWarning, ApproximateGraphWarning
+        As in :class:`~sklearn_imd.IMDSignature`, once per cloud.
+
     Examples
     --------
     >>> import numpy as np
@@ -206,13 +235,13 @@ def imd_score(
     >>> imd_score(X, Y, random_state=0) > 10 * imd_score(X, rng.normal(size=(1000, 10)), random_state=0)
     True
     """
-    from ..signature import compute_signatures
+    from .._compute import compute_signatures
 
     params = check_imd_params(
         k=k, m=m, nv=nv, method=method, normalization=normalization, knn=knn
     )
-    t = check_times(t)
+    t = weighted_times(check_times(t))
     X = check_cloud(X, min_points=params["k"] + 1, name="X")
     Y = check_cloud(Y, min_points=params["k"] + 1, name="Y")
     S, _ = compute_signatures([X, Y], t, params, random_state, n_jobs, ["X", "Y"])
-    return float(_imd_matrix(S[:1], S[1:], t)[0, 0])
+    return float(_imd_pairs(S[:1], S[1:], t)[0])

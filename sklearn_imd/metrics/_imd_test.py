@@ -1,14 +1,13 @@
 """Permutation test of IMD, with a subsampling confidence interval."""
 
 import numbers
-import warnings
 from collections import namedtuple
 from dataclasses import dataclass
 
 import numpy as np
 
 from .._validation import check_cloud, check_imd_params, check_int, check_seed, check_times
-from ._imd import _imd_matrix
+from ._imd import _imd_pairs, weighted_times
 
 ConfidenceInterval = namedtuple("ConfidenceInterval", ["low", "high"])
 ConfidenceInterval.__doc__ = """Lower and upper bounds of a confidence interval, ``(low, high)``."""
@@ -45,13 +44,14 @@ class IMDTestResult:
     null_distribution: np.ndarray
 
 
-def _pair_imds(pairs, n_pairs, batch, t, params, seed, n_jobs):
+def _pair_imds(pairs, n_pairs, batch, t, params, seed, n_jobs, notes):
     """IMD of each (X, Y) pair yielded by ``pairs``, ``batch`` pairs at a time.
 
     The clouds are drawn from validated ones, so they are not checked again.
-    Each batch draws its clouds' probe seeds from the same ``seed``.
+    Each batch draws its clouds' probe seeds from the same ``seed``; warnings
+    go to ``notes``.
     """
-    from ..signature import compute_signatures
+    from .._compute import compute_signatures
 
     out = np.empty(n_pairs)
     done = 0
@@ -59,24 +59,24 @@ def _pair_imds(pairs, n_pairs, batch, t, params, seed, n_jobs):
         clouds = []
         for _ in range(min(batch, n_pairs - done)):
             clouds.extend(next(pairs))
-        S, _ = compute_signatures(clouds, t, params, seed, n_jobs)
+        S, _ = compute_signatures(clouds, t, params, seed, n_jobs, notes=notes)
         b = len(clouds) // 2
-        out[done : done + b] = np.diag(_imd_matrix(S[0::2], S[1::2], t))
+        out[done : done + b] = _imd_pairs(S[0::2], S[1::2], t)
         done += b
     return out
 
 
-def _summarise(caught, n_clouds):
-    """Reissue recorded warnings once per kind, with how many clouds raised them."""
-    from ..signature import _reissue
+def _summarise(notes, n_clouds):
+    """Issue the warnings of the re-split and subsampled clouds once per kind,
+    with how many clouds gave one (the first cloud's message as example)."""
+    from .._compute import _reissue
 
     kinds = {}
-    for w in caught:
-        # the per-cloud label ("X[3]: ") is replaced by the count
-        kinds.setdefault(w.category, []).append(str(w.message).split(": ", 1)[-1])
-    for category, messages in kinds.items():
-        _reissue([(category, messages[0])],
-                 f"{len(messages)} of the {n_clouds} permuted or subsampled clouds")
+    for category, message, name in notes:
+        kinds.setdefault(category, ({}, message))[0][name] = True
+    for category, (names, message) in kinds.items():
+        _reissue([(category, message)],
+                 f"{len(names)} of the {n_clouds} permuted or subsampled clouds, e.g.")
 
 
 def imd_test(
@@ -165,7 +165,7 @@ def imd_test(
         or not 0 < confidence < 1
     ):
         raise ValueError(f"confidence must be a number in (0, 1), got {confidence!r}.")
-    t = check_times(t)
+    t = weighted_times(check_times(t))
     min_points = 2 * (params["k"] + 1) if n_resamples else params["k"] + 1
     X = check_cloud(X, min_points=min_points, name="X")
     Y = check_cloud(Y, min_points=min_points, name="Y")
@@ -175,13 +175,13 @@ def imd_test(
             f"features; got {X.shape[1]} and {Y.shape[1]}.  imd_score compares clouds "
             "of different dimensions."
         )
-    from ..signature import compute_signatures
+    from .._compute import compute_signatures
 
     rng = check_seed(random_state)
     # the statistic is imd_score(X, Y, random_state=random_state): the same
     # draws from the same generator, then the generator goes on
     S, _ = compute_signatures([X, Y], t, params, rng, n_jobs, ["X", "Y"])
-    statistic = float(_imd_matrix(S[:1], S[1:], t)[0, 0])
+    statistic = float(_imd_pairs(S[:1], S[1:], t)[0])
     seed = int(rng.randint(np.iinfo(np.int32).max))
     nx, ny = X.shape[0], Y.shape[0]
     batch = max(1, _BATCH_ENTRIES // ((nx + ny) * X.shape[1]))
@@ -200,15 +200,13 @@ def imd_test(
 
     # The re-split and subsampled clouds repeat the warnings of X and Y: one
     # warning per kind for all of them, not one per cloud.
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        null = _pair_imds(permuted(), n_permutations, batch, t, params, seed, n_jobs)
-        sub = (_pair_imds(halves(), n_resamples, 2 * batch, t, params, seed, n_jobs)
+    notes = []
+    try:
+        null = _pair_imds(permuted(), n_permutations, batch, t, params, seed, n_jobs, notes)
+        sub = (_pair_imds(halves(), n_resamples, 2 * batch, t, params, seed, n_jobs, notes)
                if n_resamples else None)
-    _summarise(caught, 2 * (n_permutations + n_resamples))
-    if not (np.isfinite(statistic) and np.isfinite(null).all()):
-        # never a p-value for a statistic that is not a number
-        raise ValueError("The IMD of X and Y or of a re-split is not finite; no test is made.")
+    finally:
+        _summarise(notes, 2 * (n_permutations + n_resamples))
     pvalue = (1.0 + np.count_nonzero(null >= statistic)) / (n_permutations + 1.0)
 
     interval = None

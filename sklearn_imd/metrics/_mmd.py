@@ -7,7 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.metrics.pairwise import pairwise_kernels
 
-from .._validation import check_choice, check_int, check_real, check_sample_pair, check_seed
+from .._validation import (
+    binary_exponent, check_choice, check_int, check_real, check_sample_pair, check_seed,
+)
 
 # Kernel entries computed at once (32 MiB in float64): memory stays
 # O(n * block) however large the samples.
@@ -20,14 +22,6 @@ MMD_ESTIMATORS = ("unbiased", "biased", "linear")
 # whose median it takes, the numerator of gamma, and the power of the data's
 # scale in that metric.
 _MEDIAN_HEURISTIC = {"rbf": ("sqeuclidean", 0.5, 2), "laplacian": ("cityblock", 1.0, 1)}
-
-
-def _binary_exponent(*arrays):
-    """The ``e`` with the largest absolute value of ``arrays`` in
-    ``[2**(e-1), 2**e)`` (0 for all zeros): dividing by ``2**e``
-    (``np.ldexp(A, -e)``) is exact and brings it within 1, where squared
-    distances can neither overflow nor all underflow."""
-    return int(np.frexp(max(np.abs(A).max() for A in arrays))[1])
 
 
 def _median_distance(Z, metric, rng):
@@ -51,7 +45,7 @@ def _kernel_params(X, Y, kernel, kernel_params, rng):
     ``"rbf"`` (the Gaussian kernel of bandwidth the median distance),
     ``gamma = 1 / median |x - y|_1`` for ``"laplacian"``.  That kernel does
     not depend on the samples' scale, so it is evaluated on both samples
-    divided by ``2**shift`` (:func:`_binary_exponent`), which keeps the
+    divided by ``2**shift`` (``_validation.binary_exponent``), which keeps the
     squared distances within float64 at any scale.  Returns ``X, Y, params,
     shift``; ``shift = 0`` and the samples as given otherwise.
     """
@@ -59,7 +53,7 @@ def _kernel_params(X, Y, kernel, kernel_params, rng):
     if not isinstance(kernel, str) or kernel not in _MEDIAN_HEURISTIC or "gamma" in params:
         return X, Y, params, 0
     metric, numerator, _ = _MEDIAN_HEURISTIC[kernel]
-    shift = _binary_exponent(X, Y)
+    shift = binary_exponent(X, Y)
     X, Y = np.ldexp(X, -shift), np.ldexp(Y, -shift)
     params["gamma"] = numerator / _median_distance(np.vstack([X, Y]), metric, rng)
     return X, Y, params, shift

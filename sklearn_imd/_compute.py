@@ -1,0 +1,140 @@
+"""The data flow of one signature, mapped over a collection of clouds.
+
+Private: :class:`~sklearn_imd.IMDSignature` and the score functions
+validate their input and call :func:`compute_signatures`.
+"""
+
+import os
+import sys
+import warnings
+
+import numpy as np
+from joblib import Parallel, cpu_count, delayed
+
+from ._graph import ExactSearchWarning, knn_adjacency, normalized_laplacian, plan_search
+from ._heat import heat_trace, normalize_trace
+from ._validation import check_n_jobs, check_seed
+
+
+def _cloud_signature(X, t, k, m, nv, method, normalization, knn, seed, numba_threads, caller,
+                     plan):
+    """Signature, its standard error and the warnings raised, for one validated cloud.
+
+    The data flow of DESIGN.md, with the neighbour search planned
+    beforehand (``plan``, see :func:`_graph.plan_search`).  The library's warnings are returned, not
+    shown, so that they reach the caller from joblib workers too (see
+    :func:`_reissue`); in a worker process (``caller`` is the pid of the
+    caller's), so are all others.  (``warnings.catch_warnings`` is not safe
+    in threads, which the caller's process may run.)  ``numba_threads`` caps
+    the threads of the Numba kernels during the call, so that joblib
+    workers running side by side do not oversubscribe the cores; the kernels
+    give the same result for any number of threads.
+    """
+    notes = []
+    if os.getpid() != caller:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = _cloud_signature(X, t, k, m, nv, method, normalization, knn, seed,
+                                      numba_threads, os.getpid(), plan)
+        return result[:2] + (result[2] + [(w.category, str(w.message)) for w in caught],)
+    if numba_threads is not None:
+        import numba
+
+        previous = numba.get_num_threads()
+        numba.set_num_threads(max(1, min(numba_threads, numba.config.NUMBA_NUM_THREADS)))
+    try:
+        L = normalized_laplacian(
+            knn_adjacency(X, k, knn, random_state=seed, notes=notes, plan=plan))
+        # a Krylov space of an n-node graph has at most n dimensions
+        trace, std_err = heat_trace(L, t, method, min(m, L.shape[0]), nv,
+                                    np.random.default_rng(seed))
+    finally:
+        if numba_threads is not None:
+            numba.set_num_threads(previous)
+    with np.errstate(divide="ignore", invalid="ignore"):  # checked by compute_signatures
+        trace = normalize_trace(trace, t, X.shape[0], k, normalization)
+        std_err = normalize_trace(std_err, t, X.shape[0], k, normalization)
+    return trace, std_err, notes
+
+
+def _caller_frame():
+    """The innermost frame outside this library, scikit-learn and joblib: the user's call."""
+    frame = sys._getframe(1)
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").split(".")[0] in (
+        "sklearn_imd", "sklearn", "joblib",
+    ):
+        frame = frame.f_back
+    return frame
+
+
+def _reissue(caught, name):
+    """Issue the warnings recorded for cloud ``name`` again, pointing at the user's call.
+
+    The ``module`` given to the filters is ``sklearn_imd``, where they arose,
+    and each message names its cloud, so the default filter shows each once
+    per cloud.
+    """
+    if not caught:
+        return
+    frame = _caller_frame()
+    registry = frame.f_globals.setdefault("__warningregistry__", {})
+    for category, message in caught:
+        warnings.warn_explicit(
+            f"{name}: {message}", category, frame.f_code.co_filename, frame.f_lineno,
+            module="sklearn_imd", registry=registry,
+        )
+
+
+def compute_signatures(clouds, t, params, random_state, n_jobs, names=None, notes=None):
+    """Signatures and standard errors of validated clouds, shape (n_clouds, n_times) each.
+
+    The one place where signatures are computed: :class:`IMDSignature`,
+    :func:`~sklearn_imd.imd_score`, :func:`~sklearn_imd.pairwise_imd` and
+    :func:`~sklearn_imd.imd_test` validate their input once at the door and
+    call this.  ``params`` holds the checked ``k, m, nv, method,
+    normalization, knn``; each cloud's seed is drawn from ``random_state``
+    before any work starts, so an int gives the same output for any
+    ``n_jobs``.  Each cloud's neighbour search is planned before the work
+    starts too, so that a warning about a slow search comes first.
+
+    Warnings are issued once per cloud, labelled with ``names`` (default
+    ``X[i]``) and pointing at the user's call; with a list ``notes`` they are
+    appended to it as ``(category, message, name)`` instead.
+    """
+    rs = check_seed(random_state)
+    seeds = rs.randint(np.iinfo(np.int32).max, size=len(clouds))
+    if names is None:
+        names = [f"X[{i}]" for i in range(len(clouds))]
+
+    def tell(name, caught):
+        if notes is None:
+            _reissue(caught, name)
+        else:
+            notes.extend((category, message, name) for category, message in caught)
+
+    plans = []
+    for name, cloud, seed in zip(names, clouds, seeds):
+        plans.append(plan_search(cloud, params["k"], params["knn"], int(seed)))
+        if plans[-1][2] is not None:
+            tell(name, [(ExactSearchWarning, plans[-1][2])])
+    workers = check_n_jobs(n_jobs, work=len(clouds))
+    threads = max(1, cpu_count() // workers) if workers > 1 else None
+    results = Parallel(n_jobs=workers)(
+        delayed(_cloud_signature)(
+            cloud, t, params["k"], params["m"], params["nv"], params["method"],
+            params["normalization"], params["knn"], int(seed), threads, os.getpid(), plan,
+        )
+        for cloud, seed, plan in zip(clouds, seeds, plans)
+    )
+    for name, result in zip(names, results):
+        tell(name, result[2])
+    S = np.vstack([r[0] for r in results])
+    bad = ~np.isfinite(S).all(axis=0)
+    if bad.any():
+        raise ValueError(
+            f"The signatures are not finite at t = {t[bad].min():g} and above: the null "
+            f"trace of normalization={params['normalization']!r} underflows there. Use "
+            "smaller diffusion times (IMD's weight exp(-2 (t + 1/t)) is below 1e-300 "
+            "beyond t = 350 anyway) or another normalization."
+        )
+    return S, np.vstack([r[1] for r in results])
