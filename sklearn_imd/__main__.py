@@ -230,7 +230,7 @@ def _check_ci_options(args):
 
 
 def _run_score(args):
-    from ._validation import check_cloud, check_imd_params, check_seed
+    from ._validation import check_cloud, check_imd_params, check_n_jobs, check_seed
     from .io import load_points
 
     params = check_imd_params(
@@ -238,8 +238,7 @@ def _run_score(args):
         normalization=args.normalization, knn=args.knn,
     )
     check_seed(args.seed, "--seed")
-    if args.n_jobs == 0:
-        raise ValueError("--n-jobs must not be 0; use 1 for one process, -1 for all processors.")
+    check_n_jobs(args.n_jobs, "--n-jobs")
     level, n_resamples = _check_ci_options(args)
     paths = (args.A, args.B)
     is_npz = [os.path.splitext(p)[1].lower() == ".npz" for p in paths]

@@ -266,8 +266,9 @@ def _is_header(fields, path):
     """Whether the first non-blank row ``fields`` names the columns rather than holds a point."""
     if any(f and not _is_number(f) for f in fields):
         return True
-    if len(fields) > 1 and not fields[0] and any(fields[1:]):
+    if len(fields) > 1 and not fields[0] and fields[1:] == [str(i) for i in range(len(fields) - 1)]:
         return True  # ",0,1,...": pandas' index and default column names
+    # (",1.5,2.5" is a point with a missing first value: an error later, not a header)
     if len(fields) > 1 and fields == [str(i) for i in range(len(fields))]:
         warnings.warn(
             f"{path}: took the first row, {','.join(fields[:3])},..., for pandas' default "

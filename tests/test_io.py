@@ -110,3 +110,11 @@ def test_csv_not_utf8(tmp_path):
     with pytest.raises(ValueError, match="not a text CSV file"):
         load_points(path)
 
+
+
+def test_csv_row_with_a_missing_first_value_is_not_a_header(tmp_path):
+    """',1.5,2.5' is a point whose first value is missing, not pandas' header."""
+    path = tmp_path / "missing.csv"
+    path.write_text(",1.5,2.5\n1,2,3\n4,5,6\n")
+    with pytest.raises(ValueError, match="line 1, column 1: an empty value"):
+        load_points(str(path))

@@ -219,10 +219,32 @@ def test_numba_cache_outside_the_package():
     shadow a later install (issue 13): the kernels are cached per user."""
     import os
 
+    import numba
+
     import sklearn_imd
     from sklearn_imd import _jit, _lanczos, _nndescent, _select
 
+    if numba.config.CACHE_DIR:
+        pytest.skip("NUMBA_CACHE_DIR is set: Numba caches there, as the user asked")
     package = os.path.dirname(sklearn_imd.__file__)
     for kernel in (_lanczos.lanczos_tridiagonal, _select.merge_rows, _nndescent.rp_forest):
         path = kernel._cache._cache_path
         assert path.startswith(_jit.cache_dir()) and not path.startswith(package), path
+
+
+def test_numba_cache_falls_back_to_a_writable_folder(tmp_path, monkeypatch):
+    """A per-user folder that cannot be written gives a temporary one, never the package."""
+    import os
+
+    from sklearn_imd import _jit
+
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    monkeypatch.setenv("SKLEARN_IMD_CACHE_DIR", str(blocked / "numba"))
+    _jit.cache_dir.cache_clear()
+    try:
+        path = _jit.cache_dir()
+        assert path != str(blocked / "numba") and os.access(path, os.W_OK)
+    finally:
+        monkeypatch.undo()
+        _jit.cache_dir.cache_clear()
