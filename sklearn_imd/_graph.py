@@ -381,7 +381,8 @@ def _duplicate_groups(X, rows, k, budget, notes):
     _warn(
         notes,
         f"{in_groups} of its {X.shape[0]} points lie in groups of more than k = {k} identical "
-        f"points (the largest holds {counts.max()}; {counts.size} distinct points in all): "
+        f"points (the largest holds {counts.max()}; {counts.size} distinct "
+        f"point{'s' if counts.size > 1 else ''} in all): "
         "ties decide the kNN graph, each group becoming a clique, so the signature describes "
         "the duplication more than the shape of the data. Remove duplicates "
         "(np.unique(X, axis=0)) if they are an artefact.",
