@@ -413,8 +413,9 @@ def _neighbour_lists(X, cand, k, notes=None):
     X : ndarray of shape (n, d)
         The validated cloud.
     cand : ndarray of shape (n, c), int64
-        Each point's ``c > k`` nearest (exact or approximate), self excluded;
-        ``c = n - 1`` when ``n = k + 1``.
+        Each point's ``c > k`` nearest (exact or approximate), self excluded,
+        sorted by distance; ``c = n - 1`` when ``n = k + 1``.  The first
+        ``k + 1`` decide, the others are searched first for more ties.
     k : int
     notes : list, optional
         Where warnings go (see :func:`knn_adjacency`).
@@ -444,7 +445,8 @@ def _neighbour_lists(X, cand, k, notes=None):
         order = np.lexsort((cand, dist), axis=1)  # by distance, then by index
         return np.take_along_axis(dist, order, axis=1), np.take_along_axis(cand, order, axis=1)
 
-    dist, cand = sorted_lists(everyone, cand)
+    spare = cand  # NN-descent's longer lists: the first place to look for more ties
+    dist, cand = sorted_lists(everyone, cand[:, : k + 1])
     radius = dist[:, k - 1] * (1.0 + _TIE_RTOL)
     within = dist <= radius[:, None]
     # every candidate tied (and not all other points): the ties may go on
@@ -460,9 +462,14 @@ def _neighbour_lists(X, cand, k, notes=None):
     rows = np.flatnonzero(open_ & (radius > 0))
     width = cand.shape[1]
     while rows.size:
-        width = min(n - 1, _WIDEN * width)
-        # many rows (a lattice): one search of all points, each pair once
-        wider = exact_knn(X, width)[rows] if 8 * rows.size > n else exact_knn(X, width, rows=rows)
+        if width < spare.shape[1]:
+            width = spare.shape[1]
+            wider = spare[rows]
+        else:
+            width = min(n - 1, _WIDEN * width)
+            # many rows (a lattice): one search of all points, each pair once
+            wider = (exact_knn(X, width)[rows] if 8 * rows.size > n
+                     else exact_knn(X, width, rows=rows))
         dist, cand = sorted_lists(rows, wider)
         within = dist <= radius[rows, None]
         still = within[:, -1] & (width < n - 1)
