@@ -21,11 +21,12 @@ def _cloud_signature(X, t, k, m, nv, method, normalization, knn, seed, numba_thr
     """Signature, its standard error and the warnings raised, for one validated cloud.
 
     The data flow of DESIGN.md, with the neighbour search planned
-    beforehand (``plan``, see :func:`_graph.plan_search`).  The library's warnings are returned, not
-    shown, so that they reach the caller from joblib workers too (see
-    :func:`_reissue`); in a worker process (``caller`` is the pid of the
-    caller's), so are all others.  (``warnings.catch_warnings`` is not safe
-    in threads, which the caller's process may run.)  ``numba_threads`` caps
+    beforehand (``plan``, see ``_graph.plan_search``).  The library's
+    warnings are returned, not shown, so that they reach the caller from
+    joblib workers too (see :func:`_reissue`); in a worker process
+    (``caller`` is the pid of the caller's), so are all others
+    (``warnings.catch_warnings`` is not safe in threads, which the caller's
+    process may run).  ``numba_threads`` caps
     the threads of the Numba kernels during the call, so that joblib
     workers running side by side do not oversubscribe the cores; the kernels
     give the same result for any number of threads.

@@ -214,7 +214,9 @@ def _load_npz(path, key):
             with archive.open(info) as f:
                 return _read_npy(f, info.file_size, where)
         except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-            raise ValueError(f"{where} could not be read: the archive is corrupt ({exc}).") from None
+            raise ValueError(
+                f"{where} could not be read: the archive is corrupt ({exc})."
+            ) from None
 
 
 # ----------------------------------------------------------------------- CSV
