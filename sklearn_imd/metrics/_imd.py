@@ -81,27 +81,27 @@ def weighted_times(t):
 
 def _weighted_halves(SX, SY, t):
     """``SX / 2``, ``SY / 2`` and ``2 w(t)``: subtracting halves and doubling the
-    weight (both exact) cannot overflow, as the weight is at most exp(-4) < 1/2."""
-    w = imd_weights(t)
-    keep = w > 0  # times whose weight underflows to 0 add nothing
-    return 0.5 * SX[:, keep], 0.5 * SY[:, keep], 2.0 * w[keep]
+    weight (both exact) cannot overflow, as the weight is at most exp(-4) < 1/2.
+    Signatures are finite (checked where they are made or given), so a weight
+    that underflows to 0 contributes 0."""
+    return 0.5 * SX, 0.5 * SY, 2.0 * imd_weights(t)
 
 
 def _imd_pairs(SX, SY, t):
     """Weighted sup-distance between row ``i`` of SX and row ``i`` of SY."""
     HX, HY, w = _weighted_halves(SX, SY, t)
-    return (np.abs(HX - HY) * w).max(axis=1, initial=0.0)
+    return (np.abs(HX - HY) * w).max(axis=1)
 
 
 def _imd_matrix(SX, SY, t):
     """Weighted sup-distance between every row of SX and every row of SY."""
     HX, HY, w = _weighted_halves(SX, SY, t)
-    D = np.zeros((SX.shape[0], SY.shape[0]))
+    D = np.empty((SX.shape[0], SY.shape[0]))
     rows = max(1, _PAIRWISE_BLOCK // max(1, HY.size))
     for start in range(0, SX.shape[0], rows):
         diff = np.abs(HX[start : start + rows, None, :] - HY[None, :, :])
         diff *= w
-        D[start : start + rows] = diff.max(axis=2, initial=0.0)
+        D[start : start + rows] = diff.max(axis=2)
     return D
 
 

@@ -71,9 +71,9 @@ def _summarise(notes, n_clouds):
     with how many clouds gave one (the first cloud's message as example)."""
     from .._compute import _reissue
 
-    kinds = {}
+    kinds = {}  # category -> (the clouds that gave one, the first message)
     for category, message, name in notes:
-        kinds.setdefault(category, ({}, message))[0][name] = True
+        kinds.setdefault(category, (set(), message))[0].add(name)
     for category, (names, message) in kinds.items():
         _reissue([(category, message)],
                  f"{len(names)} of the {n_clouds} permuted or subsampled clouds, e.g.")
