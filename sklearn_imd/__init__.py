@@ -21,6 +21,10 @@ _LAZY = {
     "mmd_witness": "sklearn_imd.metrics",
     "scaled_mmd": "sklearn_imd.metrics",
     "geometry_score": "sklearn_imd.metrics",
+    "prdc_score": "sklearn_imd.metrics",
+    "vendi_score": "sklearn_imd.metrics",
+    "compare": "sklearn_imd._compare",
+    "ReferenceStats": "sklearn_imd._compare",
     "ApproximateGraphWarning": "sklearn_imd._graph",
     "DuplicatePointsWarning": "sklearn_imd._graph",
     "ExactSearchWarning": "sklearn_imd._graph",
@@ -30,7 +34,7 @@ __all__ = sorted(_LAZY)
 
 
 # Submodules reachable as attributes of the package, loaded on first use.
-_SUBMODULES = ("io", "latent", "metrics")
+_SUBMODULES = ("io", "latent", "metrics", "plotting")
 
 
 def __getattr__(name):

@@ -86,7 +86,8 @@ def _reissue(caught, name):
         )
 
 
-def compute_signatures(clouds, t, params, random_state, n_jobs, names=None, notes=None):
+def compute_signatures(clouds, t, params, random_state, n_jobs, names=None, notes=None,
+                       seeds=None, progress=None):
     """Signatures and standard errors of validated clouds, shape (n_clouds, n_times) each.
 
     The one place where signatures are computed: :class:`IMDSignature`,
@@ -101,9 +102,12 @@ def compute_signatures(clouds, t, params, random_state, n_jobs, names=None, note
     Warnings are issued once per cloud, labelled with ``names`` (default
     ``X[i]``) and pointing at the user's call; with a list ``notes`` they are
     appended to it as ``(category, message, name)`` instead.
+
+    ``seeds`` (one int per cloud) replaces the draws from ``random_state``;
+    ``progress`` (a ``_progress.progress_bar``) advances by one per cloud.
     """
-    rs = check_seed(random_state)
-    seeds = rs.randint(np.iinfo(np.int32).max, size=len(clouds))
+    if seeds is None:
+        seeds = check_seed(random_state).randint(np.iinfo(np.int32).max, size=len(clouds))
     if names is None:
         names = [f"X[{i}]" for i in range(len(clouds))]
 
@@ -120,13 +124,17 @@ def compute_signatures(clouds, t, params, random_state, n_jobs, names=None, note
             tell(name, [(ExactSearchWarning, plans[-1][2])])
     workers = check_n_jobs(n_jobs, work=len(clouds))
     threads = max(1, cpu_count() // workers) if workers > 1 else None
-    results = Parallel(n_jobs=workers)(
+    results = []
+    for result in Parallel(n_jobs=workers, return_as="generator")(
         delayed(_cloud_signature)(
             cloud, t, params["k"], params["m"], params["nv"], params["method"],
             params["normalization"], params["knn"], int(seed), threads, os.getpid(), plan,
         )
         for cloud, seed, plan in zip(clouds, seeds, plans)
-    )
+    ):
+        results.append(result)
+        if progress is not None:
+            progress.update()
     for name, result in zip(names, results):
         tell(name, result[2])
     S = np.vstack([r[0] for r in results])

@@ -1,24 +1,28 @@
 """Reading point clouds from files.
 
 :func:`load_points` reads one point cloud, an array of shape ``(n_points,
-n_features)``, from a ``.npy``, ``.npz`` or ``.csv`` file.  The command line
-``sklearn-imd score`` reads its inputs with it.
+n_features)``, from a ``.npy``, ``.npz`` or ``.csv`` file, or from a folder of
+PNG or JPEG images (one point per image, read by :func:`load_images`).  The
+command line ``sklearn-imd score`` reads its inputs with it.
 """
 
 import itertools
 import math
+import numbers
 import os
 import re
 import stat
+import struct
 import warnings
 import zipfile
 import zlib
 
 import numpy as np
 
-__all__ = ["load_points"]
+__all__ = ["load_images", "load_points"]
 
 EXTENSIONS = (".npy", ".npz", ".csv")
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
 
 # Longest CSV line read, in characters: it bounds the memory one line can take
 # (2**24 characters hold about 700,000 numbers of 17 digits).
@@ -33,22 +37,32 @@ _FILE_KINDS = (
     (stat.S_ISBLK, "block device"),
     (stat.S_ISSOCK, "socket"),
 )
+# Pillow's modes of grayscale images: 8-bit or less (and '1'), and 16-bit (a
+# 16-bit grayscale PNG is 'I;16' since Pillow 10, 'I' before).
+_GRAY_8BIT = frozenset({"1", "L", "LA", "La"})
+_GRAY_16BIT = frozenset({"I", "I;16", "I;16L", "I;16B", "I;16N"})
 
 
 def load_points(path, key=None):
-    """Read a point cloud from a ``.npy``, ``.npz`` or ``.csv`` file.
+    """Read a point cloud from a ``.npy``, ``.npz`` or ``.csv`` file or a folder of images.
 
     Parameters
     ----------
     path : str or os.PathLike
-        A regular file (symbolic links are followed; pipes and devices are
-        refused) whose extension gives its format:
+        A folder of PNG or JPEG images, read by :func:`load_images` with its
+        defaults (one flattened image per point), or a regular file
+        (symbolic links are followed; pipes and devices are refused) whose
+        extension gives its format:
 
         - ``.npy``: one array, as written by :func:`numpy.save`.  Arrays of
           Python objects are refused: loading them would unpickle, which can
-          run arbitrary code.
+          run arbitrary code.  A 3-D array ``(n_images, height, width)`` or a
+          4-D array ``(n_images, height, width, channels)`` is read as images
+          and flattened to ``(n_images, height * width * channels)`` in C
+          order, with a warning.
         - ``.npz``: an archive written by :func:`numpy.savez`; its only
-          array, or the one named ``key``.
+          array, or the one named ``key``.  Arrays of images are flattened as
+          in ``.npy`` files.
         - ``.csv``: comma-separated numbers in UTF-8, one point per row.
           Blank lines are skipped, ``#`` starts a comment and fields may be
           quoted.  A first row holding a field that is not a number is a
@@ -67,24 +81,29 @@ def load_points(path, key=None):
     X : ndarray of shape (n_points, n_features)
         At least one point and one feature.  float32 data stays float32;
         other numbers become float64.  NaN and infinite values are returned
-        as they are (:func:`~sklearn_imd.imd_score` refuses them).
+        as they are (:func:`~sklearn_imd.imd_score` refuses them).  A folder
+        gives float32 pixels in [0, 1], as :func:`load_images` with
+        ``flatten=True``.
 
     Raises
     ------
     FileNotFoundError
         If ``path`` does not exist.
-    IsADirectoryError
-        If ``path`` is a directory.
     ValueError
         If the file is not a regular file, has another extension, or does not
-        hold a non-empty 2-D array of real numbers.  The message names the
-        file and, for a CSV file, the line.
+        hold a non-empty 2-D array of real numbers (or a 3-D or 4-D array of
+        images).  The message names the file and, for a CSV file, the line.
+        For a folder: as :func:`load_images` (no images, images of different
+        sizes, an unreadable image).
+    ImportError
+        If ``path`` is a folder and Pillow is not installed.
 
     Warns
     -----
     UserWarning
         When a CSV file's index columns are dropped, or its first row
-        ``0,1,...,d-1`` is read as column names.
+        ``0,1,...,d-1`` is read as column names, or a 3-D or 4-D array is
+        flattened.
 
     Examples
     --------
@@ -106,6 +125,12 @@ def load_points(path, key=None):
     """
     path = os.fsdecode(path)
     ext = _check_file(path)
+    if ext is None:
+        if key is not None:
+            raise ValueError(
+                f"key applies only to .npz files, and {path} is a folder of images."
+            )
+        return load_images(path)
     if key is not None and ext != ".npz":
         raise ValueError(f"key applies only to .npz files, and {path} is a {ext} file.")
     if ext == ".csv":
@@ -114,22 +139,156 @@ def load_points(path, key=None):
         X = _load_npz(path, key)
     else:
         with open(path, "rb") as f:
-            X = _read_npy(f, os.fstat(f.fileno()).st_size, path)
+            X = _read_npy(f, os.fstat(f.fileno()).st_size, path, stacklevel=3)
     return X if X.dtype == np.float32 else X.astype(np.float64, copy=False)
 
 
+def load_images(path, *, size=None, flatten=True):
+    """Read a folder of PNG or JPEG images into an array, one row per image.
+
+    The files of the folder whose names end in ``.png``, ``.jpg`` or
+    ``.jpeg`` (in any case) are read with Pillow, in sorted order of their
+    names (Python's string order: ``img10.png`` comes before ``img2.png``).
+    Subfolders, hidden files (names starting with ``.``) and files with other
+    extensions are ignored.  Each file is decoded as PNG or JPEG, whichever
+    its content is (other formats are refused).  The files are only read.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The folder.
+    size : tuple of two int, default=None
+        ``(width, height)`` in pixels to resize every image to, with Pillow's
+        bicubic filter (``Image.Resampling.BICUBIC``), e.g. to compare images
+        of different sizes.  None: the images are not resized and must all
+        have the same size.
+    flatten : bool, default=True
+        Whether to return one row of ``height * width * channels`` values per
+        image (a point cloud for :func:`~sklearn_imd.imd_score`) rather than
+        an array of images.  The flattened array is the unflattened one
+        reshaped with ``X.reshape(n_images, -1)``: row by row, pixel by
+        pixel, then channel by channel.
+
+    Returns
+    -------
+    X : ndarray of float32
+        The pixels, scaled to [0, 1]: 8-bit values divided by 255, 16-bit
+        values (16-bit grayscale PNG images) by 65535.  If every image is
+        grayscale (Pillow modes ``"1"``, ``"L"``, ``"LA"``, ``"I;16"``,
+        ``"I"``...), one channel: shape ``(n_images, height * width)``, or
+        ``(n_images, height, width)`` with ``flatten=False``.  If any image
+        is in colour (``"RGB"``, ``"RGBA"``, palette ``"P"``, ``"CMYK"``,
+        ``"YCbCr"``...), every image is converted to RGB, grayscale ones by
+        repeating their value in the three channels: shape ``(n_images,
+        height * width * 3)``, or ``(n_images, height, width, 3)``.  Alpha
+        channels (transparency) are dropped, not blended with a background.
+        Pillow reads 16-bit colour PNG images at 8 bits; the EXIF orientation
+        of JPEG images is not applied.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    NotADirectoryError
+        If ``path`` is not a folder (read a ``.npy``, ``.npz`` or ``.csv``
+        file with :func:`load_points`).
+    ValueError
+        If the folder holds no PNG or JPEG images, if Pillow cannot read one
+        of them (the message names the file and gives Pillow's reason), if
+        ``size`` is None and two images differ in size (the message names
+        both), or if ``size`` is not two positive integers.
+    ImportError
+        If Pillow is not installed: ``pip install "sklearn-imd[images]"``.
+
+    See Also
+    --------
+    load_points : Reads a folder of images with this function, or a file of
+        points.
+
+    Notes
+    -----
+    The images are read twice: their headers first, to choose the shape of
+    the output, allocated once; then their pixels, one at a time.  The
+    output takes ``4 * n_images * height * width * channels`` bytes.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from PIL import Image
+    >>> from sklearn_imd.io import load_images
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> gradient = np.array([[0, 51, 102], [153, 204, 255]], dtype=np.uint8)
+    >>> Image.fromarray(gradient).save(os.path.join(tmp.name, "a.png"))
+    >>> Image.fromarray(255 - gradient).save(os.path.join(tmp.name, "b.png"))
+    >>> X = load_images(tmp.name)  # 2 grayscale images, 3 pixels wide, 2 high
+    >>> X.shape, X.dtype
+    ((2, 6), dtype('float32'))
+    >>> X[0]
+    array([0. , 0.2, 0.4, 0.6, 0.8, 1. ], dtype=float32)
+    >>> load_images(tmp.name, flatten=False)[1]
+    array([[1. , 0.8, 0.6],
+           [0.4, 0.2, 0. ]], dtype=float32)
+    >>> load_images(tmp.name, size=(4, 4)).shape
+    (2, 16)
+    >>> tmp.cleanup()
+    """
+    folder = os.fsdecode(path)
+    size = _check_size(size)
+    names = _image_names(folder)
+    try:
+        from PIL import Image
+    except ImportError:
+        raise ImportError(
+            'load_images needs Pillow, an optional dependency of sklearn-imd: '
+            'pip install "sklearn-imd[images]"'
+        ) from None
+    files = [os.path.join(folder, name) for name in names]
+    # First pass, over the headers only: the modes and sizes give the output's shape.
+    headers = []
+    for file in files:
+        with _open_image(Image, file, load=False) as img:
+            headers.append((img.mode, img.size))
+    colour = any(mode not in _GRAY_8BIT | _GRAY_16BIT for mode, _ in headers)
+    if size is None:
+        size = headers[0][1]
+        for name, (_, other) in zip(names, headers):
+            if other != size:
+                raise ValueError(
+                    f"{folder}: images of different sizes: {names[0]} is "
+                    f"{size[0]}x{size[1]} but {name} is {other[0]}x{other[1]} (width x "
+                    "height); pass size=(width, height) to resize all to one size."
+                )
+    width, height = size
+    out = np.empty((len(files), height, width) + ((3,) if colour else ()), dtype=np.float32)
+    # Second pass: the pixels, one image at a time, into the output's rows.
+    for row, file in zip(out, files):
+        with _open_image(Image, file, load=True) as img:
+            pixels, white = _pixels(Image, img, size)
+        if pixels.shape[:2] != (height, width) or (pixels.ndim == 3 and not colour):
+            raise ValueError(f"{file} changed while the folder was read; read it again.")
+        if colour and pixels.ndim == 2:
+            pixels = pixels[:, :, None]  # gray to RGB, as Pillow's convert("RGB")
+        np.divide(pixels, white, out=row, dtype=np.float32)
+    return out.reshape(len(files), -1) if flatten else out
+
+
 def _check_file(path):
-    """The extension of ``path``, after checking that it is a regular file of a known type."""
+    """The extension of ``path``, after checking that it is a regular file of a known type.
+
+    None if ``path`` is a directory.
+    """
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
         raise FileNotFoundError(f"{path}: no such file.") from None
     if stat.S_ISDIR(mode):
-        raise IsADirectoryError(f"{path} is a directory; give a .npy, .npz or .csv file.")
+        return None
     if not stat.S_ISREG(mode):
         kind = next((name for test, name in _FILE_KINDS if test(mode)), "special file")
         raise ValueError(
-            f"{path} is not a regular file (it is a {kind}); give a .npy, .npz or .csv file."
+            f"{path} is not a regular file (it is a {kind}); give a .npy, .npz or .csv "
+            "file, or a folder of images."
         )
     ext = os.path.splitext(path)[1].lower()
     if ext not in EXTENSIONS:
@@ -141,8 +300,12 @@ def _check_file(path):
 # --------------------------------------------------------------------- NumPy
 
 
-def _read_npy(f, size, where):
-    """The array of the .npy stream ``f`` of ``size`` bytes, checked before its data is read."""
+def _read_npy(f, size, where, stacklevel):
+    """The array of the .npy stream ``f`` of ``size`` bytes, checked before its data is read.
+
+    A 3-D or 4-D array of images is flattened to 2-D with a warning (``stacklevel``
+    pointing at the caller of :func:`load_points`).
+    """
     if f.read(len(_NPY_MAGIC)) != _NPY_MAGIC:
         raise ValueError(
             f"{where} is not a valid .npy file (it does not start with the .npy signature)."
@@ -167,14 +330,15 @@ def _read_npy(f, size, where):
         raise ValueError(
             f"{where} holds an array of dtype {dtype}; a point cloud needs real numbers."
         )
-    if len(shape) != 2:
+    if len(shape) not in (2, 3, 4):
         hint = {
             1: " Save a single feature as x.reshape(-1, 1).",
-            3: " Flatten each sample first, e.g. X.reshape(len(X), -1).",
-        }.get(min(len(shape), 3), "")
+            5: " Flatten each sample first, e.g. X.reshape(len(X), -1).",
+        }.get(min(len(shape), 5), "")
         raise ValueError(
             f"{where} holds a {len(shape)}-D array of shape {shape}; a point cloud is a "
-            f"2-D array of shape (n_points, n_features).{hint}"
+            f"2-D array of shape (n_points, n_features) (3-D and 4-D arrays are read as "
+            f"images and flattened).{hint}"
         )
     if 0 in shape:
         raise ValueError(f"{where} holds an empty array of shape {shape}.")
@@ -185,7 +349,17 @@ def _read_npy(f, size, where):
             f"({n_bytes} bytes) but only {size - f.tell()} bytes follow."
         )
     f.seek(0)
-    return np.lib.format.read_array(f, allow_pickle=False)
+    X = np.lib.format.read_array(f, allow_pickle=False)
+    if X.ndim > 2:
+        flat = (shape[0], math.prod(shape[1:]))
+        images = "image" if shape[0] == 1 else "images"
+        warnings.warn(
+            f"{where} holds an array of shape {shape}: read as {shape[0]} {images}, "
+            f"flattened to {flat}.",
+            stacklevel=stacklevel,
+        )
+        X = X.reshape(flat)  # a copy in C order if X is in Fortran order
+    return X
 
 
 def _load_npz(path, key):
@@ -212,11 +386,99 @@ def _load_npz(path, key):
         info = archive.getinfo(members[key])
         try:
             with archive.open(info) as f:
-                return _read_npy(f, info.file_size, where)
+                return _read_npy(f, info.file_size, where, stacklevel=4)
         except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
             raise ValueError(
                 f"{where} could not be read: the archive is corrupt ({exc})."
             ) from None
+
+
+# -------------------------------------------------------------------- Images
+
+
+def _check_size(size):
+    """``size`` as a tuple (width, height) of positive ints, or None."""
+    if size is None:
+        return None
+    try:
+        width, height = size
+    except (TypeError, ValueError):
+        width = height = None
+    if not all(
+        isinstance(v, numbers.Integral) and not isinstance(v, bool) and v > 0
+        for v in (width, height)
+    ):
+        raise ValueError(f"size must be (width, height), two positive integers; got {size!r}.")
+    return int(width), int(height)
+
+
+def _image_names(folder):
+    """The sorted names of the PNG and JPEG files of ``folder``, not hidden; at least one."""
+    try:
+        mode = os.stat(folder).st_mode
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{folder}: no such folder.") from None
+    if not stat.S_ISDIR(mode):
+        raise NotADirectoryError(
+            f"{folder} is not a folder; load_images reads a folder of PNG or JPEG images. "
+            "Read a .npy, .npz or .csv file with load_points."
+        )
+    with os.scandir(folder) as entries:
+        names = sorted(
+            entry.name for entry in entries
+            if not entry.name.startswith(".")
+            and os.path.splitext(entry.name)[1].lower() in IMAGE_EXTENSIONS
+            and entry.is_file()
+        )
+    if not names:
+        raise ValueError(
+            f"{folder} holds no PNG or JPEG images (files ending in .png, .jpg or .jpeg)."
+        )
+    return names
+
+
+# What Pillow raises on a file it cannot decode ("broken PNG file" is a SyntaxError).
+_PIL_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error, zlib.error)
+
+
+def _open_image(Image, file, load):
+    """``Image.open(file)``, loaded if ``load``; a ValueError naming the file if it
+    is not an image."""
+    try:
+        img = Image.open(file, formats=("PNG", "JPEG"))
+    except (FileNotFoundError, PermissionError):
+        raise
+    except (*_PIL_ERRORS, Image.DecompressionBombError) as exc:
+        raise ValueError(f"{file} is not a readable PNG or JPEG image ({exc}).") from None
+    if load:
+        try:
+            img.load()
+        except (*_PIL_ERRORS, Image.DecompressionBombError) as exc:
+            img.close()
+            raise ValueError(f"{file} is not a readable PNG or JPEG image ({exc}).") from None
+    return img
+
+
+def _pixels(Image, img, size):
+    """(pixels, white): ``img`` resized to ``size``, as a 2-D (grayscale) or 3-D (RGB) array."""
+    resize = img.size != size
+    if img.mode in _GRAY_16BIT:
+        pixels = np.asarray(img, dtype=np.float32)
+        if resize:  # in floating point, as Pillow resizes few 16-bit modes
+            pixels = Image.fromarray(pixels).resize(size, Image.Resampling.BICUBIC)
+            pixels = np.clip(np.asarray(pixels), 0, 65535)
+        return pixels, 65535
+    if img.mode in _GRAY_8BIT:
+        target = "L"  # "LA": the alpha channel dropped
+    else:
+        target = "RGB"
+        if img.mode in ("P", "PA"):  # through RGBA: no warning on a transparency in bytes
+            img = img.convert("RGBA")
+    if img.mode != target:
+        img = img.convert(target)
+    if resize:
+        img = img.resize(size, Image.Resampling.BICUBIC)
+    return np.asarray(img), 255
 
 
 # ----------------------------------------------------------------------- CSV

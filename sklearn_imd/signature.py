@@ -4,6 +4,7 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils.validation import check_is_fitted
 
 from ._compute import compute_signatures
+from ._progress import check_verbose, progress_bar
 from ._validation import (
     check_imd_params, check_n_jobs, check_point_clouds, check_seed, check_times,
 )
@@ -74,6 +75,10 @@ class IMDSignature(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     n_jobs : int, default=None
         Clouds processed in parallel by joblib.  ``None`` means 1 unless in a
         :func:`joblib.parallel_config` context; -1 uses all processors.
+    verbose : int, default=0
+        With a positive value, :meth:`transform` shows a progress bar on
+        stderr, one step per cloud (tqdm's when it is installed, the
+        ``progress`` extra; else a line a second).
 
     Attributes
     ----------
@@ -125,6 +130,7 @@ class IMDSignature(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         knn="auto",
         random_state=None,
         n_jobs=None,
+        verbose=0,
     ):
         self.k = k
         self.m = m
@@ -135,6 +141,7 @@ class IMDSignature(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         self.knn = knn
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.verbose = verbose
 
     def _check_params(self):
         params = check_imd_params(
@@ -143,6 +150,7 @@ class IMDSignature(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         )
         check_n_jobs(self.n_jobs)
         check_seed(self.random_state)
+        check_verbose(self.verbose)
         return params, check_times(self.t)
 
     def fit(self, X, y=None):
@@ -218,7 +226,12 @@ of shape (n_clouds, n_points, n_features)
         return (signatures, std) if return_std else signatures
 
     def _signatures(self, clouds):
-        return compute_signatures(clouds, self.t_, self._params, self.random_state, self.n_jobs)
+        bar = progress_bar(len(clouds), "IMD signatures", self.verbose)
+        try:
+            return compute_signatures(clouds, self.t_, self._params, self.random_state,
+                                      self.n_jobs, progress=bar)
+        finally:
+            bar.close()
 
     @property
     def _n_features_out(self):

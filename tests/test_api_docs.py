@@ -8,6 +8,7 @@ import sklearn_imd
 import sklearn_imd.io
 import sklearn_imd.latent
 import sklearn_imd.metrics
+import sklearn_imd.plotting
 
 API = (Path(__file__).resolve().parents[1] / "doc" / "api.rst").read_text()
 
@@ -16,6 +17,7 @@ PUBLIC = sorted(
     | {f"metrics.{n}" for n in sklearn_imd.metrics.__all__ if n not in sklearn_imd.__all__}
     | {f"latent.{n}" for n in sklearn_imd.latent.__all__}
     | {f"io.{n}" for n in sklearn_imd.io.__all__}
+    | {f"plotting.{n}" for n in sklearn_imd.plotting.__all__}
 )
 
 

@@ -67,7 +67,8 @@ def test_zip_without_arrays(tmp_path):
 def test_missing_file_and_directory(tmp_path):
     with pytest.raises(FileNotFoundError, match="no such file"):
         load_points(tmp_path / "missing.npy")
-    with pytest.raises(IsADirectoryError, match="is a directory"):
+    # a folder is read as images (tests/test_images.py); this one holds none
+    with pytest.raises(ValueError, match="holds no PNG or JPEG images"):
         load_points(tmp_path)
 
 

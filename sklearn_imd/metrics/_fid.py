@@ -18,8 +18,42 @@ def _covariance_factor(X):
     A = (X - X.mean(axis=0)) / np.sqrt(n - 1)
     if n <= d:
         return A
-    lam, V = np.linalg.eigh(A.T @ A)
+    return _symmetric_sqrt(A.T @ A)
+
+
+def _symmetric_sqrt(S):
+    """The symmetric square root of a covariance matrix (eigenvalues clipped at 0)."""
+    lam, V = np.linalg.eigh(S)
     return (V * np.sqrt(np.clip(lam, 0.0, None))) @ V.T
+
+
+def _frechet(mu_X, F_X, mu_Y, F_Y, shift):
+    """FID of means and covariance factors of features divided by ``2**shift``,
+    in the units of the features."""
+    mean_term = float(np.sum((mu_X - mu_Y) ** 2))
+    trace_term = np.sum(F_X * F_X) + np.sum(F_Y * F_Y)
+    cross = np.linalg.svd(F_X @ F_Y.T, compute_uv=False).sum()
+    with np.errstate(over="ignore"):
+        return np.ldexp(max(0.0, mean_term + float(trace_term - 2.0 * cross)), 2 * shift)
+
+
+def fid_moments(X):
+    """Mean and covariance (``ddof=1``) of validated features, the statistics
+    FID keeps of a sample (pytorch-fid's ``mu`` and ``sigma``)."""
+    shift = binary_exponent(X)
+    Xs = np.ldexp(X.astype(np.float64, copy=False), -shift)
+    return np.ldexp(Xs.mean(axis=0), shift), np.ldexp(np.cov(Xs, rowvar=False, ddof=1)
+                                                      .reshape(X.shape[1], X.shape[1]), 2 * shift)
+
+
+def fid_from_moments(mu_X, sigma_X, Y):
+    """FID between features summarised by ``(mu_X, sigma_X)`` and validated
+    features ``Y``: :func:`fid_score` with the first sample's statistics."""
+    shift = binary_exponent(mu_X, Y, np.sqrt(np.abs(np.diag(sigma_X))))
+    Ys = np.ldexp(Y, -shift)
+    score = _frechet(np.ldexp(mu_X, -shift), _symmetric_sqrt(np.ldexp(sigma_X, -2 * shift)),
+                     Ys.mean(axis=0), _covariance_factor(Ys), shift)
+    return float(score)
 
 
 def fid_score(X, Y):
@@ -93,12 +127,8 @@ def fid_score(X, Y):
         )
     shift = binary_exponent(X, Y)
     X, Y = np.ldexp(X, -shift), np.ldexp(Y, -shift)
-    mean_term = float(np.sum((X.mean(axis=0) - Y.mean(axis=0)) ** 2))
-    FX, FY = _covariance_factor(X), _covariance_factor(Y)
-    trace_term = np.sum(FX * FX) + np.sum(FY * FY)
-    cross = np.linalg.svd(FX @ FY.T, compute_uv=False).sum()
-    with np.errstate(over="ignore"):
-        score = np.ldexp(max(0.0, mean_term + float(trace_term - 2.0 * cross)), 2 * shift)
+    score = _frechet(X.mean(axis=0), _covariance_factor(X), Y.mean(axis=0),
+                     _covariance_factor(Y), shift)
     if np.isinf(score):
         top = np.ldexp(max(np.abs(X).max(), np.abs(Y).max()), shift)
         raise ValueError(

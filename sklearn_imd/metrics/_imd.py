@@ -118,6 +118,7 @@ def pairwise_imd(
     knn="auto",
     random_state=None,
     n_jobs=None,
+    verbose=0,
 ):
     """IMD between every pair of point clouds, each signature computed once.
 
@@ -129,8 +130,9 @@ shape (n_clouds_X, n_points, n_features)
     Y : same as X, default=None
         Second collection; ``None`` compares ``X`` with itself and returns a
         symmetric matrix with a zero diagonal.
-    k, m, nv, t, method, normalization, knn, random_state, n_jobs
-        As in :class:`~sklearn_imd.IMDSignature`.
+    k, m, nv, t, method, normalization, knn, random_state, n_jobs, verbose
+        As in :class:`~sklearn_imd.IMDSignature` (``verbose``: a progress bar
+        on stderr, one step per cloud).
 
     Returns
     -------
@@ -163,12 +165,14 @@ shape (n_clouds_X, n_points, n_features)
     >>> bool(labels[0] == labels[1] == labels[2] != labels[3] == labels[4] == labels[5])
     True
     """
-    from .._validation import check_point_clouds
     from .._compute import compute_signatures
+    from .._progress import check_verbose, progress_bar
+    from .._validation import check_point_clouds
 
     params = check_imd_params(
         k=k, m=m, nv=nv, method=method, normalization=normalization, knn=knn
     )
+    verbose = check_verbose(verbose)
     t = weighted_times(check_times(t))
     clouds = check_point_clouds(X, min_points=params["k"] + 1, name="X")
     names = [f"X[{i}]" for i in range(len(clouds))]
@@ -177,7 +181,11 @@ shape (n_clouds_X, n_points, n_features)
         clouds_Y = check_point_clouds(Y, min_points=params["k"] + 1, name="Y")
         names += [f"Y[{i}]" for i in range(len(clouds_Y))]
         clouds = clouds + clouds_Y
-    S, _ = compute_signatures(clouds, t, params, random_state, n_jobs, names)
+    bar = progress_bar(len(clouds), "IMD signatures", verbose)
+    try:
+        S, _ = compute_signatures(clouds, t, params, random_state, n_jobs, names, progress=bar)
+    finally:
+        bar.close()
     if Y is None:
         D = _imd_matrix(S, S, t)
         return np.maximum(D, D.T)

@@ -6,7 +6,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import check_cloud, check_imd_params, check_int, check_seed, check_times
+from .._progress import check_verbose, progress_bar
+from .._validation import (
+    check_cloud,
+    check_imd_params,
+    check_int,
+    check_seed,
+    check_times,
+)
 from ._imd import _imd_pairs, weighted_times
 
 ConfidenceInterval = namedtuple("ConfidenceInterval", ["low", "high"])
@@ -44,7 +51,7 @@ class IMDTestResult:
     null_distribution: np.ndarray
 
 
-def _pair_imds(pairs, n_pairs, batch, t, params, seed, n_jobs, notes):
+def _pair_imds(pairs, n_pairs, batch, t, params, seed, n_jobs, notes, progress):
     """IMD of each (X, Y) pair yielded by ``pairs``, ``batch`` pairs at a time.
 
     The clouds are drawn from validated ones, so they are not checked again.
@@ -59,7 +66,8 @@ def _pair_imds(pairs, n_pairs, batch, t, params, seed, n_jobs, notes):
         clouds = []
         for _ in range(min(batch, n_pairs - done)):
             clouds.extend(next(pairs))
-        S, _ = compute_signatures(clouds, t, params, seed, n_jobs, notes=notes)
+        S, _ = compute_signatures(clouds, t, params, seed, n_jobs, notes=notes,
+                                  progress=progress)
         b = len(clouds) // 2
         out[done : done + b] = _imd_pairs(S[0::2], S[1::2], t)
         done += b
@@ -95,6 +103,7 @@ def imd_test(
     knn="auto",
     random_state=None,
     n_jobs=None,
+    verbose=0,
 ):
     """Permutation test of whether two point clouds come from one distribution, by IMD.
 
@@ -126,6 +135,9 @@ def imd_test(
     k, m, nv, t, method, normalization, knn, random_state, n_jobs
         As in :class:`~sklearn_imd.IMDSignature`; ``n_jobs`` computes the
         signatures of many re-splits in parallel.
+    verbose : int, default=0
+        With a positive value, a progress bar on stderr, one step per
+        signature.
 
     Returns
     -------
@@ -165,6 +177,7 @@ def imd_test(
         or not 0 < confidence < 1
     ):
         raise ValueError(f"confidence must be a number in (0, 1), got {confidence!r}.")
+    verbose = check_verbose(verbose)
     t = weighted_times(check_times(t))
     min_points = 2 * (params["k"] + 1) if n_resamples else params["k"] + 1
     X = check_cloud(X, min_points=min_points, name="X")
@@ -175,12 +188,23 @@ def imd_test(
             f"features; got {X.shape[1]} and {Y.shape[1]}.  imd_score compares clouds "
             "of different dimensions."
         )
+    bar = progress_bar(2 * (n_permutations + n_resamples + 1), "imd_test signatures", verbose)
+    try:
+        return _imd_test(X, Y, n_permutations, n_resamples, confidence, t, params,
+                         random_state, n_jobs, bar)
+    finally:
+        bar.close()
+
+
+def _imd_test(X, Y, n_permutations, n_resamples, confidence, t, params, random_state, n_jobs,
+              bar):
+    """imd_test of validated input, advancing ``bar`` by one per signature."""
     from .._compute import compute_signatures
 
     rng = check_seed(random_state)
     # the statistic is imd_score(X, Y, random_state=random_state): the same
     # draws from the same generator, then the generator goes on
-    S, _ = compute_signatures([X, Y], t, params, rng, n_jobs, ["X", "Y"])
+    S, _ = compute_signatures([X, Y], t, params, rng, n_jobs, ["X", "Y"], progress=bar)
     statistic = float(_imd_pairs(S[:1], S[1:], t)[0])
     seed = int(rng.randint(np.iinfo(np.int32).max))
     nx, ny = X.shape[0], Y.shape[0]
@@ -202,8 +226,10 @@ def imd_test(
     # warning per kind for all of them, not one per cloud.
     notes = []
     try:
-        null = _pair_imds(permuted(), n_permutations, batch, t, params, seed, n_jobs, notes)
-        sub = (_pair_imds(halves(), n_resamples, 2 * batch, t, params, seed, n_jobs, notes)
+        null = _pair_imds(permuted(), n_permutations, batch, t, params, seed, n_jobs, notes,
+                          bar)
+        sub = (_pair_imds(halves(), n_resamples, 2 * batch, t, params, seed, n_jobs,
+                          notes, bar)
                if n_resamples else None)
     finally:
         _summarise(notes, 2 * (n_permutations + n_resamples))

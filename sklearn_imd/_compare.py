@@ -1,0 +1,581 @@
+"""Score generated samples against one reference with every metric: a results table.
+
+:class:`ReferenceStats` holds what the metrics need of a reference, computed
+once (and saved with ``sklearn-imd stats``); :func:`compare` scores any number
+of generated samples against it, with subsampling or bootstrap intervals.
+"""
+
+import json
+import math
+import os
+
+import numpy as np
+
+from ._validation import check_choice, check_cloud, check_int, check_seed
+
+__all__ = ["METRICS", "ReferenceStats", "compare"]
+
+# Every metric, in the order of the table's columns.
+METRICS = ("imd", "fid", "kid", "precision", "recall", "density", "coverage", "vendi")
+_PRDC = ("precision", "recall", "density", "coverage")
+# The metrics that read the reference's features (not only its summaries).
+_NEED_FEATURES = ("kid",) + _PRDC
+# Range of each metric: intervals are clipped to it.
+_RANGE = {"imd": (0, math.inf), "fid": (0, math.inf), "kid": (-math.inf, math.inf),
+          "precision": (0, 1), "recall": (0, 1), "density": (0, math.inf), "coverage": (0, 1),
+          "vendi": (1, math.inf)}
+_FORMAT = "sklearn-imd reference statistics"
+_VERSION = 1
+_IMD_KEYS = ("k", "m", "nv", "method", "normalization", "knn")
+_INT32 = np.iinfo(np.int32).max
+
+
+def _imd_setup(imd_params):
+    """Checked IMD parameters (as imd_score's keyword arguments) and time grid."""
+    from ._validation import check_imd_params, check_times
+    from .metrics._imd import weighted_times
+
+    given = dict(imd_params or {})
+    unknown = set(given) - set(_IMD_KEYS) - {"t"}
+    if unknown:
+        raise TypeError(
+            f"imd_params got unexpected parameters {sorted(unknown)}; expected some of "
+            f"{', '.join(_IMD_KEYS + ('t',))} (random_state and n_jobs are compare's own)."
+        )
+    defaults = {"k": 5, "m": 10, "nv": 100, "method": "auto", "normalization": "empty",
+                "knn": "auto"}
+    params = check_imd_params(**{**defaults, **{key: given[key] for key in given
+                                                if key != "t"}})
+    return params, weighted_times(check_times(given.get("t")))
+
+
+def _imd_seeds(random_state):
+    """The seeds imd_score(X, Y, random_state=random_state) gives X and Y."""
+    return [int(s) for s in check_seed(random_state).randint(_INT32, size=2)]
+
+
+class ReferenceStats:
+    """What the metrics of :func:`compare` need of a reference sample, computed once.
+
+    The mean and covariance (FID), the IMD signature, the ``k``-NN radii
+    (precision, recall, density, coverage) and, unless dropped, the features
+    themselves (KID and the kNN metrics compare points).  Build it with
+    :meth:`from_samples`, keep it with :meth:`save` (``sklearn-imd stats``
+    does both) and read it back with :meth:`load`, which also reads the
+    ``mu``/``sigma`` files of pytorch-fid's ``--save-stats`` (FID only).
+
+    Attributes
+    ----------
+    n_samples, n_features : int
+    mean : ndarray of shape (n_features,)
+    covariance : ndarray of shape (n_features, n_features)
+        ``ddof=1``.
+    features : ndarray of shape (n_samples, n_features) or None
+    k : int or None
+        Neighbour of ``radii``.
+    radii : ndarray of shape (n_samples,) or None
+        Squared distance of each point to its ``k``-th nearest neighbour.
+    imd_signature : ndarray of shape (n_times,) or None
+    imd_t : ndarray of shape (n_times,) or None
+        The diffusion times of the signature (those with a nonzero IMD weight).
+    imd_params : dict or None
+        The IMD parameters of the signature, as :func:`imd_score` takes them,
+        and its ``random_state`` (an int, or None for an unseeded one).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from sklearn_imd import ReferenceStats, compare
+    >>> rng = np.random.default_rng(0)
+    >>> ref = ReferenceStats.from_samples(rng.normal(size=(500, 4)), random_state=0)
+    >>> path = os.path.join(tempfile.mkdtemp(), "ref.npz")
+    >>> ref.save(path)
+    >>> same = ReferenceStats.load(path)
+    >>> same.n_samples, same.n_features, same.k
+    (500, 4, 5)
+    """
+
+    def __init__(self, *, mean, covariance, n_samples, features=None, k=None, radii=None,
+                 imd_signature=None, imd_t=None, imd_params=None):
+        self.mean = np.asarray(mean, dtype=np.float64)
+        self.covariance = np.asarray(covariance, dtype=np.float64)
+        self.n_samples = int(n_samples)
+        self.n_features = self.mean.shape[0]
+        self.features = features
+        self.k = k
+        self.radii = radii
+        self.imd_signature = imd_signature
+        self.imd_t = imd_t
+        self.imd_params = imd_params
+
+    def __repr__(self):
+        held = [name for name, value in (("features", self.features), ("radii", self.radii),
+                                         ("imd_signature", self.imd_signature))
+                if value is not None]
+        return (f"ReferenceStats(n_samples={self.n_samples}, n_features={self.n_features}, "
+                f"holds mean, covariance{''.join(', ' + h for h in held)})")
+
+    @classmethod
+    def from_samples(cls, X, *, k=5, imd_params=None, random_state=None, keep_features=True,
+                     n_jobs=None):
+        """Statistics of the reference sample ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The reference (e.g. features of real images).
+        k : int, default=5
+            Neighbour of the kNN radii (``k`` of :func:`prdc_score`).
+        imd_params : dict, default=None
+            IMD parameters of the signature, as :func:`imd_score` takes them
+            (``k``, ``m``, ``nv``, ``t``, ``method``, ``normalization``,
+            ``knn``).
+        random_state : int, RandomState instance or None, default=None
+            An int gives the signature :func:`compare` computes with the same
+            ``random_state``, so the stored one is used as it is.
+        keep_features : bool, default=True
+            Keep the features, which KID and the kNN metrics need (they take
+            ``n_samples * n_features`` numbers on disk).
+        n_jobs : int, default=None
+            As in :func:`imd_score`.
+
+        Returns
+        -------
+        stats : ReferenceStats
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_imd import ReferenceStats
+        >>> X = np.random.default_rng(0).normal(size=(300, 3))
+        >>> ReferenceStats.from_samples(X, random_state=0)
+        ReferenceStats(n_samples=300, n_features=3, holds mean, covariance, features, radii, \
+imd_signature)
+        """
+        from ._compute import compute_signatures
+        from .metrics._fid import fid_moments
+        from .metrics._prdc import real_radii
+
+        params, t = _imd_setup(imd_params)
+        k = check_int(k, "k", 1)
+        X = check_cloud(X, min_points=max(k, params["k"]) + 1, name="X")
+        seed = random_state if isinstance(random_state, (int, np.integer)) else None
+        s_ref = _imd_seeds(random_state)[0]
+        signature = compute_signatures([X], t, params, None, n_jobs, ["reference"],
+                                       seeds=[s_ref])[0][0]
+        mean, covariance = fid_moments(X)
+        return cls(mean=mean, covariance=covariance, n_samples=X.shape[0],
+                   features=X.copy() if keep_features else None,
+                   k=k if keep_features else None,
+                   radii=real_radii(X, k) if keep_features else None,
+                   imd_signature=signature, imd_t=t,
+                   imd_params={**params, "random_state": None if seed is None else int(seed)})
+
+    def save(self, path):
+        """Write the statistics to a ``.npz`` file (no pickled objects).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Where to write; ``.npz`` is appended when missing (as
+            :func:`numpy.savez` does).
+        """
+        arrays = {"format": np.array(_FORMAT), "version": np.array(_VERSION),
+                  "n_samples": np.array(self.n_samples), "mu": self.mean,
+                  "sigma": self.covariance}
+        if self.features is not None:
+            arrays["features"] = self.features
+        if self.radii is not None:
+            arrays["prdc_k"] = np.array(self.k)
+            arrays["prdc_radii"] = self.radii
+        if self.imd_signature is not None:
+            arrays["imd_signature"] = self.imd_signature
+            arrays["imd_t"] = self.imd_t
+            arrays["imd_params"] = np.array(json.dumps(self.imd_params))
+        np.savez(path, **arrays)
+
+    @classmethod
+    def load(cls, path):
+        """Read statistics written by :meth:`save`, or pytorch-fid's ``mu``/``sigma``.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+
+        Returns
+        -------
+        stats : ReferenceStats
+
+        Raises
+        ------
+        ValueError
+            If the file is neither, or its arrays do not fit together.
+        """
+        path = os.fsdecode(path)
+        try:
+            data = np.load(path, allow_pickle=False)
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"{path}: not a readable .npz file ({exc}).") from None
+        if not hasattr(data, "files"):
+            raise ValueError(f"{path}: a statistics file is a .npz archive, not a .npy array.")
+        with data:
+            keys = set(data.files)
+            if not {"mu", "sigma"} <= keys:
+                raise ValueError(
+                    f"{path} holds no reference statistics (arrays 'mu' and 'sigma'); write "
+                    "them with `sklearn-imd stats REF -o FILE.npz`."
+                )
+            if "format" in keys and str(data["format"]) != _FORMAT:
+                raise ValueError(f"{path}: unknown statistics format {str(data['format'])!r}.")
+            if "version" in keys and int(data["version"]) > _VERSION:
+                raise ValueError(
+                    f"{path} was written by a newer sklearn-imd (statistics version "
+                    f"{int(data['version'])}); upgrade sklearn-imd to read it."
+                )
+            mean, cov = data["mu"].astype(np.float64), data["sigma"].astype(np.float64)
+            d = mean.shape[0] if mean.ndim == 1 else -1
+            if d < 1 or cov.shape != (d, d) or not (np.isfinite(mean).all()
+                                                   and np.isfinite(cov).all()):
+                raise ValueError(
+                    f"{path}: 'mu' must be a finite vector and 'sigma' a finite square matrix "
+                    f"of its length; got shapes {mean.shape} and {cov.shape}."
+                )
+            features = data["features"] if "features" in keys else None
+            if features is not None:
+                features = check_cloud(features, min_points=2, name=f"{path}: features")
+                if features.shape[1] != d:
+                    raise ValueError(f"{path}: features and mu have different lengths.")
+            n_samples = (int(data["n_samples"]) if "n_samples" in keys
+                         else (features.shape[0] if features is not None else 0))
+            stats = cls(mean=mean, covariance=cov, n_samples=n_samples, features=features)
+            if "prdc_radii" in keys and features is not None:
+                stats.k, stats.radii = int(data["prdc_k"]), data["prdc_radii"]
+                if stats.radii.shape != (features.shape[0],):
+                    raise ValueError(f"{path}: prdc_radii does not match the features.")
+            if "imd_signature" in keys:
+                stats.imd_signature = data["imd_signature"].astype(np.float64)
+                stats.imd_t = data["imd_t"].astype(np.float64)
+                stats.imd_params = json.loads(str(data["imd_params"]))
+        return stats
+
+
+def _reference_signature(ref, X, params, t, s_ref, random_state, n_jobs):
+    """The reference's signature: the stored one when it was made with these
+    parameters (and seed), else computed from the features; ``None`` when it
+    cannot be had (with the reason)."""
+    from ._compute import compute_signatures
+
+    stored = ref.imd_params if ref is not None else None
+    if stored is not None:
+        same = (all(stored.get(key) == params[key] for key in _IMD_KEYS)
+                and np.array_equal(ref.imd_t, t))
+        seeded = isinstance(random_state, (int, np.integer))
+        if same and (not seeded or stored.get("random_state") == int(random_state)):
+            return ref.imd_signature, None
+        if X is None:
+            if same:
+                return ref.imd_signature, None  # another seed: still an IMD sample
+            changed = [key for key in _IMD_KEYS if stored.get(key) != params[key]]
+            return None, (
+                "the reference statistics hold a signature made with other IMD parameters ("
+                + (", ".join(f"{key}={stored.get(key)!r}" for key in changed) or "t")
+                + ") and no features to make another"
+            )
+    if X is None:
+        return None, "the reference statistics hold neither an IMD signature nor features"
+    S, _ = compute_signatures([X], t, params, None, n_jobs, ["reference"], seeds=[s_ref])
+    return S[0], None
+
+
+def _check_metrics(metrics, ref, same_dims):
+    """The metrics to compute, in table order; ``None``: all that apply."""
+    available = {name: None for name in METRICS}
+    if ref is not None and ref.features is None:
+        for name in _NEED_FEATURES:
+            available[name] = "the reference statistics hold no features"
+    if ref is not None and ref.imd_signature is None and ref.features is None:
+        available["imd"] = "the reference statistics hold no IMD signature"
+    if not same_dims:
+        for name in ("fid", "kid") + _PRDC:
+            available[name] = "the samples have different numbers of features"
+    if metrics is None:
+        return [name for name in METRICS if available[name] is None]
+    if isinstance(metrics, str):
+        metrics = [m.strip() for m in metrics.split(",") if m.strip()]
+    metrics = list(metrics)
+    if not metrics:
+        raise ValueError("metrics is empty; choose some of " + ", ".join(METRICS) + ".")
+    for name in metrics:
+        if name not in available:
+            raise ValueError(f"Unknown metric {name!r}; choose from {', '.join(METRICS)}.")
+        if available[name] is not None:
+            raise ValueError(f"Metric {name!r} cannot be computed: {available[name]}.")
+    return [name for name in METRICS if name in metrics]
+
+
+def _check_generated(generated):
+    """``(names, samples)`` of a dict, a list of arrays or one array."""
+    if isinstance(generated, dict):
+        if not generated:
+            raise ValueError("generated is an empty dict; it needs at least one sample.")
+        return [str(name) for name in generated], list(generated.values())
+    if isinstance(generated, np.ndarray) and generated.ndim == 2:
+        return ["Y"], [generated]
+    if isinstance(generated, (list, tuple)):
+        if not generated:
+            raise ValueError("generated is empty; it needs at least one sample.")
+        return [f"Y[{i}]" for i in range(len(generated))], list(generated)
+    raise TypeError(
+        "generated must be a dict {name: array}, a list of arrays or one 2-D array; got "
+        f"{type(generated).__name__}."
+    )
+
+
+def _round_scores(X, R, Ys, metrics, k, params, t, sig_ref, seeds, kid_params, n_jobs, bar):
+    """One row of scores per generated sample in ``Ys`` against the reference
+    ``X`` (features, or None with ``R`` its statistics)."""
+    from ._compute import compute_signatures
+    from .metrics._fid import fid_from_moments, fid_moments
+    from .metrics._imd import _imd_pairs
+    from .metrics._mmd import kid_score
+    from .metrics._prdc import _prdc, real_radii
+    from .metrics._vendi import vendi_score
+
+    rows = [{} for _ in Ys]
+    if "imd" in metrics:
+        S, _ = compute_signatures(Ys, t, params, None, n_jobs,
+                                  [f"generated[{i}]" for i in range(len(Ys))],
+                                  seeds=[seeds[1]] * len(Ys))
+        if sig_ref is None:
+            sig_ref = compute_signatures([X], t, params, None, n_jobs, ["reference"],
+                                         seeds=[seeds[0]])[0][0]
+        for row, value in zip(rows, _imd_pairs(sig_ref[None, :], S, t)):
+            row["imd"] = float(value)
+    mean = cov = radii = None
+    if "fid" in metrics:
+        mean, cov = (R.mean, R.covariance) if X is None or R is not None else fid_moments(X)
+    if any(m in metrics for m in _PRDC):
+        radii = R.radii if R is not None and R.radii is not None and R.k == k \
+            else real_radii(X, k)
+    for row, Y in zip(rows, Ys):
+        if "fid" in metrics:
+            row["fid"] = fid_from_moments(mean, cov, Y)
+        if "kid" in metrics:
+            row["kid"] = kid_score(X, Y, random_state=seeds[2], **kid_params)
+        if radii is not None:
+            res = _prdc(X, Y, k, radii).as_dict()
+            row.update({m: res[m] for m in _PRDC if m in metrics})
+        if "vendi" in metrics:
+            row["vendi"] = vendi_score(Y)
+        bar.update()
+    return rows
+
+
+def compare_records(reference, generated, *, metrics=None, k=5, interval=None, n_resamples=20,
+                    confidence=0.95, imd_params=None, kid_params=None, random_state=None,
+                    n_jobs=None, verbose=0):
+    """:func:`compare` as ``(names, metric names, rows)``: each row a dict
+    ``metric -> value`` (and ``metric_low``, ``metric_high`` with an interval).
+    The command line prints these; :func:`compare` makes them a DataFrame."""
+    from ._progress import check_verbose, progress_bar
+    from ._validation import check_n_jobs
+
+    verbose = check_verbose(verbose)
+    k = check_int(k, "k", 1)
+    n_jobs_ = check_n_jobs(n_jobs)
+    del n_jobs_
+    if interval is True:
+        interval = "subsample"
+    if interval is not None:
+        check_choice(interval, "interval", ("subsample", "bootstrap"))
+        n_resamples = check_int(n_resamples, "n_resamples", 2)
+        if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) \
+                or not 0 < confidence < 1:
+            raise ValueError(f"confidence must be a number in (0, 1), got {confidence!r}.")
+    params, t = _imd_setup(imd_params)
+    kid_params = dict(kid_params or {})
+    if "random_state" in kid_params:
+        raise TypeError("kid_params must not hold random_state: compare seeds KID itself.")
+    names, samples = _check_generated(generated)
+    halves = 2 if interval == "subsample" else 1
+
+    if isinstance(reference, ReferenceStats):
+        ref, X = reference, reference.features
+    else:
+        ref, X = None, reference
+    # each sample needs more points than the kNN metrics' and the graph's k,
+    # twice that for half-size subsamples
+    min_points = halves * (max(k, params["k"]) + 1)
+    if X is not None:
+        X = check_cloud(X, min_points=min_points, name="reference")
+    Ys = [check_cloud(Y, min_points=min_points, name=f"generated sample {name!r}")
+          for name, Y in zip(names, samples)]
+    d = ref.n_features if ref is not None else X.shape[1]
+    same_dims = all(Y.shape[1] == d for Y in Ys)
+    metrics = _check_metrics(metrics, ref, same_dims)
+    if interval is not None and X is None:
+        raise ValueError(
+            "An interval resamples the reference, and the reference statistics hold no "
+            "features; save them without --no-features, or pass the reference sample."
+        )
+    if not same_dims and any(m in metrics for m in ("fid", "kid") + _PRDC):
+        raise ValueError("every generated sample needs the reference's number of features.")
+
+    rng = check_seed(random_state)
+    if not isinstance(random_state, (int, np.integer)):
+        random_state = int(rng.randint(_INT32))  # one draw, then reproducible
+    s_ref, s_gen = _imd_seeds(random_state)
+    seeds = (s_ref, s_gen, random_state)
+    sig_ref = None
+    if "imd" in metrics:
+        sig_ref, reason = _reference_signature(ref, X, params, t, s_ref, random_state, n_jobs)
+        if reason is not None:
+            raise ValueError(f"Metric 'imd' cannot be computed: {reason}.")
+
+    bar = progress_bar(len(Ys) * (1 + (n_resamples if interval else 0)), "compare", verbose)
+    try:
+        rows = _round_scores(X, ref, Ys, metrics, k, params, t, sig_ref, seeds, kid_params,
+                             n_jobs, bar)
+        if interval is not None:
+            _add_intervals(rows, X, Ys, metrics, k, params, t, kid_params, n_jobs, bar,
+                           interval, n_resamples, confidence, np.random.RandomState(s_gen))
+    finally:
+        bar.close()
+    return names, metrics, rows
+
+
+def _add_intervals(rows, X, Ys, metrics, k, params, t, kid_params, n_jobs, bar, interval,
+                   n_resamples, confidence, rng):
+    """Add ``metric_low``, ``metric_high`` to each row: basic intervals from
+    half-size subsamples without replacement (their spread scaled by
+    ``sqrt(1/2)``) or from bootstrap samples."""
+    values = [{m: [] for m in metrics} for _ in rows]
+    for _ in range(n_resamples):
+        def draw(A):
+            n = A.shape[0]
+            if interval == "subsample":
+                return A[rng.choice(n, n // 2, replace=False)]
+            return A[rng.choice(n, n, replace=True)]
+
+        seeds = tuple(int(s) for s in rng.randint(_INT32, size=3))
+        sub = _round_scores(draw(X), None, [draw(Y) for Y in Ys], metrics, k, params, t, None,
+                            seeds, kid_params, n_jobs, bar)
+        for acc, row in zip(values, sub):
+            for m in metrics:
+                acc[m].append(row[m])
+    scale = math.sqrt(0.5) if interval == "subsample" else 1.0
+    alpha = 1.0 - confidence
+    for row, acc in zip(rows, values):
+        for m in metrics:
+            v = np.asarray(acc[m])
+            q_lo, q_hi = np.quantile(v - v.mean(), [alpha / 2, 1 - alpha / 2])
+            lo, hi = _RANGE[m]
+            row[f"{m}_low"] = float(min(max(row[m] - scale * q_hi, lo), hi))
+            row[f"{m}_high"] = float(min(max(row[m] - scale * q_lo, lo), hi))
+
+
+def compare(reference, generated, *, metrics=None, k=5, interval=None, n_resamples=20,
+            confidence=0.95, imd_params=None, kid_params=None, random_state=None,
+            n_jobs=None, verbose=0):
+    """Score generated samples against one reference with every metric: a results table.
+
+    One row per generated sample, one column per metric: IMD, FID, KID,
+    precision, recall, density and coverage against the reference, and the
+    Vendi score (diversity) of the sample itself; with ``interval``, two more
+    columns per metric bound it.  The way to build the results table of a
+    paper or a model selection.
+
+    Parameters
+    ----------
+    reference : array-like of shape (n_samples, n_features) or ReferenceStats
+        The real sample, or its statistics (:meth:`ReferenceStats.load` of a
+        file written by ``sklearn-imd stats``).
+    generated : dict of str to array-like, list of array-like or array-like
+        The generated samples, each of shape (n_i, n_features); a dict names
+        the rows, else they are ``Y[0]``, ``Y[1]``, ...
+    metrics : list of str or str, default=None
+        Some of ``"imd", "fid", "kid", "precision", "recall", "density",
+        "coverage", "vendi"`` (a list or a comma-separated string); ``None``
+        is every metric that applies (IMD and Vendi only for samples of
+        another dimension; no KID or kNN metrics from statistics saved
+        without features).
+    k : int, default=5
+        Neighbour of the kNN radii of precision, recall, density and
+        coverage (:func:`prdc_score`).
+    interval : {None, "subsample", "bootstrap"}, default=None
+        How each metric's interval is made, from ``n_resamples`` redraws of
+        both samples: ``"subsample"`` (``True`` too) draws half of each
+        without replacement and scales the spread by ``sqrt(1/2)`` to the
+        full sizes (Politis, Romano & Wolf 1999), as :func:`imd_test` does;
+        ``"bootstrap"`` draws full-size samples with replacement, whose
+        repeated points bias the kNN metrics and IMD (a point repeated more
+        than ``k`` times has a radius of 0), so prefer it for FID and KID
+        only.  Both are basic intervals centred on the full-sample value,
+        clipped to the metric's range.
+    n_resamples : int, default=20
+        Redraws of the interval, >= 2; each costs about half (subsample) or
+        all (bootstrap) of the main computation.
+    confidence : float, default=0.95
+        Level of the intervals.
+    imd_params : dict, default=None
+        IMD parameters as :func:`imd_score` takes them (``k``, ``m``, ``nv``,
+        ``t``, ``method``, ``normalization``, ``knn``).
+    kid_params : dict, default=None
+        Parameters of :func:`kid_score` (``n_subsets``, ``subset_size``,
+        ``degree``, ``gamma``, ``coef0``).
+    random_state : int, RandomState instance or None, default=None
+        With an int, each row's IMD and KID equal ``imd_score(reference, Y,
+        random_state=random_state)`` and ``kid_score(...,
+        random_state=random_state)``.
+    n_jobs : int, default=None
+        Signatures computed in parallel, as in :func:`pairwise_imd`.
+    verbose : int, default=0
+        With a positive value, a progress bar on stderr.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        Indexed by the generated samples' names; columns are the metrics (and
+        ``<metric>_low``, ``<metric>_high`` after each with an interval).
+
+    Raises
+    ------
+    ImportError
+        If pandas is not installed (``sklearn-imd compare`` prints the same
+        table without it).
+
+    See Also
+    --------
+    ReferenceStats : The reference's statistics, computed once.
+    imd_score, fid_score, kid_score, prdc_score, vendi_score : The metrics.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_imd import compare
+    >>> rng = np.random.default_rng(0)
+    >>> real = rng.normal(size=(600, 5))
+    >>> models = {"good": rng.normal(size=(600, 5)),
+    ...           "collapsed": 0.3 * rng.normal(size=(600, 5))}
+    >>> table = compare(real, models, metrics="fid,recall,coverage", random_state=0)
+    >>> list(table.columns)
+    ['fid', 'recall', 'coverage']
+    >>> bool(table.loc["good", "fid"] < table.loc["collapsed", "fid"])
+    True
+    >>> bool(table.loc["good", "recall"] > table.loc["collapsed", "recall"])
+    True
+    """
+    try:
+        import pandas as pd
+    except ImportError:
+        raise ImportError(
+            "compare returns a pandas DataFrame: pip install pandas (or use compare_records, "
+            "or the command line `sklearn-imd compare`)."
+        ) from None
+    names, metrics, rows = compare_records(
+        reference, generated, metrics=metrics, k=k, interval=interval,
+        n_resamples=n_resamples, confidence=confidence, imd_params=imd_params,
+        kid_params=kid_params, random_state=random_state, n_jobs=n_jobs, verbose=verbose)
+    columns = [c for m in metrics for c in ((m, f"{m}_low", f"{m}_high") if interval else (m,))]
+    return pd.DataFrame(rows, index=pd.Index(names, name="generated"), columns=columns)
