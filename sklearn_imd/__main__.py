@@ -1,12 +1,19 @@
 """Command line of sklearn-imd: ``sklearn-imd`` or ``python -m sklearn_imd``.
 
-Two subcommands:
+Four subcommands:
 
 ``score A B``
     IMD between the point clouds stored in the files ``A`` and ``B``
-    (``.npy``, ``.npz`` or ``.csv``, read by :func:`sklearn_imd.io.load_points`),
-    printed as a bare number; with ``--ci``, followed by a subsampling
-    confidence interval.
+    (``.npy``, ``.npz``, ``.csv`` or a folder of images, read by
+    :func:`sklearn_imd.io.load_points`), printed as a bare number; with
+    ``--ci``, followed by a subsampling confidence interval.
+``compare REF GEN [GEN ...]``
+    Every metric of each generated sample against the reference (IMD, FID,
+    KID, precision, recall, density, coverage; the Vendi score of each
+    sample), as a table or JSON (:func:`sklearn_imd.compare`).
+``stats REF -o FILE``
+    The reference's statistics, saved once (:class:`sklearn_imd.ReferenceStats`)
+    and accepted by ``compare`` in place of ``REF``.
 ``demo``
     IMD between a few comparisons built from scikit-learn's bundled digits
     data set, printed as a table.  Needs no network.
@@ -32,11 +39,16 @@ graphs.  The clouds may differ in size and dimension; 0 means identical
 multi-scale geometry, larger means more different.
 
 subcommands:
-  score A B   print the IMD between the point clouds in files A and B
-              (.npy, .npz or .csv; one point per row) as a bare number,
-              with --ci followed by a confidence interval
-  demo        print a table of IMDs between variants of scikit-learn's
-              bundled digits data set (no download needed)
+  score A B           print the IMD between the point clouds in files A and B
+                      (.npy, .npz, .csv: one point per row; or a folder of
+                      PNG/JPEG images) as a bare number, with --ci followed
+                      by a confidence interval
+  compare REF GEN...  score generated samples against a reference with every
+                      metric (IMD, FID, KID, precision, recall, density,
+                      coverage, Vendi): a table, or JSON with --json
+  stats REF -o FILE   save a reference's statistics once, for compare
+  demo                print a table of IMDs between variants of scikit-learn's
+                      bundled digits data set (no download needed)
 
 Run 'sklearn-imd COMMAND --help' for the options of a subcommand."""
 
@@ -46,6 +58,8 @@ examples:
   sklearn-imd score real.csv generated.npz --key features --seed 0
   sklearn-imd score real.npy generated.npy --ci --seed 0
   score=$(sklearn-imd score a.npy b.npy --nv 200 --seed 0)
+  sklearn-imd stats real_images/ -o real.npz --seed 0
+  sklearn-imd compare real.npz gan.npy vae.npy --seed 0 --json
   python -m sklearn_imd demo --seed 1
 
 Errors print 'sklearn-imd: error: <message>' on stderr and exit with status 2;
@@ -57,15 +71,20 @@ number (6 significant digits) on stdout, for use in scripts.  With --ci the
 number is followed on the same line by a confidence interval, e.g.
   12.3456  95% CI [9.87, 15.2]
 
-Each file is a regular file (symbolic links are followed) holding one 2-D
-array of shape (n_points, n_features):
-  .npy  a single array of numbers (arrays of Python objects are refused)
-  .npz  an archive; its only array, or the one named by --key
-  .csv  comma-separated numbers, one point per row; a first row that is not
-        numeric is taken as a header and skipped; '#' starts a comment.
-        Leading columns with no name in the header, as in the index that
-        pandas writes by default, are dropped with a warning if they hold
-        integers (best: df.to_csv(path, index=False))
+Each input is a regular file (symbolic links are followed) holding one 2-D
+array of shape (n_points, n_features), or a folder of images:
+  .npy    a single array of numbers (arrays of Python objects are refused);
+          an array of images, (N, H, W) or (N, H, W, C), is flattened to
+          one row per image, with a note
+  .npz    an archive; its only array, or the one named by --key
+  .csv    comma-separated numbers, one point per row; a first row that is
+          not numeric is taken as a header and skipped; '#' starts a comment.
+          Leading columns with no name in the header, as in the index that
+          pandas writes by default, are dropped with a warning if they hold
+          integers (best: df.to_csv(path, index=False))
+  folder  PNG and JPEG images (needs Pillow: pip install "sklearn-imd[images]"),
+          one row per image in file-name order, pixels scaled to [0, 1];
+          all of one size
 
 A and B may differ in their number of points and of features.  IMD is a
 randomised estimate: pass --seed for a reproducible value."""
@@ -96,6 +115,225 @@ Gaussian pixel noise or blurred by a 3x3 mean filter, and the digits against
 uniform random noise.  The output is reproducible for a given --seed."""
 
 _CI_LEVEL, _N_RESAMPLES = 0.95, 99
+_COMPARE_RESAMPLES = 20
+
+
+_COMPARE_DESCRIPTION = """\
+Score each generated sample GEN against the reference REF with every metric
+that applies, and print one row per GEN: IMD, FID, KID, precision, recall,
+density and coverage against REF, and the Vendi score (diversity) of GEN
+itself.  The inputs are read as by 'score' (.npy, .npz, .csv or a folder of
+images); REF may also be a statistics file written by 'sklearn-imd stats'
+(or pytorch-fid's --save-stats file: FID only).  Samples of another number
+of features than REF get IMD and Vendi only.
+
+With --json the output is one JSON object keyed by each GEN as given on the
+command line, each a mapping metric name -> value (names: imd, fid, kid,
+precision, recall, density, coverage, vendi; with --ci also <name>_low and
+<name>_high).  The numbers equal those of sklearn_imd.compare in Python for
+the same --seed."""
+
+_COMPARE_EPILOG = """\
+metrics:
+  imd        intrinsic multi-scale distance of the kNN graphs (0 = same shape)
+  fid        Frechet distance of the Gaussians fitted to the features
+  kid        kernel inception distance (unbiased, cubic polynomial kernel)
+  precision  share of GEN inside REF's kNN balls (fidelity)
+  recall     share of REF inside GEN's kNN balls (diversity)
+  density    REF balls around each GEN point / k (fidelity, about 1 if alike)
+  coverage   share of REF balls holding a GEN point (diversity)
+  vendi      effective number of distinct samples of GEN (cosine kernel)
+
+examples:
+  sklearn-imd compare real.npy gan.npy vae.npy --seed 0
+  sklearn-imd compare real.npz gan.npy --metrics imd,fid,precision,recall --json
+  sklearn-imd compare real_images/ samples_a/ samples_b/ --ci --seed 0 --n-jobs -1
+  sklearn-imd stats real.npy -o real.npz --seed 0 && \\
+      sklearn-imd compare real.npz gen.npy --seed 0"""
+
+_STATS_DESCRIPTION = """\
+Compute a reference sample's statistics once and save them to a .npz file:
+its mean and covariance (FID; pytorch-fid's 'mu' and 'sigma'), its IMD
+signature, its k-NN radii and, unless --no-features, the features themselves
+(KID and the kNN metrics compare points).  'sklearn-imd compare FILE GEN...'
+then reuses them.  The signature is reused when compare runs with the same
+IMD parameters and --seed; otherwise it is recomputed from the features."""
+
+
+def _add_imd_options(parser, k_help):
+    group = parser.add_argument_group("parameters")
+    group.add_argument("--k", type=int, default=5, metavar="INT", help=k_help)
+    group.add_argument("--nv", type=int, default=100, metavar="INT",
+                       help="IMD: random probe vectors, >= 1 (default: %(default)s)")
+    group.add_argument("--m", type=int, default=10, metavar="INT",
+                       help="IMD: Lanczos steps per probe vector, >= 2 (default: %(default)s)")
+    group.add_argument("--knn", choices=KNN_METHODS, default="auto",
+                       help="IMD: neighbour search (default: %(default)s)")
+    group.add_argument("--seed", type=int, default=None, metavar="INT",
+                       help="random seed of IMD and KID, for reproducible numbers "
+                       "(default: none)")
+    group.add_argument("--n-jobs", type=int, default=None, metavar="INT",
+                       help="processes computing the IMD signatures, -1 for all "
+                       "processors (default: 1)")
+    group.add_argument("--key", metavar="NAME",
+                       help="array to use from .npz inputs holding several arrays")
+    return group
+
+
+def _add_progress_options(parser):
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--progress", dest="progress", action="store_true", default=None,
+                       help="show progress on stderr (default: only when stderr is a "
+                       "terminal)")
+    group.add_argument("--no-progress", dest="progress", action="store_false",
+                       help="never show progress")
+
+
+def _add_compare_parser(sub, formatter):
+    compare = sub.add_parser(
+        "compare", prog=f"{PROG} compare",
+        help="score generated samples against a reference with every metric",
+        description=_COMPARE_DESCRIPTION, epilog=_COMPARE_EPILOG, formatter_class=formatter,
+    )
+    compare.add_argument("REF", help="reference sample (file or image folder) or statistics "
+                         "file from 'sklearn-imd stats'")
+    compare.add_argument("GEN", nargs="+", help="generated samples (files or image folders)")
+    compare.add_argument("--metrics", metavar="LIST", default=None,
+                         help="comma-separated metrics, e.g. imd,fid,precision (default: all "
+                         "that apply)")
+    compare.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    _add_imd_options(compare, "neighbours of the IMD graphs and of the kNN radii of "
+                     "precision, recall, density and coverage (default: %(default)s)")
+    ci = compare.add_argument_group("intervals")
+    ci.add_argument("--ci", action="store_true",
+                    help="add a subsampling interval to every metric (half-size subsamples "
+                    "without replacement, spread scaled to the full sizes)")
+    ci.add_argument("--ci-level", type=float, default=None, metavar="FLOAT",
+                    help=f"confidence level of --ci (default: {_CI_LEVEL})")
+    ci.add_argument("--n-resamples", type=int, default=None, metavar="INT",
+                    help=f"subsample pairs of --ci, >= 2 (default: {_COMPARE_RESAMPLES})")
+    _add_progress_options(compare)
+    compare.set_defaults(func=_run_compare)
+
+
+def _add_stats_parser(sub, formatter):
+    stats = sub.add_parser(
+        "stats", prog=f"{PROG} stats",
+        help="save a reference's statistics once, for compare",
+        description=_STATS_DESCRIPTION,
+        epilog="examples:\n  sklearn-imd stats real.npy -o real.npz --seed 0\n"
+        "  sklearn-imd stats real_images/ -o real.npz --no-features",
+        formatter_class=formatter,
+    )
+    stats.add_argument("REF", help="reference sample: a .npy, .npz, .csv file or image folder")
+    stats.add_argument("-o", "--output", required=True, metavar="FILE",
+                       help="the .npz file to write")
+    _add_imd_options(stats, "neighbours of the IMD graph and of the kNN radii "
+                     "(default: %(default)s)")
+    stats.add_argument("--no-features", action="store_true",
+                       help="do not store the features: a smaller file, but compare can "
+                       "then give only IMD, FID and Vendi")
+    stats.set_defaults(func=_run_stats)
+
+
+def _is_stats_file(path):
+    """Whether ``path`` is an .npz archive of reference statistics (mu and sigma)."""
+    import zipfile
+
+    if os.path.splitext(path)[1].lower() != ".npz" or not os.path.isfile(path):
+        return False
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return False  # load_points gives the error
+    return {"mu.npy", "sigma.npy"} <= names
+
+
+def _read(path, key):
+    """load_points with --key only for .npz inputs."""
+    from .io import load_points
+
+    npz = os.path.splitext(path)[1].lower() == ".npz"
+    return load_points(path, key if npz else None)
+
+
+def _imd_params(args):
+    return {"k": args.k, "nv": args.nv, "m": args.m, "knn": args.knn}
+
+
+def _verbose(args):
+    if args.progress is None:
+        return int(sys.stderr.isatty())
+    return int(args.progress)
+
+
+def _run_compare(args):
+    from ._compare import ReferenceStats, compare_records
+    from ._validation import check_seed
+
+    check_seed(args.seed, "--seed")
+    if not args.ci:
+        for option, value in (("--ci-level", args.ci_level), ("--n-resamples", args.n_resamples)):
+            if value is not None:
+                raise ValueError(f"{option} applies only with --ci.")
+    if len(set(args.GEN)) != len(args.GEN):
+        raise ValueError("a GEN is given twice; the output is keyed by each GEN.")
+    ref = (ReferenceStats.load(args.REF) if _is_stats_file(args.REF)
+           else _read(args.REF, args.key))
+    generated = {path: _read(path, args.key) for path in args.GEN}
+    names, metrics, rows = compare_records(
+        ref, generated, metrics=args.metrics, k=args.k,
+        interval="subsample" if args.ci else None,
+        n_resamples=_COMPARE_RESAMPLES if args.n_resamples is None else args.n_resamples,
+        confidence=_CI_LEVEL if args.ci_level is None else args.ci_level,
+        imd_params=_imd_params(args), random_state=args.seed, n_jobs=args.n_jobs,
+        verbose=_verbose(args), reference_name=args.REF,
+    )
+    if args.json:
+        import json
+
+        print(json.dumps(dict(zip(names, rows)), indent=2))
+        return 0
+    cells = [[name] + [_cell(row, m, args.ci) for m in metrics]
+             for name, row in zip(names, rows)]
+    header = ["generated"] + metrics
+    widths = [max(len(r[i]) for r in cells + [header]) for i in range(len(header))]
+    for row in [header, ["-" * w for w in widths]] + cells:
+        print("  ".join([row[0].ljust(widths[0])]
+                        + [c.rjust(w) for c, w in zip(row[1:], widths[1:])]).rstrip())
+    if args.ci:
+        level = _CI_LEVEL if args.ci_level is None else args.ci_level
+        print(f"{PROG}: note: [low, high] are {100 * level:g}% subsampling intervals.",
+              file=sys.stderr)
+    return 0
+
+
+def _cell(row, metric, ci):
+    text = f"{row[metric]:.4g}"
+    if ci:
+        text += f" [{row[metric + '_low']:.3g}, {row[metric + '_high']:.3g}]"
+    return text
+
+
+def _run_stats(args):
+    from ._compare import ReferenceStats
+    from ._validation import check_seed
+
+    check_seed(args.seed, "--seed")
+    if not args.output.lower().endswith(".npz"):
+        raise ValueError(f"-o {args.output}: the statistics file must end in .npz.")
+    X = _read(args.REF, args.key)
+    stats = ReferenceStats.from_samples(
+        X, k=args.k, imd_params=_imd_params(args), random_state=args.seed,
+        keep_features=not args.no_features, n_jobs=args.n_jobs,
+    )
+    stats.save(args.output)
+    held = "mean, covariance, IMD signature" + (
+        "" if args.no_features else f", {args.k}-NN radii, features")
+    print(f"wrote {args.output}: {stats.n_samples} samples x {stats.n_features} features; "
+          f"{held}")
+    return 0
 
 
 class _ArgumentParser(argparse.ArgumentParser):
@@ -191,6 +429,9 @@ def _build_parser():
         f"(default: {_N_RESAMPLES})",
     )
     score.set_defaults(func=_run_score)
+
+    _add_compare_parser(sub, formatter)
+    _add_stats_parser(sub, formatter)
 
     demo = sub.add_parser(
         "demo",
@@ -379,12 +620,18 @@ def main(argv=None):
     args = parser.parse_args(argv)
     # The library's warnings (e.g. a graph or an input to doubt) are shown as
     # the filters say, each on one line naming the file rather than "X" or "Y".
-    labels = {"X": args.A, "Y": args.B} if args.command == "score" else {}
+    if args.command == "score":
+        labels = {"X": args.A, "Y": args.B}
+    elif args.command in ("compare", "stats"):
+        labels = {"reference": args.REF}
+        labels.update({f"generated[{i}]": path for i, path in enumerate(getattr(args, "GEN", []))})
+    else:
+        labels = {}
     with warnings.catch_warnings():
         warnings.showwarning = _warning_printer(labels)
         try:
             return args.func(args)
-        except (ValueError, TypeError, OSError, MemoryError) as exc:
+        except (ValueError, TypeError, OSError, MemoryError, ImportError) as exc:
             message = " ".join(str(exc).split()) or type(exc).__name__
             print(f"{PROG}: error: {message}", file=sys.stderr)
             return 2

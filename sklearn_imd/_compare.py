@@ -374,10 +374,11 @@ def _round_scores(X, R, Ys, metrics, k, params, t, sig_ref, seeds, kid_params, n
 
 def compare_records(reference, generated, *, metrics=None, k=5, interval=None, n_resamples=20,
                     confidence=0.95, imd_params=None, kid_params=None, random_state=None,
-                    n_jobs=None, verbose=0):
+                    n_jobs=None, verbose=0, reference_name="reference"):
     """:func:`compare` as ``(names, metric names, rows)``: each row a dict
     ``metric -> value`` (and ``metric_low``, ``metric_high`` with an interval).
-    The command line prints these; :func:`compare` makes them a DataFrame."""
+    The command line prints these (naming the reference ``reference_name`` in
+    errors); :func:`compare` makes them a DataFrame."""
     from ._progress import check_verbose, progress_bar
     from ._validation import check_n_jobs
 
@@ -408,8 +409,8 @@ def compare_records(reference, generated, *, metrics=None, k=5, interval=None, n
     # twice that for half-size subsamples
     min_points = halves * (max(k, params["k"]) + 1)
     if X is not None:
-        X = check_cloud(X, min_points=min_points, name="reference")
-    Ys = [check_cloud(Y, min_points=min_points, name=f"generated sample {name!r}")
+        X = check_cloud(X, min_points=min_points, name=reference_name)
+    Ys = [check_cloud(Y, min_points=min_points, name=name)
           for name, Y in zip(names, samples)]
     d = ref.n_features if ref is not None else X.shape[1]
     same_dims = all(Y.shape[1] == d for Y in Ys)
@@ -473,6 +474,9 @@ def _add_intervals(rows, X, Ys, metrics, k, params, t, kid_params, n_jobs, bar, 
             lo, hi = _RANGE[m]
             row[f"{m}_low"] = float(min(max(row[m] - scale * q_hi, lo), hi))
             row[f"{m}_high"] = float(min(max(row[m] - scale * q_lo, lo), hi))
+        ordered = {c: row[c] for m in metrics for c in (m, f"{m}_low", f"{m}_high")}
+        row.clear()
+        row.update(ordered)
 
 
 def compare(reference, generated, *, metrics=None, k=5, interval=None, n_resamples=20,

@@ -50,7 +50,7 @@ def fid_from_moments(mu_X, sigma_X, Y):
     """FID between features summarised by ``(mu_X, sigma_X)`` and validated
     features ``Y``: :func:`fid_score` with the first sample's statistics."""
     shift = binary_exponent(mu_X, Y, np.sqrt(np.abs(np.diag(sigma_X))))
-    Ys = np.ldexp(Y, -shift)
+    Ys = np.ldexp(Y.astype(np.float64, copy=False), -shift)
     score = _frechet(np.ldexp(mu_X, -shift), _symmetric_sqrt(np.ldexp(sigma_X, -2 * shift)),
                      Ys.mean(axis=0), _covariance_factor(Ys), shift)
     return float(score)

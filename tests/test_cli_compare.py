@@ -1,0 +1,189 @@
+"""Tests of ``sklearn-imd compare`` and ``sklearn-imd stats``."""
+
+import json
+
+import numpy as np
+import pytest
+
+from sklearn_imd import fid_score, imd_score, kid_score, prdc_score, vendi_score
+from sklearn_imd.__main__ import main
+
+FAST = ["--nv", "10", "--seed", "0"]
+ALL = ["imd", "fid", "kid", "precision", "recall", "density", "coverage", "vendi"]
+
+
+@pytest.fixture
+def samples():
+    rng = np.random.default_rng(0)
+    return (rng.normal(size=(300, 4)), rng.normal(size=(250, 4)),
+            1.5 * rng.normal(size=(260, 4)))
+
+
+@pytest.fixture
+def files(tmp_path, samples):
+    paths = []
+    for name, X in zip(("ref", "gen_a", "gen_b"), samples):
+        path = tmp_path / f"{name}.npy"
+        np.save(path, X)
+        paths.append(str(path))
+    return paths
+
+
+def run(capsys, argv):
+    rc = main(argv)
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def run_json(capsys, argv):
+    rc, out, err = run(capsys, argv + ["--json"])
+    assert rc == 0, err
+    return json.loads(out)
+
+
+def assert_error(capsys, argv, *fragments):
+    rc, out, err = run(capsys, argv)
+    assert rc == 2, (out, err)
+    assert out == ""
+    assert err.startswith("sklearn-imd: error: ")
+    for fragment in fragments:
+        assert fragment in err, err
+
+
+def test_json_holds_every_metric_with_the_standalone_values(capsys, files, samples):
+    ref, gen_a, gen_b = files
+    result = run_json(capsys, ["compare", ref, gen_a, gen_b] + FAST)
+    assert list(result) == [gen_a, gen_b]
+    for path, Y in zip((gen_a, gen_b), samples[1:]):
+        row = result[path]
+        assert list(row) == ALL
+        X = samples[0]
+        assert row["imd"] == pytest.approx(imd_score(X, Y, nv=10, random_state=0), rel=1e-12)
+        assert row["fid"] == pytest.approx(fid_score(X, Y), rel=1e-9)
+        assert row["kid"] == pytest.approx(kid_score(X, Y, random_state=0), rel=1e-12)
+        prdc = prdc_score(X, Y).as_dict()
+        assert {m: row[m] for m in prdc} == prdc
+        assert row["vendi"] == pytest.approx(vendi_score(Y), rel=1e-12)
+
+
+def test_table_has_a_row_per_generated_sample(capsys, files):
+    rc, out, err = run(capsys, ["compare", *files] + FAST + ["--metrics", "fid, recall"])
+    assert rc == 0, err
+    lines = out.splitlines()
+    assert lines[0].split() == ["generated", "fid", "recall"]
+    assert [line.split()[0] for line in lines[2:]] == files[1:]
+
+
+def test_stats_file_gives_the_same_numbers(capsys, tmp_path, files):
+    ref, gen_a, gen_b = files
+    stats = str(tmp_path / "ref_stats.npz")
+    rc, out, err = run(capsys, ["stats", ref, "-o", stats] + FAST)
+    assert rc == 0, err
+    assert out.startswith(f"wrote {stats}: 300 samples x 4 features")
+    direct = run_json(capsys, ["compare", ref, gen_a, gen_b] + FAST)
+    saved = run_json(capsys, ["compare", stats, gen_a, gen_b] + FAST)
+    assert saved.keys() == direct.keys()
+    for path in direct:
+        for metric, value in direct[path].items():
+            assert saved[path][metric] == pytest.approx(value, rel=1e-9, abs=1e-12), metric
+
+
+def test_stats_without_features(capsys, tmp_path, files):
+    ref, gen_a, _ = files
+    stats = str(tmp_path / "small.npz")
+    assert run(capsys, ["stats", ref, "-o", stats, "--no-features"] + FAST)[0] == 0
+    result = run_json(capsys, ["compare", stats, gen_a] + FAST)
+    assert list(result[gen_a]) == ["imd", "fid", "vendi"]
+    assert_error(capsys, ["compare", stats, gen_a, "--metrics", "kid"] + FAST,
+                 "'kid' cannot be computed", "no features")
+    assert_error(capsys, ["compare", stats, gen_a, "--ci"] + FAST, "no features")
+
+
+def test_pytorch_fid_statistics_give_fid(capsys, tmp_path, files, samples):
+    X = samples[0]
+    path = tmp_path / "fid_stats.npz"
+    np.savez(path, mu=X.mean(axis=0), sigma=np.cov(X, rowvar=False))
+    result = run_json(capsys, ["compare", str(path), files[1], "--metrics", "fid"])
+    assert result[files[1]]["fid"] == pytest.approx(fid_score(X, samples[1]), rel=1e-9)
+
+
+def test_ci_adds_bounds(capsys, files):
+    result = run_json(capsys, ["compare", *files[:2], "--ci", "--n-resamples", "4",
+                               "--metrics", "fid,coverage"] + FAST)
+    row = result[files[1]]
+    assert list(row) == ["fid", "fid_low", "fid_high", "coverage", "coverage_low",
+                         "coverage_high"]
+    for m in ("fid", "coverage"):
+        assert row[f"{m}_low"] <= row[m] <= row[f"{m}_high"]
+
+
+def test_other_dimension_gets_imd_and_vendi(capsys, tmp_path, files):
+    other = tmp_path / "other.npy"
+    np.save(other, np.random.default_rng(1).normal(size=(200, 7)))
+    result = run_json(capsys, ["compare", files[0], str(other)] + FAST)
+    assert list(result[str(other)]) == ["imd", "vendi"]
+    assert_error(capsys, ["compare", files[0], str(other), "--metrics", "fid"] + FAST,
+                 "different numbers of features")
+
+
+def _write_images(folder, n, size, seed, mode="L"):
+    from PIL import Image
+
+    folder.mkdir()
+    rng = np.random.default_rng(seed)
+    shape = (size[1], size[0]) if mode == "L" else (size[1], size[0], 3)
+    for i in range(n):
+        Image.fromarray(rng.integers(0, 256, size=shape, dtype=np.uint8), mode).save(
+            folder / f"img_{i:03d}.png")
+
+
+def test_image_folders(capsys, tmp_path):
+    pytest.importorskip("PIL")
+    from sklearn_imd.io import load_images
+
+    _write_images(tmp_path / "real", 60, (6, 5), 0)
+    _write_images(tmp_path / "fake", 50, (6, 5), 1)
+    real, fake = str(tmp_path / "real"), str(tmp_path / "fake")
+    result = run_json(capsys, ["compare", real, fake, "--metrics", "fid,precision"] + FAST)
+    X, Y = load_images(real), load_images(fake)
+    assert X.shape == (60, 30)
+    assert result[fake]["fid"] == pytest.approx(fid_score(X, Y), rel=1e-9)
+    assert result[fake]["precision"] == prdc_score(X, Y).precision
+
+
+def test_bad_image_folders(capsys, tmp_path, files):
+    pytest.importorskip("PIL")
+    _write_images(tmp_path / "mixed", 3, (6, 5), 0)
+    _write_images(tmp_path / "big", 1, (8, 8), 0)
+    (tmp_path / "big" / "img_000.png").rename(tmp_path / "mixed" / "zz.png")
+    assert_error(capsys, ["compare", files[0], str(tmp_path / "mixed")],
+                 "images of different sizes", "zz.png", "8x8", "6x5")
+    (tmp_path / "empty").mkdir()
+    assert_error(capsys, ["compare", files[0], str(tmp_path / "empty")],
+                 "holds no PNG or JPEG images")
+    _write_images(tmp_path / "broken", 3, (6, 5), 0)
+    (tmp_path / "broken" / "img_001.png").write_text("not an image")
+    assert_error(capsys, ["compare", str(tmp_path / "broken"), files[1]],
+                 "img_001.png", "not a readable PNG or JPEG image")
+
+
+def test_bad_arguments(capsys, tmp_path, files):
+    ref, gen_a, _ = files
+    assert_error(capsys, ["compare", ref, gen_a, "--metrics", "imd,fdi"], "Unknown metric 'fdi'")
+    assert_error(capsys, ["compare", ref, gen_a, gen_a], "given twice")
+    assert_error(capsys, ["compare", ref, gen_a, "--ci-level", "0.9"], "only with --ci")
+    assert_error(capsys, ["compare", ref, gen_a, "--ci", "--n-resamples", "1"],
+                 "n_resamples must be >= 2")
+    assert_error(capsys, ["compare", ref, str(tmp_path / "missing.npy")], "missing.npy")
+    assert_error(capsys, ["stats", ref, "-o", str(tmp_path / "out.txt")], "must end in .npz")
+    not_stats = tmp_path / "plain.npz"
+    np.savez(not_stats, x=np.zeros((3, 2)))
+    # an archive without mu and sigma is read as a sample: too few points here
+    assert_error(capsys, ["compare", str(not_stats), gen_a], "plain.npz")
+
+
+def test_progress_only_when_asked_or_on_a_terminal(capsys, files):
+    rc, out, err = run(capsys, ["compare", *files[:2], "--metrics", "fid"])
+    assert rc == 0 and err == ""  # stderr is not a terminal under pytest
+    rc, out, err = run(capsys, ["compare", *files[:2], "--metrics", "fid", "--progress"])
+    assert rc == 0 and "compare" in err
