@@ -288,7 +288,7 @@ def _run_compare(args):
         n_resamples=_COMPARE_RESAMPLES if args.n_resamples is None else args.n_resamples,
         confidence=_CI_LEVEL if args.ci_level is None else args.ci_level,
         imd_params=_imd_params(args), random_state=args.seed, n_jobs=args.n_jobs,
-        verbose=_verbose(args), reference_name=args.REF,
+        verbose=_verbose(args), reference_name=args.REF, file_names=True,
     )
     if args.json:
         import json

@@ -7,6 +7,7 @@ of generated samples against it, with subsampling or bootstrap intervals.
 
 import json
 import math
+import numbers
 import os
 
 import numpy as np
@@ -315,21 +316,21 @@ def _check_metrics(metrics, ref, same_dims):
 
 
 def _check_generated(generated):
-    """``(names, samples)`` of a dict, a list of arrays or one array."""
+    """``(names, samples)`` of a dict, a list or tuple of samples, or one sample."""
     if isinstance(generated, dict):
         if not generated:
             raise ValueError("generated is an empty dict; it needs at least one sample.")
         return [str(name) for name in generated], list(generated.values())
-    if isinstance(generated, np.ndarray) and generated.ndim == 2:
-        return ["Y"], [generated]
     if isinstance(generated, (list, tuple)):
         if not generated:
             raise ValueError("generated is empty; it needs at least one sample.")
         return [f"Y[{i}]" for i in range(len(generated))], list(generated)
-    raise TypeError(
-        "generated must be a dict {name: array}, a list of arrays or one 2-D array; got "
-        f"{type(generated).__name__}."
-    )
+    if generated is None or isinstance(generated, (str, bytes, set)):
+        raise TypeError(
+            "generated must be a dict {name: array}, a list of arrays or one 2-D array; got "
+            f"{type(generated).__name__}."
+        )
+    return ["Y"], [generated]
 
 
 def _round_scores(X, R, Ys, metrics, k, params, t, sig_ref, seeds, kid_params, n_jobs, bar):
@@ -374,11 +375,12 @@ def _round_scores(X, R, Ys, metrics, k, params, t, sig_ref, seeds, kid_params, n
 
 def compare_records(reference, generated, *, metrics=None, k=5, interval=None, n_resamples=20,
                     confidence=0.95, imd_params=None, kid_params=None, random_state=None,
-                    n_jobs=None, verbose=0, reference_name="reference"):
+                    n_jobs=None, verbose=0, reference_name="reference", file_names=False):
     """:func:`compare` as ``(names, metric names, rows)``: each row a dict
     ``metric -> value`` (and ``metric_low``, ``metric_high`` with an interval).
-    The command line prints these (naming the reference ``reference_name`` in
-    errors); :func:`compare` makes them a DataFrame."""
+    The command line prints these (its errors name the reference
+    ``reference_name`` and, with ``file_names``, each sample by its name
+    alone); :func:`compare` makes them a DataFrame."""
     from ._progress import check_verbose, progress_bar
     from ._validation import check_n_jobs
 
@@ -386,12 +388,12 @@ def compare_records(reference, generated, *, metrics=None, k=5, interval=None, n
     k = check_int(k, "k", 1)
     n_jobs_ = check_n_jobs(n_jobs)
     del n_jobs_
-    if interval is True:
-        interval = "subsample"
+    if interval is True or interval is False:
+        interval = "subsample" if interval else None
     if interval is not None:
         check_choice(interval, "interval", ("subsample", "bootstrap"))
         n_resamples = check_int(n_resamples, "n_resamples", 2)
-        if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) \
+        if isinstance(confidence, (bool, np.bool_)) or not isinstance(confidence, numbers.Real) \
                 or not 0 < confidence < 1:
             raise ValueError(f"confidence must be a number in (0, 1), got {confidence!r}.")
     params, t = _imd_setup(imd_params)
@@ -407,10 +409,14 @@ def compare_records(reference, generated, *, metrics=None, k=5, interval=None, n
         ref, X = None, reference
     # each sample needs more points than the kNN metrics' and the graph's k,
     # twice that for half-size subsamples
-    min_points = halves * (max(k, params["k"]) + 1)
+    kk = max(k, params["k"])
+    min_points = halves * (kk + 1)
+    purpose = (f"an interval from half-size subsamples (k = {kk})" if halves == 2
+               else f"a graph of k = {kk} neighbours")
     if X is not None:
-        X = check_cloud(X, min_points=min_points, name=reference_name)
-    Ys = [check_cloud(Y, min_points=min_points, name=name)
+        X = check_cloud(X, min_points=min_points, name=reference_name, purpose=purpose)
+    Ys = [check_cloud(Y, min_points=min_points, purpose=purpose,
+                      name=name if file_names or name.startswith("Y") else f"generated[{name!r}]")
           for name, Y in zip(names, samples)]
     d = ref.n_features if ref is not None else X.shape[1]
     same_dims = all(Y.shape[1] == d for Y in Ys)

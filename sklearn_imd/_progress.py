@@ -22,12 +22,15 @@ class _Counter:
         self.total, self.desc, self.done = total, desc, 0
         self._start = time.monotonic()
         self._shown = self._start + delay - 1.0
+        self._printed = False
 
     def update(self, n=1):
         self.done += n
         now = time.monotonic()
-        if now - self._shown >= 1.0 or (self.done >= self.total and now - self._start >= 1.0):
+        # a line a second once ``delay`` has passed, and the last one if any was shown
+        if now - self._shown >= 1.0 or (self.done >= self.total and self._printed):
             self._shown = now
+            self._printed = True
             print(f"{self.desc}: {self.done}/{self.total} ({now - self._start:.0f} s)",
                   file=sys.stderr, flush=True)
 

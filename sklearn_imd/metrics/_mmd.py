@@ -459,7 +459,7 @@ def kid_score(X, Y, *, n_subsets=100, subset_size=1000, degree=3, gamma=None, co
     over ``n_subsets`` pairs of random subsets of ``subset_size`` points of
     each sample, drawn without replacement, as in the reference
     implementation; a ``subset_size`` larger than a sample uses the whole
-    sample.
+    sample (and when both are used whole, the one estimate is computed once).
 
     Parameters
     ----------
@@ -523,13 +523,18 @@ def kid_score(X, Y, *, n_subsets=100, subset_size=1000, degree=3, gamma=None, co
         return out
 
     estimates = np.empty(n_subsets)
+    # subsets as large as the samples are the samples themselves, in another
+    # order, which the estimate does not depend on: compute it once
+    whole = m == X.shape[0] and n == Y.shape[0]
     with np.errstate(over="ignore", invalid="ignore"):
-        for s in range(n_subsets):
-            x = X[rng.choice(X.shape[0], m, replace=False)]
-            y = Y[rng.choice(Y.shape[0], n, replace=False)]
+        for s in range(1 if whole else n_subsets):
+            x = X if whole else X[rng.choice(X.shape[0], m, replace=False)]
+            y = Y if whole else Y[rng.choice(Y.shape[0], n, replace=False)]
             kxx, kyy, kxy = kernel(x, x), kernel(y, y), kernel(x, y)
             estimates[s] = ((kxx.sum() - np.trace(kxx)) / (m * (m - 1))
                             + (kyy.sum() - np.trace(kyy)) / (n * (n - 1)) - 2.0 * kxy.mean())
+    if whole:
+        estimates[1:] = estimates[0]
     _check_finite(estimates, "KID", (X, Y))
     kid = float(estimates.mean())
     if return_std:

@@ -6,10 +6,6 @@ import numpy as np
 
 from .._validation import binary_exponent, check_cloud, check_int
 
-# Unit roundoff of float32, the precision of the inner products.
-_U32 = 2.0**-24
-
-
 @dataclass(frozen=True)
 class PRDCResult:
     """Result of :func:`prdc_score`.
@@ -38,44 +34,87 @@ class PRDCResult:
         return asdict(self)
 
 
-class _Sample:
-    """One sample's coordinates in the shared units of a comparison.
+def _tolerance(d, dtype):
+    """``c`` with ``|d2 - (|a|^2 + |b|^2 - 2 <a, b>)| <= c (|a|^2 + |b|^2)`` for the
+    squared distance ``d2`` of two points whose centred coordinates ``a``,
+    ``b`` were rounded to ``dtype`` and multiplied by BLAS in ``dtype``:
+    ``d u`` from the product (any summation order), ``4 u`` from rounding the
+    coordinates, a few ``u`` more for recentring and the rest; 5% margin."""
+    return 1.05 * (d + 16) * float(np.finfo(dtype).eps) / 2
 
-    ``scale`` (a power of two, so exact) and ``center`` are shared by the
-    samples compared; ``Z`` holds the centred, scaled coordinates in
-    float32 for BLAS and ``sq`` their squared norms in float64.
+
+class _Sample:
+    """One sample's coordinates in given units.
+
+    ``scale`` (a power of two, so exact) and ``center`` map the coordinates
+    ``X`` to ``Z = X * scale - center``, held in ``dtype`` for BLAS, with
+    their squared norms ``sq`` in float64.
     """
 
-    def __init__(self, X, scale, center):
-        self.X = X
-        self.Z = np.empty(X.shape, dtype=np.float32)
+    def __init__(self, X, scale, center, dtype=np.float32):
+        self.X, self.scale = X, scale
+        self.Z = np.empty(X.shape, dtype=dtype)
         step = max(1, (1 << 20) // max(1, X.shape[1]))  # float64 rows at once
         for start in range(0, X.shape[0], step):
             rows = slice(start, start + step)
             self.Z[rows] = X[rows] * scale - center
         self.sq = np.einsum("ij,ij->i", self.Z, self.Z, dtype=np.float64)
-        self.scale = scale
 
 
-def _radii(sample, k):
-    """Squared distance of each point to its ``k``-th nearest neighbour (itself
-    excluded; duplicates count), in the units of ``sample``.
+def _certified_radii(sample, k, rows, n_cand):
+    """Radii of the points ``rows`` from a search in ``sample.Z``'s dtype, and
+    whether each is certain.
 
-    The float32 search gives the ``k + max(4, k)`` nearest candidates; their
-    distances are recomputed directly in float64, so the radius is exact
-    unless float32 rounding moved the true ``k``-th neighbour more than
-    ``max(4, k)`` places (it moves distances by a relative 1e-4 at most at
-    2,048 features).
+    The search gives the ``n_cand`` nearest candidates by the rounded
+    products; their squared distances are recomputed directly in float64, and
+    the ``k``-th smallest is the radius.  Every other point's product was no
+    smaller than the candidates', so its distance is at least the largest
+    candidate distance less twice the rounding bound (:func:`_tolerance`, with
+    the largest norm): when that is no smaller than the radius, no point
+    outside the candidates is nearer, and the radius is exact.
     """
     from .._graph import exact_knn
     from .._select import direct_distances
 
-    n = sample.X.shape[0]
-    n_cand = min(n - 1, k + max(4, k))
-    ind = exact_knn(sample.Z, n_cand)
-    d2 = direct_distances(sample.X, sample.scale, np.arange(n, dtype=np.int64), ind)
+    ind = exact_knn(sample.Z, n_cand, rows=None if rows.size == sample.Z.shape[0] else rows)
+    d2 = direct_distances(sample.X, sample.scale, rows, ind)
     d2.sort(axis=1)
-    return d2[:, k - 1]
+    radii = d2[:, k - 1]
+    c = _tolerance(sample.Z.shape[1], sample.Z.dtype)
+    floor = d2[:, -1] - 2.0 * c * (sample.sq[rows] + sample.sq.max())
+    return radii, floor >= radii
+
+
+def _radii(X, scale, k):
+    """Squared distance of each point of ``X * scale`` to its ``k``-th nearest
+    neighbour (itself excluded; duplicates count), exact.
+
+    The search runs on float32 coordinates centred on the sample's mean and is
+    certified row by row (:func:`_certified_radii`).  Rows it cannot certify
+    (clusters whose spread is tiny beside their distance from the mean) are
+    searched again in float64, and the few left after that are compared with
+    every point directly.
+    """
+    from .._select import direct_distances
+
+    n = X.shape[0]
+    center = X.mean(axis=0, dtype=np.float64) * scale
+    rows = np.arange(n, dtype=np.int64)
+    n_cand = min(n - 1, k + max(4, k))
+    radii, certain = _certified_radii(_Sample(X, scale, center), k, rows, n_cand)
+    if n_cand < n - 1 and not certain.all():
+        rows = rows[~certain]
+        again, certain = _certified_radii(_Sample(X, scale, center, np.float64), k, rows,
+                                          n_cand)
+        radii[rows] = again
+        rows = rows[~certain]
+        everyone = np.arange(n, dtype=np.int64)
+        for start in range(0, rows.size, 64):
+            part = rows[start : start + 64]
+            d2 = direct_distances(X, scale, part, np.broadcast_to(everyone, (part.size, n)))
+            d2[np.arange(part.size), part] = np.inf  # itself
+            radii[part] = np.partition(d2, k - 1, axis=1)[:, k - 1]
+    return radii
 
 
 def _cross(real, fake, R, S):
@@ -92,11 +131,7 @@ def _cross(real, fake, R, S):
     from .._graph import _PANEL_ROWS, _TILE_COLUMNS
 
     n, m = real.Z.shape[0], fake.Z.shape[0]
-    d = real.Z.shape[1]
-    # |error of sq_a + sq_b - 2 <a, b>| <= c (sq_a + sq_b): d u from the float32
-    # product (any summation order), 4 u from rounding the coordinates to
-    # float32, a few u more for the rest; 5% margin.
-    c = 1.05 * (d + 8) * _U32
+    c = _tolerance(real.Z.shape[1], real.Z.dtype)
     covered = np.zeros(n, dtype=bool)
     recalled = np.zeros(n, dtype=bool)
     panels = iter(range(0, n, _PANEL_ROWS))
@@ -137,9 +172,8 @@ def _check_pair(X, Y, k):
 def real_radii(X, k):
     """Squared ``k``-NN radii of a validated sample, in its own units (the
     reference statistics PRDC keeps)."""
-    scale = np.ldexp(1.0, -binary_exponent(X))
-    return np.ldexp(_radii(_Sample(X, scale, X.mean(axis=0, dtype=np.float64) * scale), k),
-                    2 * binary_exponent(X))
+    e = binary_exponent(X)
+    return np.ldexp(_radii(X, np.ldexp(1.0, -e), k), 2 * e)
 
 
 def _prdc(X, Y, k, R=None):
@@ -147,12 +181,12 @@ def _prdc(X, Y, k, R=None):
     (from :func:`real_radii`)."""
     e = binary_exponent(X, Y)
     scale = np.ldexp(1.0, -e)
-    center = X.mean(axis=0, dtype=np.float64) * scale
-    real, fake = _Sample(X, scale, center), _Sample(Y, scale, center)
     # scaling by a power of two is exact: the radii in the shared units
-    R = _radii(real, k) if R is None else np.ldexp(R, -2 * e)
-    S = _radii(fake, k)
-    counts, covered, recalled = _cross(real, fake, R, S)
+    R = _radii(X, scale, k) if R is None else np.ldexp(R, -2 * e)
+    S = _radii(Y, scale, k)
+    center = X.mean(axis=0, dtype=np.float64) * scale
+    counts, covered, recalled = _cross(_Sample(X, scale, center), _Sample(Y, scale, center),
+                                       R, S)
     return PRDCResult(
         precision=float(np.count_nonzero(counts) / counts.size),
         recall=float(recalled.mean()),

@@ -1,0 +1,426 @@
+"""compare and ReferenceStats: the table equals the standalone metrics."""
+
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sklearn_imd import (
+    ReferenceStats,
+    compare,
+    fid_score,
+    imd_score,
+    kid_score,
+    prdc_score,
+    vendi_score,
+)
+from sklearn_imd._compare import METRICS, compare_records
+
+IMD = {"nv": 10}
+KID = {"n_subsets": 5, "subset_size": 100}
+PRDC = ("precision", "recall", "density", "coverage")
+FAST = dict(imd_params=IMD, kid_params=KID)
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(20240601)
+    ref = rng.normal(size=(240, 4))
+    gens = {"good": rng.normal(size=(200, 4)),
+            "shifted": 0.6 * rng.normal(size=(180, 4)) + 0.4}
+    return ref, gens
+
+
+@pytest.fixture(scope="module")
+def table(data):
+    ref, gens = data
+    return compare(ref, gens, random_state=0, **FAST)
+
+
+def assert_same_table(a, b, fid_rel=0.0):
+    assert list(a.index) == list(b.index) and list(a.columns) == list(b.columns)
+    for col in a.columns:
+        if col.startswith("fid") and fid_rel:
+            np.testing.assert_allclose(a[col], b[col], rtol=fid_rel, atol=0)
+        else:
+            np.testing.assert_array_equal(a[col].to_numpy(), b[col].to_numpy(), err_msg=col)
+
+
+# ----------------------------------------------------------------------------- the table
+
+
+def test_table_layout(table):
+    assert isinstance(table, pd.DataFrame)
+    assert list(table.index) == ["good", "shifted"]
+    assert table.index.name == "generated"
+    assert list(table.columns) == list(METRICS)
+    assert list(METRICS) == ["imd", "fid", "kid", "precision", "recall", "density",
+                             "coverage", "vendi"]
+    assert all(table[c].dtype == np.float64 for c in table.columns)
+    assert np.isfinite(table.to_numpy()).all()
+
+
+def test_each_row_equals_the_standalone_metrics(data, table):
+    ref, gens = data
+    for name, Y in gens.items():
+        row = table.loc[name]
+        assert row["imd"] == imd_score(ref, Y, random_state=0, **IMD)
+        assert row["fid"] == pytest.approx(fid_score(ref, Y), rel=1e-12, abs=0)
+        assert row["kid"] == kid_score(ref, Y, random_state=0, **KID)
+        res = prdc_score(ref, Y)
+        for m in PRDC:
+            assert row[m] == getattr(res, m)
+        assert row["vendi"] == vendi_score(Y)
+    # the shifted, shrunk sample is the worse one
+    assert table.loc["good", "fid"] < table.loc["shifted", "fid"]
+    assert table.loc["good", "recall"] > table.loc["shifted", "recall"]
+
+
+def test_k_and_another_seed(data):
+    ref, gens = data
+    Y = gens["shifted"]
+    tab = compare(ref, {"s": Y}, k=3, random_state=7, metrics="imd,kid,precision,density",
+                  **FAST)
+    assert list(tab.columns) == ["imd", "kid", "precision", "density"]
+    assert tab.loc["s", "imd"] == imd_score(ref, Y, random_state=7, **IMD)
+    assert tab.loc["s", "kid"] == kid_score(ref, Y, random_state=7, **KID)
+    res = prdc_score(ref, Y, k=3)
+    assert tab.loc["s", "precision"] == res.precision
+    assert tab.loc["s", "density"] == res.density
+
+
+def test_imd_params_reach_imd(data):
+    ref, gens = data
+    Y = gens["good"]
+    params = {"nv": 8, "k": 4, "m": 6, "t": np.logspace(-1, 1, 50)}
+    tab = compare(ref, [Y], metrics=["imd"], imd_params=params, random_state=3)
+    assert tab.loc["Y[0]", "imd"] == imd_score(ref, Y, random_state=3, **params)
+
+
+def test_metrics_as_list_or_string_in_table_order(data, table):
+    ref, gens = data
+    a = compare(ref, gens, metrics=["vendi", "fid", "coverage"], random_state=0, **FAST)
+    b = compare(ref, gens, metrics=" coverage , vendi,fid,", random_state=0, **FAST)
+    assert list(a.columns) == ["fid", "coverage", "vendi"]
+    assert_same_table(a, b)
+    assert_same_table(a, table[["fid", "coverage", "vendi"]])
+    c = compare(ref, gens, metrics="fid, kid", random_state=0, **FAST)
+    assert list(c.columns) == ["fid", "kid"]
+    assert_same_table(c, table[["fid", "kid"]])
+    d = compare(ref, gens, metrics=("kid",), random_state=0, **FAST)
+    assert_same_table(d, table[["kid"]])
+
+
+def test_generated_as_list_or_one_array(data, table):
+    ref, gens = data
+    Y0, Y1 = gens.values()
+    lst = compare(ref, [Y0, Y1], random_state=0, **FAST)
+    assert list(lst.index) == ["Y[0]", "Y[1]"]
+    np.testing.assert_array_equal(lst.to_numpy(), table.to_numpy())
+    one = compare(ref, Y1, random_state=0, **FAST)
+    assert list(one.index) == ["Y"]
+    np.testing.assert_array_equal(one.to_numpy(), table.loc[["shifted"]].to_numpy())
+    tup = compare(ref, (Y1,), metrics="fid", random_state=0)
+    assert list(tup.index) == ["Y[0]"]
+    # names are strings
+    named = compare(ref, {1: Y0, "b": Y1}, metrics="fid", random_state=0)
+    assert list(named.index) == ["1", "b"]
+
+
+def test_compare_records_is_the_table(data, table):
+    ref, gens = data
+    names, metrics, rows = compare_records(ref, gens, random_state=0, **FAST)
+    assert names == ["good", "shifted"]
+    assert metrics == list(METRICS)
+    assert [list(row) for row in rows] == [list(METRICS)] * 2
+    for name, row in zip(names, rows):
+        assert all(type(v) is float for v in row.values())
+        assert row == table.loc[name].to_dict()
+
+
+def test_a_deterministic_table(data, table):
+    ref, gens = data
+    assert_same_table(compare(ref, gens, random_state=0, **FAST), table)
+    rs = compare(ref, gens, random_state=np.random.RandomState(5), metrics="imd,kid", **FAST)
+    assert_same_table(compare(ref, gens, random_state=np.random.RandomState(5),
+                              metrics="imd,kid", **FAST), rs)
+
+
+def test_inputs_are_not_modified(data):
+    ref, gens = data
+    ref_ro = ref.copy()
+    gens_ro = {name: Y.astype(np.float32) for name, Y in gens.items()}
+    copies = [ref_ro.copy()] + [Y.copy() for Y in gens_ro.values()]
+    for A in [ref_ro, *gens_ro.values()]:
+        A.setflags(write=False)
+    compare(ref_ro, gens_ro, random_state=0, interval="subsample", n_resamples=2, **FAST)
+    for A, B in zip([ref_ro, *gens_ro.values()], copies):
+        np.testing.assert_array_equal(A, B)
+        assert A.dtype == B.dtype
+    assert list(gens_ro) == ["good", "shifted"]
+
+
+# ----------------------------------------------------------------------------- ReferenceStats
+
+
+def test_stats_round_trip_gives_the_same_table(tmp_path, data, table):
+    ref, gens = data
+    stats = ReferenceStats.from_samples(ref, random_state=0, imd_params=IMD)
+    assert stats.n_samples == 240 and stats.n_features == 4 and stats.k == 5
+    assert stats.imd_params["random_state"] == 0 and stats.imd_params["nv"] == 10
+    path = tmp_path / "ref.npz"
+    stats.save(path)
+    loaded = ReferenceStats.load(path)
+    for name in ("mean", "covariance", "features", "radii", "imd_signature", "imd_t"):
+        np.testing.assert_array_equal(getattr(loaded, name), getattr(stats, name))
+    assert loaded.k == 5 and loaded.n_samples == 240 and loaded.imd_params == stats.imd_params
+    assert "features" in repr(loaded) and "imd_signature" in repr(loaded)
+    for reference in (stats, loaded):
+        assert_same_table(compare(reference, gens, random_state=0, **FAST), table,
+                          fid_rel=1e-12)
+    # another seed or another k: the signature and radii are recomputed from the
+    # features, as from the raw reference
+    other = compare(ref, gens, random_state=1, k=3, **FAST)
+    assert_same_table(compare(loaded, gens, random_state=1, k=3, **FAST), other, fid_rel=1e-12)
+    # save appends .npz like numpy
+    stats.save(tmp_path / "bare")
+    assert (tmp_path / "bare.npz").exists()
+
+
+def test_stats_with_intervals_equal_the_raw_reference(tmp_path, data):
+    ref, gens = data
+    stats = ReferenceStats.from_samples(ref, random_state=0, imd_params=IMD)
+    stats.save(tmp_path / "ref.npz")
+    kw = dict(random_state=0, interval="subsample", n_resamples=3, metrics="imd,fid,recall",
+              **FAST)
+    assert_same_table(compare(ReferenceStats.load(tmp_path / "ref.npz"), gens, **kw),
+                      compare(ref, gens, **kw), fid_rel=1e-12)
+
+
+def test_stats_without_features(tmp_path, data, table):
+    ref, gens = data
+    stats = ReferenceStats.from_samples(ref, random_state=0, imd_params=IMD,
+                                        keep_features=False)
+    assert stats.features is None and stats.radii is None and stats.k is None
+    stats.save(tmp_path / "nf.npz")
+    loaded = ReferenceStats.load(tmp_path / "nf.npz")
+    assert loaded.features is None and loaded.radii is None
+    assert repr(loaded) == ("ReferenceStats(n_samples=240, n_features=4, holds mean, "
+                            "covariance, imd_signature)")
+    for reference in (stats, loaded):
+        tab = compare(reference, gens, random_state=0, **FAST)
+        assert list(tab.columns) == ["imd", "fid", "vendi"]
+        assert_same_table(tab, table[["imd", "fid", "vendi"]], fid_rel=1e-12)
+        for m in ("kid", "precision", "recall", "density", "coverage"):
+            with pytest.raises(ValueError, match=f"Metric '{m}' cannot be computed: the "
+                               "reference statistics hold no features"):
+                compare(reference, gens, metrics=["fid", m], random_state=0, **FAST)
+        with pytest.raises(ValueError, match="An interval resamples the reference"):
+            compare(reference, gens, metrics="fid", interval="bootstrap", random_state=0)
+        with pytest.raises(ValueError, match="An interval resamples the reference"):
+            compare(reference, gens, metrics="fid", interval="subsample", random_state=0)
+    # another seed, same parameters: the stored signature is still used
+    other_seed = compare(loaded, gens, metrics="imd", random_state=5, **FAST)
+    assert np.isfinite(other_seed["imd"]).all()
+
+
+def test_stats_with_other_imd_params_and_no_features(tmp_path, data):
+    ref, gens = data
+    ReferenceStats.from_samples(ref, random_state=0, imd_params=IMD,
+                                keep_features=False).save(tmp_path / "nf.npz")
+    stats = ReferenceStats.load(tmp_path / "nf.npz")
+    for metrics in (None, "imd", ["imd", "fid"]):
+        with pytest.raises(ValueError, match=r"Metric 'imd' cannot be computed: .*other IMD "
+                           r"parameters \(nv=10\) and no features"):
+            compare(stats, gens, metrics=metrics, imd_params={"nv": 12}, random_state=0)
+    with pytest.raises(ValueError, match=r"other IMD parameters \(k=5, m=10\)"):
+        compare(stats, gens, metrics="imd", imd_params={"nv": 10, "k": 4, "m": 8})
+    # FID alone is fine
+    tab = compare(stats, gens, metrics="fid", imd_params={"nv": 12})
+    assert list(tab.columns) == ["fid"]
+
+
+def test_pytorch_fid_stats(tmp_path, data):
+    ref, gens = data
+    path = tmp_path / "fid_stats.npz"
+    np.savez(path, mu=ref.mean(axis=0), sigma=np.cov(ref, rowvar=False))
+    stats = ReferenceStats.load(path)
+    assert stats.features is None and stats.imd_signature is None and stats.radii is None
+    assert stats.n_features == 4
+    tab = compare(stats, gens, random_state=0)
+    assert list(tab.columns) == ["fid", "vendi"]
+    for name, Y in gens.items():
+        assert tab.loc[name, "fid"] == pytest.approx(fid_score(ref, Y), rel=1e-9, abs=0)
+        assert tab.loc[name, "vendi"] == vendi_score(Y)
+    # the file written in float32, as pytorch-fid may
+    np.savez(path, mu=ref.mean(axis=0).astype(np.float32),
+             sigma=np.cov(ref, rowvar=False).astype(np.float32))
+    tab32 = compare(ReferenceStats.load(path), gens, metrics="fid")
+    np.testing.assert_allclose(tab32["fid"], tab["fid"], rtol=1e-4)
+    with pytest.raises(ValueError, match="Metric 'imd' cannot be computed: the reference "
+                       "statistics hold no IMD signature"):
+        compare(stats, gens, metrics="imd")
+    with pytest.raises(ValueError, match="Metric 'kid' cannot be computed"):
+        compare(stats, gens, metrics="kid")
+
+
+def test_load_errors(tmp_path):
+    np.savez(tmp_path / "x.npz", a=np.zeros(3))
+    with pytest.raises(ValueError, match="holds no reference statistics"):
+        ReferenceStats.load(tmp_path / "x.npz")
+    np.savez(tmp_path / "bad.npz", mu=np.zeros(3), sigma=np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="'mu' must be a finite vector"):
+        ReferenceStats.load(tmp_path / "bad.npz")
+    np.save(tmp_path / "y.npy", np.zeros(3))
+    with pytest.raises(ValueError, match="not a .npy array"):
+        ReferenceStats.load(tmp_path / "y.npy")
+    (tmp_path / "z.npz").write_text("not a zip")
+    with pytest.raises(ValueError, match="not a readable .npz file"):
+        ReferenceStats.load(tmp_path / "z.npz")
+
+
+# ----------------------------------------------------------------------------- intervals
+
+
+# bootstrap samples repeat points: IMD warns about the duplicates
+@pytest.mark.filterwarnings("ignore::sklearn_imd.DuplicatePointsWarning")
+@pytest.mark.parametrize("interval", ["subsample", "bootstrap", True])
+def test_intervals_bound_the_values(data, interval):
+    ref, gens = data
+    kw = dict(interval=interval, n_resamples=4, random_state=0, **FAST)
+    tab = compare(ref, gens, **kw)
+    expected = [c for m in METRICS for c in (m, f"{m}_low", f"{m}_high")]
+    assert list(tab.columns) == expected
+    base = compare(ref, gens, random_state=0, **FAST)
+    for m in METRICS:
+        # the values are those without an interval
+        np.testing.assert_array_equal(tab[m].to_numpy(), base[m].to_numpy())
+        assert (tab[f"{m}_low"] <= tab[m]).all(), m
+        assert (tab[m] <= tab[f"{m}_high"]).all(), m
+    for m in ("precision", "recall", "coverage"):
+        assert (tab[f"{m}_low"] >= 0).all() and (tab[f"{m}_high"] <= 1).all()
+    for m in ("imd", "fid", "density"):
+        assert (tab[f"{m}_low"] >= 0).all()
+    assert (tab["vendi_low"] >= 1).all()
+    # deterministic for a fixed seed
+    assert_same_table(compare(ref, gens, **kw), tab)
+    if interval is True:
+        assert_same_table(tab, compare(ref, gens, **{**kw, "interval": "subsample"}))
+
+
+def test_interval_confidence_and_clipping(data):
+    ref, gens = data
+    # a generated sample inside the reference's balls: precision 1, clipped at 1
+    Y = ref[:150] + 1e-3 * np.random.default_rng(1).normal(size=(150, 4))
+    kw = dict(metrics="fid,precision,density", interval="subsample", n_resamples=6,
+              random_state=0)
+    wide = compare(ref, {"near": Y, **gens}, confidence=0.99, **kw)
+    narrow = compare(ref, {"near": Y, **gens}, confidence=0.5, **kw)
+    assert wide.loc["near", "precision"] == 1.0
+    assert wide.loc["near", "precision_high"] == 1.0
+    for m in ("fid", "density"):
+        assert (wide[f"{m}_low"] <= narrow[f"{m}_low"]).all()
+        assert (narrow[f"{m}_high"] <= wide[f"{m}_high"]).all()
+    a = compare(ref, gens, metrics="fid", interval="subsample", n_resamples=3, random_state=1)
+    b = compare(ref, gens, metrics="fid", interval="subsample", n_resamples=3, random_state=2)
+    assert (a["fid_low"] != b["fid_low"]).any()
+
+
+# ----------------------------------------------------------------------------- samples of another dimension
+
+
+def test_samples_of_another_dimension(data):
+    ref, _ = data
+    rng = np.random.default_rng(3)
+    Y = rng.normal(size=(150, 2))
+    tab = compare(ref, {"low": Y}, random_state=0, imd_params=IMD)
+    assert list(tab.columns) == ["imd", "vendi"]
+    assert tab.loc["low", "imd"] == imd_score(ref, Y, random_state=0, **IMD)
+    assert tab.loc["low", "vendi"] == vendi_score(Y)
+    for m in ("fid", "kid", "precision", "coverage"):
+        with pytest.raises(ValueError, match=f"Metric '{m}' cannot be computed: the samples "
+                           "have different numbers of features"):
+            compare(ref, {"low": Y}, metrics=m)
+    # one sample of another dimension among others: the common metrics only
+    tab = compare(ref, {"same": rng.normal(size=(150, 4)), "low": Y}, random_state=0,
+                  imd_params=IMD)
+    assert list(tab.columns) == ["imd", "vendi"]
+    with pytest.raises(ValueError, match="different numbers of features"):
+        compare(ref, {"same": rng.normal(size=(150, 4)), "low": Y}, metrics="imd,fid")
+
+
+# ----------------------------------------------------------------------------- errors
+
+
+def test_argument_errors(data):
+    ref, gens = data
+    with pytest.raises(ValueError, match="Unknown metric 'fdi'; choose from imd, fid"):
+        compare(ref, gens, metrics="fdi")
+    with pytest.raises(ValueError, match="Unknown metric 'FID'"):
+        compare(ref, gens, metrics=["FID"])
+    for empty in ([], "", " , "):
+        with pytest.raises(ValueError, match="metrics is empty"):
+            compare(ref, gens, metrics=empty)
+    with pytest.raises(ValueError, match="interval must be one of 'subsample', 'bootstrap'"):
+        compare(ref, gens, interval="jackknife")
+    for n in (1, 0, -3):
+        with pytest.raises(ValueError, match="n_resamples must be >= 2"):
+            compare(ref, gens, interval="subsample", n_resamples=n)
+    with pytest.raises(TypeError, match="n_resamples must be an integer"):
+        compare(ref, gens, interval="bootstrap", n_resamples=2.0)
+    for conf in (0, 1, 1.5, -0.1, "0.9", True):
+        with pytest.raises(ValueError, match="confidence must be a number in"):
+            compare(ref, gens, interval="subsample", confidence=conf)
+    with pytest.raises(TypeError, match="kid_params must not hold random_state"):
+        compare(ref, gens, kid_params={"random_state": 0})
+    with pytest.raises(TypeError, match=r"imd_params got unexpected parameters \['bogus'\]"):
+        compare(ref, gens, imd_params={"bogus": 1})
+    with pytest.raises(TypeError, match="random_state and n_jobs are compare's own"):
+        compare(ref, gens, imd_params={"random_state": 0})
+    with pytest.raises(ValueError, match="generated is an empty dict"):
+        compare(ref, {})
+    with pytest.raises(ValueError, match="generated is empty"):
+        compare(ref, [])
+    for bad in ("Y.npy", None, {1, 2}):
+        with pytest.raises(TypeError, match="generated must be a dict"):
+            compare(ref, bad)
+    # anything else is one sample, checked as such
+    for bad in (3, np.zeros(10), np.zeros((2, 10, 3))):
+        with pytest.raises(ValueError, match="Y must be a 2-D array"):
+            compare(ref, bad)
+    with pytest.raises(TypeError, match="k must be an integer"):
+        compare(ref, gens, k=2.5)
+    with pytest.raises(ValueError, match="k must be >= 1"):
+        compare(ref, gens, k=0)
+    with pytest.raises(ValueError, match="n_jobs must not be 0"):
+        compare(ref, gens, n_jobs=0)
+
+
+def test_too_few_points_and_bad_values(data):
+    ref, gens = data
+    rng = np.random.default_rng(4)
+    with pytest.raises(ValueError, match=r"generated\['tiny'\] has 5 points"):
+        compare(ref, {"tiny": rng.normal(size=(5, 4))})
+    # half-size subsamples need twice as many points
+    with pytest.raises(ValueError, match=r"'small'\] has 10 points; an interval from half-size "
+                       r"subsamples \(k = 5\) needs at least 12 points"):
+        compare(ref, {"small": rng.normal(size=(10, 4))}, interval="subsample")
+    compare(ref, {"small": rng.normal(size=(10, 4))}, metrics="fid,precision",
+            interval="bootstrap", n_resamples=2, random_state=0)
+    bad = ref.copy()
+    bad[3, 2] = np.nan
+    with pytest.raises(ValueError, match="reference contains NaN"):
+        compare(bad, gens)
+    with pytest.raises(ValueError, match=r"generated\['x'\] contains NaN"):
+        compare(ref, {"x": bad})
+
+
+def test_without_pandas(data, monkeypatch):
+    ref, gens = data
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    with pytest.raises(ImportError, match="pandas"):
+        compare(ref, gens, metrics="fid")
+    # compare_records needs no pandas
+    names, metrics, rows = compare_records(ref, gens, metrics="fid")
+    assert names == ["good", "shifted"] and metrics == ["fid"]
