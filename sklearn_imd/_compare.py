@@ -386,8 +386,7 @@ def compare_records(reference, generated, *, metrics=None, k=5, interval=None, n
 
     verbose = check_verbose(verbose)
     k = check_int(k, "k", 1)
-    n_jobs_ = check_n_jobs(n_jobs)
-    del n_jobs_
+    check_n_jobs(n_jobs)
     if interval is True or interval is False:
         interval = "subsample" if interval else None
     if interval is not None:
@@ -457,14 +456,14 @@ def _add_intervals(rows, X, Ys, metrics, k, params, t, kid_params, n_jobs, bar, 
     """Add ``metric_low``, ``metric_high`` to each row: basic intervals from
     half-size subsamples without replacement (their spread scaled by
     ``sqrt(1/2)``) or from bootstrap samples."""
+    def draw(A):
+        n = A.shape[0]
+        if interval == "subsample":
+            return A[rng.choice(n, n // 2, replace=False)]
+        return A[rng.choice(n, n, replace=True)]
+
     values = [{m: [] for m in metrics} for _ in rows]
     for _ in range(n_resamples):
-        def draw(A):
-            n = A.shape[0]
-            if interval == "subsample":
-                return A[rng.choice(n, n // 2, replace=False)]
-            return A[rng.choice(n, n, replace=True)]
-
         seeds = tuple(int(s) for s in rng.randint(_INT32, size=3))
         sub = _round_scores(draw(X), None, [draw(Y) for Y in Ys], metrics, k, params, t, None,
                             seeds, kid_params, n_jobs, bar)
