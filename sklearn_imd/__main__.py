@@ -428,6 +428,7 @@ def _build_parser():
         help=f"subsample pairs of --ci, >= 1; more is slower and steadier "
         f"(default: {_N_RESAMPLES})",
     )
+    _add_progress_options(score)
     score.set_defaults(func=_run_score)
 
     _add_compare_parser(sub, formatter)
@@ -514,7 +515,7 @@ def _score_with_ci(A, B, args, params, level, n_resamples):
 
     res = imd_test(
         A, B, n_permutations=1, n_resamples=n_resamples, confidence=level,
-        random_state=args.seed, n_jobs=args.n_jobs, **params,
+        random_state=args.seed, n_jobs=args.n_jobs, verbose=_verbose(args), **params,
     )
     low, high = res.confidence_interval
     print(f"{res.statistic:.6g}  {100 * level:g}% CI [{low:.4g}, {high:.4g}]")
