@@ -13,20 +13,10 @@ So the counts are those of exact distances, at the speed of float32 BLAS.
 import numpy as np
 
 from ._jit import njit
+from ._select import direct_pair
 
 # Entries scanned without branching before the rare candidates are examined.
 _SCAN = 64
-
-
-@njit(inline="always")
-def _direct_pair(X, i, Y, j, scale):  # pragma: no cover (jitted)
-    """Squared distance of ``X[i] * scale`` and ``Y[j] * scale`` in float64, in the
-    column order of ``_select._direct`` (which gives the radii)."""
-    s = 0.0
-    for col in range(X.shape[1]):
-        diff = np.float64(X[i, col]) * scale - np.float64(Y[j, col]) * scale
-        s += diff * diff
-    return s
 
 
 @njit(nogil=True, cache=True)
@@ -59,18 +49,22 @@ def cross_tile(G, r0, c0, sqx, sqy, c, R, S, X, Y, scale, counts, covered, recal
     """
     n_rows, n_cols = G.shape
     one_c = 1.0 - c
+    # lower bounds of the squared distances are low_x[a] + low_y[b] - 2 G[a, b]
+    low_y = np.empty(n_cols)
+    low_ys = np.empty(n_cols)
+    for b in range(n_cols):
+        low_y[b] = one_c * sqy[c0 + b]
+        low_ys[b] = low_y[b] - S[c0 + b]
     for a in range(n_rows):
         i = r0 + a
-        # lower bound of the squared distance, less the row's threshold
         low_r = one_c * sqx[i] - R[i]
         low_s = one_c * sqx[i]
         for lo in range(0, n_cols, _SCAN):
             hi = min(n_cols, lo + _SCAN)
             hit = False
             for b in range(lo, hi):
-                j = c0 + b
-                base = one_c * sqy[j] - 2.0 * np.float64(G[a, b])
-                hit |= (low_r + base < 0.0) | (low_s + base - S[j] < 0.0)
+                g2 = 2.0 * np.float64(G[a, b])
+                hit |= (low_r + low_y[b] < g2) | (low_s + low_ys[b] < g2)
             if not hit:
                 continue
             for b in range(lo, hi):
@@ -80,7 +74,7 @@ def cross_tile(G, r0, c0, sqx, sqy, c, R, S, X, Y, scale, counts, covered, recal
                 if v - tol >= R[i] and v - tol >= S[j]:
                     continue
                 if abs(v - R[i]) <= tol or abs(v - S[j]) <= tol:
-                    v = _direct_pair(X, i, Y, j, scale)
+                    v = direct_pair(X, i, Y, j, scale)
                 if v < R[i]:
                     counts[j] += 1
                     covered[i] = True

@@ -133,12 +133,18 @@ def merge_buffers(best, idx, other, other_idx):  # pragma: no cover (jitted)
 
 
 @njit(inline="always")
-def _direct(X, scale, i, j):  # pragma: no cover (jitted)
+def direct_pair(X, i, Y, j, scale):  # pragma: no cover (jitted)
+    """Squared distance of ``X[i] * scale`` and ``Y[j] * scale`` in float64."""
     s = 0.0
     for col in range(X.shape[1]):
-        diff = np.float64(X[i, col]) * scale - np.float64(X[j, col]) * scale
+        diff = np.float64(X[i, col]) * scale - np.float64(Y[j, col]) * scale
         s += diff * diff
     return s
+
+
+@njit(inline="always")
+def _direct(X, scale, i, j):  # pragma: no cover (jitted)
+    return direct_pair(X, i, X, j, scale)
 
 
 @njit(parallel=True, cache=True)

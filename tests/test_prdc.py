@@ -10,6 +10,7 @@ import pytest
 from scipy.spatial.distance import cdist
 
 from sklearn_imd import _graph, prdc_score
+from sklearn_imd.metrics import _prdc as prdc_module
 from sklearn_imd.metrics._prdc import PRDCResult, _prdc, real_radii
 
 KEYS = ("precision", "recall", "density", "coverage")
@@ -176,6 +177,8 @@ def test_many_row_panels_and_column_tiles(monkeypatch):
     # generated columns, ragged at the ends
     monkeypatch.setattr(_graph, "_PANEL_ROWS", 64)
     monkeypatch.setattr(_graph, "_TILE_COLUMNS", 128)
+    monkeypatch.setattr(prdc_module, "_CROSS_ROWS", 64)
+    monkeypatch.setattr(prdc_module, "_CROSS_COLUMNS", 128)
     rng = np.random.default_rng(9)
     X = rng.normal(size=(501, 6))
     Y = np.vstack([rng.normal(size=(400, 6)), X[:53]])

@@ -6,6 +6,12 @@ import numpy as np
 
 from .._validation import binary_exponent, check_cloud, check_int
 
+# Tiles of the real x generated pass: _CROSS_ROWS x _CROSS_COLUMNS float32
+# products (512 KiB, in cache between the product and the kernel; at 64
+# features 20% faster than the kNN search's 256 x 2048 tiles).
+_CROSS_ROWS = 128
+_CROSS_COLUMNS = 1024
+
 @dataclass(frozen=True)
 class PRDCResult:
     """Result of :func:`prdc_score`.
@@ -128,13 +134,12 @@ def _cross(real, fake, R, S):
 
     from .._blas import single_blas_thread
     from .._cross import cross_tile
-    from .._graph import _PANEL_ROWS, _TILE_COLUMNS
 
     n, m = real.Z.shape[0], fake.Z.shape[0]
     c = _tolerance(real.Z.shape[1], real.Z.dtype)
     covered = np.zeros(n, dtype=bool)
     recalled = np.zeros(n, dtype=bool)
-    panels = iter(range(0, n, _PANEL_ROWS))
+    panels = iter(range(0, n, _CROSS_ROWS))
     lock = threading.Lock()
 
     def work():
@@ -144,13 +149,13 @@ def _cross(real, fake, R, S):
                 r0 = next(panels, None)
             if r0 is None:
                 return counts
-            panel = real.Z[r0 : r0 + _PANEL_ROWS]
-            for c0 in range(0, m, _TILE_COLUMNS):
-                G = panel @ fake.Z[c0 : c0 + _TILE_COLUMNS].T
+            panel = real.Z[r0 : r0 + _CROSS_ROWS]
+            for c0 in range(0, m, _CROSS_COLUMNS):
+                G = panel @ fake.Z[c0 : c0 + _CROSS_COLUMNS].T
                 cross_tile(G, r0, c0, real.sq, fake.sq, c, R, S, real.X, fake.X,
                            real.scale, counts, covered, recalled)
 
-    n_threads = max(1, min(numba.get_num_threads(), -(-n // _PANEL_ROWS)))
+    n_threads = max(1, min(numba.get_num_threads(), -(-n // _CROSS_ROWS)))
     with single_blas_thread(), ThreadPoolExecutor(n_threads) as pool:
         counts = sum(f.result() for f in [pool.submit(work) for _ in range(n_threads)])
     return counts, covered, recalled
