@@ -333,9 +333,10 @@ def _check_generated(generated):
     return ["Y"], [generated]
 
 
-def _round_scores(X, R, Ys, metrics, k, params, t, sig_ref, seeds, kid_params, n_jobs, bar):
-    """One row of scores per generated sample in ``Ys`` against the reference
-    ``X`` (features, or None with ``R`` its statistics)."""
+def _round_scores(X, stats, Ys, metrics, k, params, t, sig_ref, seeds, kid_params, n_jobs,
+                  bar):
+    """One row of scores per generated sample in ``Ys`` against the reference:
+    its features ``X`` (or None) and its ``ReferenceStats`` (or None)."""
     from ._compute import compute_signatures
     from .metrics._fid import fid_from_moments, fid_moments
     from .metrics._imd import _imd_pairs
@@ -355,10 +356,10 @@ def _round_scores(X, R, Ys, metrics, k, params, t, sig_ref, seeds, kid_params, n
             row["imd"] = float(value)
     mean = cov = radii = None
     if "fid" in metrics:
-        mean, cov = (R.mean, R.covariance) if X is None or R is not None else fid_moments(X)
+        mean, cov = (stats.mean, stats.covariance) if stats is not None else fid_moments(X)
     if any(m in metrics for m in _PRDC):
-        radii = R.radii if R is not None and R.radii is not None and R.k == k \
-            else real_radii(X, k)
+        radii = (stats.radii if stats is not None and stats.radii is not None and stats.k == k
+                 else real_radii(X, k))
     for row, Y in zip(rows, Ys):
         if "fid" in metrics:
             row["fid"] = fid_from_moments(mean, cov, Y)
