@@ -10,6 +10,16 @@ import sklearn_imd.latent
 import sklearn_imd.metrics
 import sklearn_imd.plotting
 
+
+def _models_all():
+    """The public names of sklearn_imd.models, when its extra (JAX) is installed."""
+    try:
+        import sklearn_imd.models
+    except ImportError:
+        return []
+    return sklearn_imd.models.__all__
+
+
 API = (Path(__file__).resolve().parents[1] / "doc" / "api.rst").read_text()
 
 PUBLIC = sorted(
@@ -18,6 +28,7 @@ PUBLIC = sorted(
     | {f"latent.{n}" for n in sklearn_imd.latent.__all__}
     | {f"io.{n}" for n in sklearn_imd.io.__all__}
     | {f"plotting.{n}" for n in sklearn_imd.plotting.__all__}
+    | {f"models.{n}" for n in _models_all()}
 )
 
 

@@ -1,11 +1,15 @@
 """Geometry of a generator's latent space.
 
 A *generator* is any callable mapping latent points ``Z`` of shape
-``(n, d_z)`` to outputs of shape ``(n, ...)`` (flattened to ``(n, d_x)``), or
-a fitted :class:`sklearn.neural_network.MLPRegressor` (its exact Jacobian is
-computed from its weights).  Its Jacobian ``J(z)`` of shape ``(d_x, d_z)``
-comes from a ``jacobian`` callable when one is given, else from batched
-central finite differences, each point stepped at its own scale.
+``(n, d_z)`` to outputs of shape ``(n, ...)`` (flattened to ``(n, d_x)``), a
+fitted :class:`sklearn.neural_network.MLPRegressor` (its exact Jacobian is
+computed from its weights), or any object of the *generator protocol*: a
+``generate(Z)`` method for the outputs and a ``jacobian(Z)`` method for their
+``(n, d_x, d_z)`` Jacobians, as the models of :mod:`sklearn_imd.models` and
+:func:`sklearn_imd.models.jax_generator` of a JAX function provide (exact, by
+automatic differentiation).  Otherwise the Jacobian ``J(z)`` of shape
+``(d_x, d_z)`` comes from a ``jacobian`` callable when one is given, else
+from batched central finite differences, each point stepped at its own scale.
 
 - the pull-back metric ``G(z) = J^T J`` makes the latent space a Riemannian
   manifold (Chen, Klushyn, Kurle et al., "Metrics for deep generative

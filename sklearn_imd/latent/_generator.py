@@ -43,9 +43,24 @@ def _is_mlp(generator):
     return isinstance(generator, MLPRegressor)
 
 
+def _is_protocol(generator):
+    """Whether ``generator`` follows the generator protocol: ``generate(Z)`` and
+    ``jacobian(Z)`` methods (the models of :mod:`sklearn_imd.models`)."""
+    return callable(getattr(generator, "generate", None)) and callable(
+        getattr(generator, "jacobian", None))
+
+
 def _check_generator(generator, latent_dim):
-    """A callable, or a fitted MLPRegressor taking ``latent_dim`` inputs."""
-    if _is_mlp(generator):
+    """A callable, a fitted MLPRegressor taking ``latent_dim`` inputs, or an
+    object of the generator protocol (``generate`` and ``jacobian``)."""
+    if _is_protocol(generator):
+        expected = getattr(generator, "latent_dim_", None)
+        if expected is not None and expected != latent_dim:
+            raise ValueError(
+                f"the generator takes {expected} latent dimensions; got latent points of "
+                f"{latent_dim}."
+            )
+    elif _is_mlp(generator):
         from sklearn.utils.validation import check_is_fitted
 
         check_is_fitted(generator)
@@ -58,8 +73,9 @@ def _check_generator(generator, latent_dim):
         hint = "; pass its predict method" if hasattr(generator, "predict") else ""
         raise TypeError(
             "generator must be a callable mapping (n, latent_dim) latent points to "
-            f"(n, n_features) outputs, or a fitted MLPRegressor; got {_shown(generator)}"
-            f"{hint}."
+            "(n, n_features) outputs, a fitted MLPRegressor, or an object with generate(Z) "
+            f"and jacobian(Z) methods (a fitted model of sklearn_imd.models); got "
+            f"{_shown(generator)}{hint}."
         )
     return generator
 
@@ -76,7 +92,10 @@ def _check_jacobian(jacobian):
 
 def _evaluate(generator, Z):
     """Outputs of the generator at the rows of Z, as a finite (n, d_x) float64 array."""
-    out = generator.predict(Z) if _is_mlp(generator) else generator(Z)
+    if _is_protocol(generator):
+        out = generator.generate(Z)
+    else:
+        out = generator.predict(Z) if _is_mlp(generator) else generator(Z)
     out = _as_numeric_array(out, "the generator's output")
     if out.ndim == 0 or out.shape[0] != Z.shape[0]:
         raise ValueError(

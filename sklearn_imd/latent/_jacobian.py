@@ -5,7 +5,7 @@ import numpy as np
 from scipy.special import expit
 
 from .._validation import _as_numeric_array
-from ._generator import _evaluate, _is_mlp
+from ._generator import _evaluate, _is_mlp, _is_protocol
 
 # Latent points per batched generator call of the finite differences.
 _FD_BATCH = 4096
@@ -62,7 +62,11 @@ def _finite_difference_jacobian(generator, Z):
 
 
 def _jacobians(generator, Z, jacobian):
-    """(n, d_x, d_z) Jacobians at the rows of a validated Z."""
+    """(n, d_x, d_z) Jacobians at the rows of a validated Z: from ``jacobian``,
+    the generator's own ``jacobian`` method (the generator protocol), exact for
+    an MLPRegressor, else by finite differences."""
+    if jacobian is None and _is_protocol(generator):
+        jacobian = generator.jacobian
     if jacobian is not None:
         J = _as_numeric_array(jacobian(Z), "the jacobian's output")
         if J.ndim < 3 or J.shape[0] != Z.shape[0] or J.shape[-1] != Z.shape[1]:
