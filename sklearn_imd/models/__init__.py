@@ -15,6 +15,8 @@ except ImportError:  # pragma: no cover (the CI installs the extra)
         'pip install "sklearn-imd[models]"'
     ) from None
 
+from ._mmdgan import MMDGAN
 from ._nn import JaxGenerator, jax_generator
+from ._vae import VAE
 
-__all__ = ["JaxGenerator", "jax_generator"]
+__all__ = ["MMDGAN", "JaxGenerator", "VAE", "jax_generator"]

@@ -1,0 +1,591 @@
+"""Variational autoencoder on MLPs, with the LC-VAE options of "Looser is worse".
+
+The VAE of Kingma & Welling (2014): a Gaussian encoder ``q(z | x) =
+N(mu(x), diag sigma^2(x))``, a standard-normal prior and a decoder
+``p(x | z)`` (Bernoulli or Gaussian), trained by maximising the evidence
+lower bound (ELBO) with the reparameterisation trick.  ``weight_clip`` and
+``looseness`` give the Lipschitz-constrained VAE (LC-VAE) of "Looser is
+Worse: On the Coding Space of Deep Generative Models" (section 4): encoder
+weights clipped to ``[-c, c]`` after each step and the penalty
+
+``sum_{i=1}^{n} omega(I_i, I_{i+n})``,
+``omega(I_1, I_2) = ||f(I_1) - f(I_2)||_2^2 / ||I_1 - I_2||_2^2``
+
+over a batch of ``b = 2n`` inputs, ``f`` the encoder, with weight ``lambda``.
+"""
+
+import itertools
+import numbers
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from .._validation import check_choice, check_cloud, check_int, check_real, check_seed
+from ._mmdgan import _check_sizes
+from ._nn import ACTIVATIONS, batch_jacobian, evaluate64, mlp, to_numpy
+
+LIKELIHOODS = ("auto", "bernoulli", "gaussian")
+_LOG_2PI = float(np.log(2.0 * np.pi))
+# Floor of the Gaussian decoder's variance, relative to the mean feature
+# variance of the training data: a constant feature (a blank pixel) would
+# otherwise drive its variance, and the likelihood, to infinity.
+_VAR_FLOOR = 1e-4
+
+
+def _as(params, dtype):
+    return jax.tree_util.tree_map(lambda a: jnp.asarray(a, dtype), params)
+
+
+def _encode(enc, X, activation, latent_dim):
+    """Posterior means and log-variances, each ``(n, latent_dim)``."""
+    out = mlp(enc, X, activation)
+    return out[:, :latent_dim], out[:, latent_dim:]
+
+
+def _decode(dec, Z, activation):
+    """Decoder outputs: Bernoulli logits or Gaussian means, ``(n, n_features)``."""
+    return mlp(dec, Z, activation)
+
+
+def _log_likelihood(out, X, likelihood, log_var, var_floor):
+    """``log p(x | z)`` per row, from the decoder outputs ``out``."""
+    if likelihood == "bernoulli":
+        # x log sigmoid(l) + (1 - x) log sigmoid(-l), stable in the logits l
+        return jnp.sum(X * out - jax.nn.softplus(out), axis=1)
+    var = var_floor + jnp.exp(log_var)
+    return -0.5 * jnp.sum((X - out) ** 2 / var + jnp.log(var) + _LOG_2PI, axis=1)
+
+
+def _neg_elbo(enc, dec, log_var, X, eps, *, activation, latent_dim, likelihood, var_floor):
+    """Negative ELBO per row, one reparameterised draw ``z = mu + sigma * eps``
+    per row (``eps`` of shape ``(n, latent_dim)``), KL in closed form."""
+    mu, logv = _encode(enc, X, activation, latent_dim)
+    z = mu + jnp.exp(0.5 * logv) * eps
+    rec = _log_likelihood(_decode(dec, z, activation), X, likelihood, log_var, var_floor)
+    kl = 0.5 * jnp.sum(jnp.exp(logv) + mu**2 - 1.0 - logv, axis=1)
+    return kl - rec
+
+
+def _looseness(mu, X):
+    """The LC-VAE penalty ``sum_{i=1}^{n} ||f(I_i) - f(I_{i+n})||^2 / ||I_i - I_{i+n}||^2``
+    over the ``n = len(X) // 2`` pairs of the first and second half of the rows
+    (identical inputs, of zero distance, are left out of the sum)."""
+    n = X.shape[0] // 2
+    if n == 0:
+        return jnp.zeros((), mu.dtype)
+    num = jnp.sum((mu[:n] - mu[n:2 * n]) ** 2, axis=1)
+    den = jnp.sum((X[:n] - X[n:2 * n]) ** 2, axis=1)
+    safe = jnp.where(den > 0, den, 1.0)
+    return jnp.sum(jnp.where(den > 0, num / safe, 0.0))
+
+
+@partial(jax.jit, static_argnums=(6,))
+def _epoch(carry, Xd, idx, eps, floor, lam, config):
+    """One epoch of Adam steps on the minibatches ``Xd[idx[s]]`` (a ``lax.scan``),
+    jitted once per ``config`` and shapes (fits of one configuration share it)."""
+    activation, latent_dim, likelihood, clip, penalised, lr = config
+    opt = optax.adam(lr)
+    B = idx.shape[1]
+
+    def loss_fn(params, Xb, e):
+        enc, dec, log_var = params
+        loss = jnp.mean(_neg_elbo(enc, dec, log_var, Xb, e, activation=activation,
+                                  latent_dim=latent_dim, likelihood=likelihood,
+                                  var_floor=floor))
+        if penalised:
+            mu, _ = _encode(enc, Xb, activation, latent_dim)
+            loss = loss + lam * _looseness(mu, Xb) / B
+        return loss
+
+    def step(carry, inputs):
+        params, state = carry
+        i, e = inputs
+        value, grads = jax.value_and_grad(loss_fn)(params, Xd[i], e)
+        updates, state = opt.update(grads, state, params)
+        params = optax.apply_updates(params, updates)
+        if clip is not None:
+            enc, dec, log_var = params
+            params = (_clip(enc, clip), dec, log_var)
+        return (params, state), value
+
+    carry, values = jax.lax.scan(step, carry, (idx, eps))
+    return carry, jnp.mean(values)
+
+
+@partial(jax.jit, static_argnums=(6,))
+def _elbo_draws(enc, dec, log_var, X, eps, floor, config):
+    """ELBO per row of ``X``, averaged over the draws ``eps[k]``."""
+    activation, latent_dim, likelihood = config
+    neg = jax.vmap(lambda e: _neg_elbo(enc, dec, log_var, X, e, activation=activation,
+                                       latent_dim=latent_dim, likelihood=likelihood,
+                                       var_floor=floor))(eps)
+    return -jnp.mean(neg, axis=0)
+
+
+@partial(jax.jit, static_argnums=(1,))
+def _adam_init(params, lr):
+    return optax.adam(lr).init(params)
+
+
+def _init_mlp(rng, sizes):
+    """Glorot-uniform weights and zero biases (float32, as :func:`init_mlp`), drawn
+    from the NumPy ``RandomState`` ``rng``."""
+    params = []
+    for n_in, n_out in itertools.pairwise(sizes):
+        limit = np.sqrt(6.0 / (n_in + n_out))
+        params.append((rng.uniform(-limit, limit, (n_in, n_out)).astype(np.float32),
+                       np.zeros(n_out, np.float32)))
+    return params
+
+
+@partial(jax.jit, static_argnums=(2, 3))
+def _posterior_mean(enc, X, activation, latent_dim):
+    return _encode(enc, X, activation, latent_dim)[0]
+
+
+@partial(jax.jit, static_argnums=(2, 3))
+def _decoder_mean(dec, Z, activation, likelihood):
+    out = _decode(dec, Z, activation)
+    return jax.nn.sigmoid(out) if likelihood == "bernoulli" else out
+
+
+def _clip(params, c):
+    return jax.tree_util.tree_map(lambda a: jnp.clip(a, -c, c), params)
+
+
+class VAE(TransformerMixin, BaseEstimator):
+    """Variational autoencoder, with the Lipschitz-constrained LC-VAE as an option.
+
+    An MLP encoder maps ``x`` to the mean ``mu(x)`` and log-variance of a
+    Gaussian posterior ``q(z | x)`` over ``latent_dim`` coordinates; an MLP
+    decoder (the encoder's hidden layers in reverse) maps ``z`` to the
+    parameters of ``p(x | z)``; the prior is ``N(0, I)``.  :meth:`fit`
+    maximises the evidence lower bound (ELBO)
+
+    ``E_q[log p(x | z)] - KL(q(z | x) || N(0, I))``
+
+    with one reparameterised draw ``z = mu + sigma * eps`` per point and the
+    KL term in closed form, by Adam on minibatches.
+
+    **LC-VAE** ("Looser is Worse: On the Coding Space of Deep Generative
+    Models", section 4).  With ``weight_clip=c`` every encoder parameter
+    (weights and biases, as in the weight clipping of Wasserstein GANs that
+    the paper follows) is clipped to ``[-c, c]`` after each optimiser step.
+    With ``looseness=lambda`` the loss gains the paper's regulariser: with
+    ``f`` the encoder (here its posterior mean ``mu``),
+
+    ``omega(I_1, I_2) = ||f(I_1) - f(I_2)||_2^2 / ||I_1 - I_2||_2^2``
+
+    and, "for a given batch when the batch size is b = 2n",
+
+    ``sum_{i=1}^{n} omega(I_i, I_{i+n})``
+
+    (pairs of identical inputs are left out; an odd last row is unpaired).
+    The paper adds ``lambda`` times this sum to the VAE loss of the batch, a
+    sum over its ``b`` points; this class minimises the same objective
+    divided by ``b``: the mean negative ELBO plus
+    ``lambda * sum_i omega(I_i, I_{i+n}) / b``.  The paper's values are
+    ``weight_clip=0.3`` and ``looseness=30``.
+
+    The fitted model follows the generator protocol of
+    :mod:`sklearn_imd.latent` (``generate``, ``jacobian``, ``latent_dim_``),
+    the generator being the decoder mean.
+
+    Parameters
+    ----------
+    latent_dim : int, default=2
+        Dimension of the latent space.
+    hidden_layer_sizes : tuple of int, default=(128, 128)
+        Hidden layer widths of the encoder; the decoder has them in reverse.
+    activation : {"relu", "tanh", "elu", "leaky_relu", "sigmoid", "identity"}, default="relu"
+        Hidden activation of both networks.
+    likelihood : {"auto", "bernoulli", "gaussian"}, default="auto"
+        The decoder's distribution ``p(x | z)``:
+
+        * ``"bernoulli"``: independent Bernoulli with means
+          ``sigmoid(decoder(z))``, the log-likelihood
+          ``sum_j x_j log p_j + (1 - x_j) log(1 - p_j)`` (the binary
+          cross-entropy, also used for grey levels in ``[0, 1]``); the data
+          must lie in ``[0, 1]``;
+        * ``"gaussian"``: ``N(decoder(z), diag v)`` with a learned
+          per-feature variance ``v_j = v_min + exp(s_j)`` (``s`` trained with
+          the networks, started at the log of the feature variances;
+          ``v_min = 1e-4`` times the mean feature variance of the training
+          data keeps constant features from driving the likelihood to
+          infinity);
+        * ``"auto"``: ``"bernoulli"`` if all the training data lie in
+          ``[0, 1]``, else ``"gaussian"``.
+    epochs : int, default=100
+        Passes over the data; an epoch is ``max(1, n_samples // batch_size)``
+        steps on disjoint minibatches of a fresh shuffle.
+    batch_size : int, default=128
+        Minibatch size (capped at n_samples).
+    learning_rate : float, default=1e-3
+        Adam learning rate.
+    weight_clip : float or None, default=None
+        The LC-VAE constant ``c > 0``: clip the encoder's parameters to
+        ``[-c, c]`` after each step.  None: no clipping.
+    looseness : float, default=0.0
+        The LC-VAE weight ``lambda >= 0`` of the looseness penalty.
+    random_state : int, RandomState instance or None, default=None
+        Initialisation, minibatches and reparameterisation draws: a fixed
+        integer gives identical models.
+    verbose : int, default=0
+        Print the loss every epoch if > 0.
+
+    Attributes
+    ----------
+    encoder_params_ : list of (ndarray, ndarray)
+        Encoder weights and biases; the last layer has ``2 * latent_dim``
+        outputs, the posterior means then log-variances.
+    decoder_params_ : list of (ndarray, ndarray)
+        Decoder weights and biases.
+    decoder_log_var_ : ndarray of shape (n_features_in_,) or None
+        The parameters ``s`` of the Gaussian decoder's variance
+        ``v_min + exp(s)`` (None for the Bernoulli decoder).
+    decoder_var_floor_ : float
+        ``v_min`` of the Gaussian decoder (0 for the Bernoulli decoder).
+    likelihood_ : {"bernoulli", "gaussian"}
+        The decoder's distribution.
+    loss_curve_ : ndarray of shape (epochs,)
+        Mean loss (negative ELBO plus the looseness term) per epoch.
+    latent_dim_ : int
+        Latent dimension (the generator protocol).
+    n_features_in_ : int
+        Number of features of the data.
+    n_iter_ : int
+        Optimiser steps taken.
+
+    See Also
+    --------
+    sklearn_imd.latent.class_radius : The looseness measure of the paper.
+    sklearn_imd.latent.magnification_factor : Volume change of the decoder.
+
+    References
+    ----------
+    D. P. Kingma and M. Welling, "Auto-encoding variational Bayes", ICLR 2014.
+
+    "Looser is Worse: On the Coding Space of Deep Generative Models"
+    (the LC-VAE, section 4).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_imd.models import VAE
+    >>> X = load_digits().data[:200] / 16
+    >>> vae = VAE(hidden_layer_sizes=(32,), epochs=5, batch_size=50,
+    ...           random_state=0).fit(X)
+    >>> vae.likelihood_
+    'bernoulli'
+    >>> vae.transform(X).shape  # posterior means
+    (200, 2)
+    >>> vae.jacobian(vae.transform(X[:3])).shape  # (n, n_features, latent_dim)
+    (3, 64, 2)
+    >>> vae.sample(4, random_state=0).shape
+    (4, 64)
+    >>> lc = VAE(hidden_layer_sizes=(32,), epochs=5, batch_size=50, weight_clip=0.3,
+    ...          looseness=30.0, random_state=0).fit(X)
+    >>> bool(abs(lc.encoder_params_[0][0]).max() <= 0.3)
+    True
+    """
+
+    def __init__(self, latent_dim=2, hidden_layer_sizes=(128, 128), activation="relu",
+                 likelihood="auto", epochs=100, batch_size=128, learning_rate=1e-3,
+                 weight_clip=None, looseness=0.0, random_state=None, verbose=0):
+        self.latent_dim = latent_dim
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.likelihood = likelihood
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.weight_clip = weight_clip
+        self.looseness = looseness
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _check_params(self):
+        p = {
+            "latent_dim": check_int(self.latent_dim, "latent_dim", 1),
+            "sizes": _check_sizes(self.hidden_layer_sizes, "hidden_layer_sizes"),
+            "activation": check_choice(self.activation, "activation", tuple(ACTIVATIONS)),
+            "likelihood": check_choice(self.likelihood, "likelihood", LIKELIHOODS),
+            "epochs": check_int(self.epochs, "epochs", 1),
+            "batch_size": check_int(self.batch_size, "batch_size", 1),
+            "lr": check_real(self.learning_rate, "learning_rate", minimum=0, strict=True),
+            "looseness": check_real(self.looseness, "looseness", minimum=0),
+            "verbose": check_int(self.verbose, "verbose", 0),
+        }
+        clip = self.weight_clip
+        if clip is not None:
+            if isinstance(clip, (bool, np.bool_)) or not isinstance(clip, numbers.Real):
+                raise TypeError(
+                    f"weight_clip must be None or a positive real number, got {clip!r}."
+                )
+            clip = check_real(clip, "weight_clip", minimum=0, strict=True)
+        p["clip"] = clip
+        return p
+
+    @staticmethod
+    def _check_unit_interval(X, what):
+        lo, hi = float(X.min()), float(X.max())
+        if lo < 0 or hi > 1:
+            raise ValueError(
+                f"the Bernoulli likelihood needs {what} in [0, 1]; got values in "
+                f"[{lo:g}, {hi:g}]. Rescale the data (e.g. MinMaxScaler) or use "
+                "likelihood='gaussian'."
+            )
+
+    def fit(self, X, y=None):
+        """Train the encoder and the decoder on the rows of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data (at least 2 points, finite; in ``[0, 1]`` for the
+            Bernoulli likelihood).
+        y : ignored
+
+        Returns
+        -------
+        self : VAE
+        """
+        p = self._check_params()
+        X = check_cloud(X, min_points=2, name="X", purpose="training a VAE")
+        n, d = X.shape
+        likelihood = p["likelihood"]
+        if likelihood == "auto":
+            likelihood = "bernoulli" if X.min() >= 0 and X.max() <= 1 else "gaussian"
+        elif likelihood == "bernoulli":
+            self._check_unit_interval(X, "the training data")
+        latent_dim, act, clip, lam = p["latent_dim"], p["activation"], p["clip"], p["looseness"]
+
+        rng = check_seed(self.random_state)
+        enc = _init_mlp(rng, (d, *p["sizes"], 2 * latent_dim))
+        dec = _init_mlp(rng, (latent_dim, *p["sizes"][::-1], d))
+        if likelihood == "gaussian":
+            fvar = X.var(axis=0).astype(np.float64)
+            floor = _VAR_FLOOR * max(float(fvar.mean()), np.finfo(np.float32).tiny)
+            log_var = np.log(np.maximum(fvar - floor, floor)).astype(np.float32)
+        else:
+            floor, log_var = 0.0, np.zeros(d, np.float32)
+        params = (enc, dec, log_var)
+        if clip is not None:
+            params = (_clip(enc, clip), dec, log_var)
+
+        B = min(p["batch_size"], n)
+        steps = max(1, n // B)
+        config = (act, latent_dim, likelihood, clip, lam > 0, p["lr"])
+        Xd = jnp.asarray(X, dtype=jnp.float32)
+        carry = (params, _adam_init(params, p["lr"]))
+        floor32, lam32 = jnp.float32(floor), jnp.float32(lam)
+        curve = []
+        for e in range(p["epochs"]):
+            idx = rng.permutation(n)[:steps * B].reshape(steps, B)
+            eps = rng.standard_normal((steps, B, latent_dim)).astype(np.float32)
+            carry, value = _epoch(carry, Xd, idx, eps, floor32, lam32, config)
+            value = float(value)
+            curve.append(value)
+            if p["verbose"]:
+                print(f"epoch {e + 1}/{p['epochs']}: loss {value:.6g}")
+            if not np.isfinite(value):
+                raise FloatingPointError(
+                    f"the VAE loss became {value} at epoch {e + 1}; lower learning_rate "
+                    "or rescale the data."
+                )
+        enc, dec, log_var = carry[0]
+        self.encoder_params_ = to_numpy(enc)
+        self.decoder_params_ = to_numpy(dec)
+        self.decoder_log_var_ = np.asarray(log_var) if likelihood == "gaussian" else None
+        self.decoder_var_floor_ = float(floor)
+        self.likelihood_ = likelihood
+        self.loss_curve_ = np.asarray(curve, dtype=np.float64)
+        self.latent_dim_ = latent_dim
+        self.n_features_in_ = d
+        self.n_iter_ = p["epochs"] * steps
+        return self
+
+    # -- checks and the networks at a given dtype ---------------------------------
+
+    def _check_X(self, X, name="X"):
+        check_is_fitted(self, "encoder_params_")
+        X = check_cloud(X, min_points=1, name=name, purpose="the encoder")
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"{name} has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input."
+            )
+        return X
+
+    def _check_latent(self, Z):
+        check_is_fitted(self, "decoder_params_")
+        Z = check_cloud(Z, min_points=1, name="Z", purpose="the decoder")
+        if Z.shape[1] != self.latent_dim_:
+            raise ValueError(
+                f"Z has {Z.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.latent_dim_} latent dimensions (latent_dim_) as input."
+            )
+        return Z
+
+    def _act(self):
+        return self.activation
+
+    def _mean_fn(self, x):
+        enc = _as(self.encoder_params_, x.dtype)
+        return _posterior_mean(enc, x, self._act(), self.latent_dim_)
+
+    def _decoder_fn(self, z):
+        dec = _as(self.decoder_params_, z.dtype)
+        return _decoder_mean(dec, z, self._act(), self.likelihood_)
+
+    # -- public methods ------------------------------------------------------------
+
+    def transform(self, X):
+        """Posterior means ``mu(x)`` of the rows of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, n_features_in_)
+
+        Returns
+        -------
+        Z : ndarray of shape (n, latent_dim_), float64
+        """
+        return evaluate64(self._mean_fn, self._check_X(X))
+
+    def inverse_transform(self, Z):
+        """Decoder means at latent points: ``sigmoid(decoder(z))`` (Bernoulli) or
+        ``decoder(z)`` (Gaussian).
+
+        Parameters
+        ----------
+        Z : array-like of shape (n, latent_dim_)
+
+        Returns
+        -------
+        X : ndarray of shape (n, n_features_in_), float64
+        """
+        return evaluate64(self._decoder_fn, self._check_latent(Z))
+
+    def generate(self, Z):
+        """The decoder means at latent points (the generator protocol):
+        :meth:`inverse_transform`.
+
+        Parameters
+        ----------
+        Z : array-like of shape (n, latent_dim_)
+
+        Returns
+        -------
+        X : ndarray of shape (n, n_features_in_), float64
+        """
+        return self.inverse_transform(Z)
+
+    def jacobian(self, Z):
+        """Exact Jacobians of the decoder mean (forward-mode autodiff, float64).
+
+        Parameters
+        ----------
+        Z : array-like of shape (n, latent_dim_)
+
+        Returns
+        -------
+        J : ndarray of shape (n, n_features_in_, latent_dim_)
+        """
+        Z = self._check_latent(Z)
+        return batch_jacobian(self._decoder_fn, Z).reshape(
+            len(Z), self.n_features_in_, self.latent_dim_)
+
+    def sample(self, n_samples=1, random_state=None):
+        """Decoder means at ``n_samples`` standard-normal latent points.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+        random_state : int, RandomState instance or None, default=None
+            Seed of the latent draws (a fixed seed gives the same samples).
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features_in_)
+        """
+        check_is_fitted(self, "decoder_params_")
+        n_samples = check_int(n_samples, "n_samples", 1)
+        rng = check_seed(random_state)
+        return self.generate(rng.standard_normal((n_samples, self.latent_dim_)))
+
+    def score_samples(self, X, n_draws=16):
+        """ELBO of each row of ``X`` (a lower bound of ``log p(x)``; higher is better).
+
+        The expectation over ``q(z | x)`` is estimated with ``n_draws``
+        reparameterised draws per row from a fixed seed, so the value is
+        deterministic; the KL term is exact.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, n_features_in_)
+        n_draws : int, default=16
+
+        Returns
+        -------
+        elbo : ndarray of shape (n,), float64
+        """
+        X = self._check_X(X)
+        n_draws = check_int(n_draws, "n_draws", 1)
+        if self.likelihood_ == "bernoulli":
+            self._check_unit_interval(X, "X")
+        eps = np.random.RandomState(0).standard_normal((n_draws, len(X), self.latent_dim_))
+        log_var = (np.zeros(self.n_features_in_) if self.decoder_log_var_ is None
+                   else self.decoder_log_var_)
+
+        with jax.enable_x64(True):
+            elbo = _elbo_draws(
+                _as(self.encoder_params_, jnp.float64), _as(self.decoder_params_, jnp.float64),
+                jnp.asarray(log_var, jnp.float64), jnp.asarray(X, jnp.float64),
+                jnp.asarray(eps, jnp.float64), self.decoder_var_floor_,
+                (self.activation, self.latent_dim_, self.likelihood_))
+            return np.asarray(elbo, dtype=np.float64)
+
+    def score(self, X, y=None):
+        """Mean ELBO per row of ``X`` (higher is better); see :meth:`score_samples`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, n_features_in_)
+        y : ignored
+
+        Returns
+        -------
+        score : float
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    def looseness_penalty(self, X):
+        """The LC-VAE looseness penalty of the paper on the rows of ``X`` as one batch.
+
+        ``sum_{i=1}^{n} ||f(I_i) - f(I_{i+n})||_2^2 / ||I_i - I_{i+n}||_2^2``
+        with ``n = len(X) // 2``, ``I_i`` the rows of ``X`` and ``f`` the
+        posterior mean (pairs of identical rows are left out).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features_in_)
+            At least 2 rows.
+
+        Returns
+        -------
+        penalty : float
+        """
+        X = self._check_X(X)
+        if len(X) < 2:
+            raise ValueError(f"X has {len(X)} point; the looseness penalty needs pairs "
+                             "(at least 2 points).")
+        mu = self.transform(X)
+        X = X.astype(np.float64)
+        with jax.enable_x64(True):
+            return float(_looseness(jnp.asarray(mu), jnp.asarray(X)))
