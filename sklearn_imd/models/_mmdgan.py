@@ -20,18 +20,16 @@ minimises it for one step (the paper's schedule).
 """
 
 import functools
-import numbers
-
-import numpy as np
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from .._validation import check_choice, check_cloud, check_int, check_real, check_seed
-from ._nn import batch_jacobian, evaluate64, init_mlp, mlp, to_numpy
+from ._nn import batch_jacobian, check_layer_sizes, evaluate64, init_mlp, mlp, to_numpy
 
 CRITICS = ("smmd", "gcmmd", "mmd")
 # Hidden activation of both networks: ELU is C^1, so the generator's Jacobian
@@ -183,21 +181,6 @@ def _training_epoch(latent_dim, critic, sigma, lam, n_critic, lr, B, steps, n):
     return opt, epoch
 
 
-def _check_sizes(sizes, name):
-    if isinstance(sizes, numbers.Integral) and not isinstance(sizes, bool):
-        sizes = (sizes,)
-    try:
-        sizes = tuple(sizes)
-    except TypeError:
-        raise TypeError(
-            f"{name} must be a tuple of positive integers, got {sizes!r}."
-        ) from None
-    for s in sizes:
-        if isinstance(s, (bool, np.bool_)) or not isinstance(s, numbers.Integral) or s < 1:
-            raise ValueError(f"{name} must be a tuple of positive integers, got {sizes!r}.")
-    return tuple(int(s) for s in sizes)
-
-
 class MMDGAN(BaseEstimator):
     """MMD GAN with a scaled (SMMD) or gradient-constrained (GCMMD) MMD critic.
 
@@ -310,8 +293,8 @@ class MMDGAN(BaseEstimator):
     def _check_params(self):
         p = dict(
             latent_dim=check_int(self.latent_dim, "latent_dim", 1),
-            gen_sizes=_check_sizes(self.generator_layer_sizes, "generator_layer_sizes"),
-            critic_sizes=_check_sizes(self.critic_layer_sizes, "critic_layer_sizes"),
+            gen_sizes=check_layer_sizes(self.generator_layer_sizes, "generator_layer_sizes"),
+            critic_sizes=check_layer_sizes(self.critic_layer_sizes, "critic_layer_sizes"),
             n_feat=check_int(self.n_critic_features, "n_critic_features", 1),
             critic=check_choice(self.critic, "critic", CRITICS),
             sigma=check_real(self.sigma, "sigma", minimum=0, strict=True),

@@ -7,10 +7,11 @@ pickle and clone like any scikit-learn estimator) and turn them into JAX
 arrays for each computation.
 """
 
-import numpy as np
+import numbers
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 ACTIVATIONS = {
     "relu": jax.nn.relu,
@@ -20,6 +21,22 @@ ACTIVATIONS = {
     "sigmoid": jax.nn.sigmoid,
     "identity": lambda x: x,
 }
+
+
+def check_layer_sizes(sizes, name):
+    """A tuple of positive ints (an int is one layer)."""
+    if isinstance(sizes, numbers.Integral) and not isinstance(sizes, bool):
+        sizes = (sizes,)
+    try:
+        sizes = tuple(sizes)
+    except TypeError:
+        raise TypeError(
+            f"{name} must be a tuple of positive integers, got {sizes!r}."
+        ) from None
+    for s in sizes:
+        if isinstance(s, (bool, np.bool_)) or not isinstance(s, numbers.Integral) or s < 1:
+            raise ValueError(f"{name} must be a tuple of positive integers, got {sizes!r}.")
+    return tuple(int(s) for s in sizes)
 
 
 def init_mlp(key, sizes, dtype=jnp.float32):

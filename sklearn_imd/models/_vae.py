@@ -26,8 +26,14 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._validation import check_choice, check_cloud, check_int, check_real, check_seed
-from ._mmdgan import _check_sizes
-from ._nn import ACTIVATIONS, batch_jacobian, evaluate64, mlp, to_numpy
+from ._nn import (
+    ACTIVATIONS,
+    batch_jacobian,
+    check_layer_sizes,
+    evaluate64,
+    mlp,
+    to_numpy,
+)
 
 LIKELIHOODS = ("auto", "bernoulli", "gaussian")
 _LOG_2PI = float(np.log(2.0 * np.pi))
@@ -312,7 +318,7 @@ class VAE(TransformerMixin, BaseEstimator):
     def _check_params(self):
         p = {
             "latent_dim": check_int(self.latent_dim, "latent_dim", 1),
-            "sizes": _check_sizes(self.hidden_layer_sizes, "hidden_layer_sizes"),
+            "sizes": check_layer_sizes(self.hidden_layer_sizes, "hidden_layer_sizes"),
             "activation": check_choice(self.activation, "activation", tuple(ACTIVATIONS)),
             "likelihood": check_choice(self.likelihood, "likelihood", LIKELIHOODS),
             "epochs": check_int(self.epochs, "epochs", 1),
