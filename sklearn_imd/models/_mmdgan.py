@@ -247,7 +247,7 @@ class MMDGAN(BaseEstimator):
         Mean critic objective over the critic steps of each epoch.
     latent_dim_ : int
         Latent dimension (the generator protocol).
-    n_features_in_ : int
+    n_features : int
         Number of features of the data.
     n_iter_ : int
         Generator steps taken.
@@ -374,11 +374,11 @@ class MMDGAN(BaseEstimator):
 
         Parameters
         ----------
-        Z : array-like of shape (n, latent_dim_)
+        Z : array-like of shape (n, latent_dim)
 
         Returns
         -------
-        X : ndarray of shape (n, n_features_in_), float64
+        X : ndarray of shape (n, n_features), float64
         """
         return evaluate64(self._fn, self._check_latent(Z))
 
@@ -387,11 +387,11 @@ class MMDGAN(BaseEstimator):
 
         Parameters
         ----------
-        Z : array-like of shape (n, latent_dim_)
+        Z : array-like of shape (n, latent_dim)
 
         Returns
         -------
-        J : ndarray of shape (n, n_features_in_, latent_dim_)
+        J : ndarray of shape (n, n_features, latent_dim)
         """
         Z = self._check_latent(Z)
         return batch_jacobian(self._fn, Z).reshape(len(Z), self.n_features_in_, self.latent_dim_)
@@ -407,7 +407,7 @@ class MMDGAN(BaseEstimator):
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
+        X : ndarray of shape (n_samples, n_features)
         """
         check_is_fitted(self, "generator_params_")
         n_samples = check_int(n_samples, "n_samples", 1)

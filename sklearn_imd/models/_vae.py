@@ -251,7 +251,7 @@ class VAE(TransformerMixin, BaseEstimator):
         outputs, the posterior means then log-variances.
     decoder_params_ : list of (ndarray, ndarray)
         Decoder weights and biases.
-    decoder_log_var_ : ndarray of shape (n_features_in_,) or None
+    decoder_log_var_ : ndarray of shape (n_features,) or None
         The parameters ``s`` of the Gaussian decoder's variance
         ``v_min + exp(s)`` (None for the Bernoulli decoder).
     decoder_var_floor_ : float
@@ -262,7 +262,7 @@ class VAE(TransformerMixin, BaseEstimator):
         Mean loss (negative ELBO plus the looseness term) per epoch.
     latent_dim_ : int
         Latent dimension (the generator protocol).
-    n_features_in_ : int
+    n_features : int
         Number of features of the data.
     n_iter_ : int
         Optimiser steps taken.
@@ -456,11 +456,11 @@ class VAE(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n, n_features_in_)
+        X : array-like of shape (n, n_features)
 
         Returns
         -------
-        Z : ndarray of shape (n, latent_dim_), float64
+        Z : ndarray of shape (n, latent_dim), float64
         """
         return evaluate64(self._mean_fn, self._check_X(X))
 
@@ -470,11 +470,11 @@ class VAE(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        Z : array-like of shape (n, latent_dim_)
+        Z : array-like of shape (n, latent_dim)
 
         Returns
         -------
-        X : ndarray of shape (n, n_features_in_), float64
+        X : ndarray of shape (n, n_features), float64
         """
         return evaluate64(self._decoder_fn, self._check_latent(Z))
 
@@ -484,11 +484,11 @@ class VAE(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        Z : array-like of shape (n, latent_dim_)
+        Z : array-like of shape (n, latent_dim)
 
         Returns
         -------
-        X : ndarray of shape (n, n_features_in_), float64
+        X : ndarray of shape (n, n_features), float64
         """
         return self.inverse_transform(Z)
 
@@ -497,11 +497,11 @@ class VAE(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        Z : array-like of shape (n, latent_dim_)
+        Z : array-like of shape (n, latent_dim)
 
         Returns
         -------
-        J : ndarray of shape (n, n_features_in_, latent_dim_)
+        J : ndarray of shape (n, n_features, latent_dim)
         """
         Z = self._check_latent(Z)
         return batch_jacobian(self._decoder_fn, Z).reshape(
@@ -518,7 +518,7 @@ class VAE(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
+        X : ndarray of shape (n_samples, n_features)
         """
         check_is_fitted(self, "decoder_params_")
         n_samples = check_int(n_samples, "n_samples", 1)
@@ -534,7 +534,7 @@ class VAE(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n, n_features_in_)
+        X : array-like of shape (n, n_features)
         n_draws : int, default=16
 
         Returns
@@ -562,7 +562,7 @@ class VAE(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n, n_features_in_)
+        X : array-like of shape (n, n_features)
         y : ignored
 
         Returns
@@ -580,7 +580,7 @@ class VAE(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features_in_)
+        X : array-like of shape (n_samples, n_features)
             At least 2 rows.
 
         Returns
