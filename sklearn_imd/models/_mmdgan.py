@@ -26,10 +26,15 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_is_fitted
 
 from .._validation import check_choice, check_cloud, check_int, check_real, check_seed
-from ._nn import batch_jacobian, check_layer_sizes, evaluate64, init_mlp, mlp, to_numpy
+from ._nn import (
+    LatentGeneratorMixin,
+    check_layer_sizes,
+    init_mlp,
+    mlp,
+    to_numpy,
+)
 
 CRITICS = ("smmd", "gcmmd", "mmd")
 # Hidden activation of both networks: ELU is C^1, so the generator's Jacobian
@@ -181,7 +186,7 @@ def _training_epoch(latent_dim, critic, sigma, lam, n_critic, lr, B, steps, n):
     return opt, epoch
 
 
-class MMDGAN(BaseEstimator):
+class MMDGAN(LatentGeneratorMixin, BaseEstimator):
     """MMD GAN with a scaled (SMMD) or gradient-constrained (GCMMD) MMD critic.
 
     The generator ``G`` maps standard-normal latent points ``z`` to data
@@ -273,6 +278,9 @@ class MMDGAN(BaseEstimator):
     (2,)
     """
 
+    _fitted_attribute = "generator_params_"
+    _generator_role = "generator"
+
     def __init__(self, latent_dim=2, generator_layer_sizes=(64, 64), critic_layer_sizes=(64, 64),
                  n_critic_features=16, critic="smmd", lam=1.0, sigma=1.0, n_critic=5,
                  epochs=50, batch_size=128, learning_rate=1e-4, random_state=None, verbose=0):
@@ -355,61 +363,8 @@ class MMDGAN(BaseEstimator):
         self.n_iter_ = p["epochs"] * steps
         return self
 
-    def _fn(self, z):
+    def _generator_fn(self, z):
         params = [(jnp.asarray(W, z.dtype), jnp.asarray(b, z.dtype))
                   for W, b in self.generator_params_]
         return mlp(params, z, _ACTIVATION)
 
-    def _check_latent(self, Z):
-        check_is_fitted(self, "generator_params_")
-        Z = check_cloud(Z, min_points=1, name="Z", purpose="the generator")
-        if Z.shape[1] != self.latent_dim_:
-            raise ValueError(
-                f"Z must have {self.latent_dim_} columns (latent_dim_); got {Z.shape[1]}."
-            )
-        return Z
-
-    def generate(self, Z):
-        """Generator outputs at latent points.
-
-        Parameters
-        ----------
-        Z : array-like of shape (n, latent_dim)
-
-        Returns
-        -------
-        X : ndarray of shape (n, n_features), float64
-        """
-        return evaluate64(self._fn, self._check_latent(Z))
-
-    def jacobian(self, Z):
-        """Exact Jacobians of the generator (forward-mode autodiff, float64).
-
-        Parameters
-        ----------
-        Z : array-like of shape (n, latent_dim)
-
-        Returns
-        -------
-        J : ndarray of shape (n, n_features, latent_dim)
-        """
-        Z = self._check_latent(Z)
-        return batch_jacobian(self._fn, Z).reshape(len(Z), self.n_features_in_, self.latent_dim_)
-
-    def sample(self, n_samples=1, random_state=None):
-        """Draw ``n_samples`` points: ``G(z)`` for standard-normal ``z``.
-
-        Parameters
-        ----------
-        n_samples : int, default=1
-        random_state : int, RandomState instance or None, default=None
-            Seed of the latent draws (a fixed seed gives the same samples).
-
-        Returns
-        -------
-        X : ndarray of shape (n_samples, n_features)
-        """
-        check_is_fitted(self, "generator_params_")
-        n_samples = check_int(n_samples, "n_samples", 1)
-        rng = check_seed(random_state)
-        return self.generate(rng.standard_normal((n_samples, self.latent_dim_)))

@@ -81,6 +81,79 @@ def evaluate64(fn, Z):
         return np.asarray(fn(jnp.asarray(Z, dtype=jnp.float64)), dtype=np.float64)
 
 
+class LatentGeneratorMixin:
+    """``generate``, ``jacobian`` and ``sample`` of a fitted model: the generator
+    protocol of :mod:`sklearn_imd.latent`, from the model's ``_generator_fn``
+    (a JAX function of latent points) once ``_fitted_attribute`` is set."""
+
+    _fitted_attribute = None  # the fitted parameters the generator needs
+    _generator_role = "generator"  # what maps latent points to outputs
+
+    def _check_latent(self, Z):
+        from sklearn.utils.validation import check_is_fitted
+
+        from .._validation import check_cloud
+
+        check_is_fitted(self, self._fitted_attribute)
+        Z = check_cloud(Z, min_points=1, name="Z", purpose=f"the {self._generator_role}")
+        if Z.shape[1] != self.latent_dim_:
+            raise ValueError(
+                f"Z has {Z.shape[1]} columns, but {type(self).__name__} is expecting "
+                f"{self.latent_dim_} latent dimensions (latent_dim_) as input."
+            )
+        return Z
+
+    def generate(self, Z):
+        """Outputs at latent points (the generator protocol of :mod:`sklearn_imd.latent`).
+
+        Parameters
+        ----------
+        Z : array-like of shape (n, latent_dim)
+
+        Returns
+        -------
+        X : ndarray of shape (n, n_features), float64
+        """
+        return evaluate64(self._generator_fn, self._check_latent(Z))
+
+    def jacobian(self, Z):
+        """Exact Jacobians of :meth:`generate` (forward-mode autodiff, float64).
+
+        Parameters
+        ----------
+        Z : array-like of shape (n, latent_dim)
+
+        Returns
+        -------
+        J : ndarray of shape (n, n_features, latent_dim)
+        """
+        Z = self._check_latent(Z)
+        return batch_jacobian(self._generator_fn, Z).reshape(
+            len(Z), self.n_features_in_, self.latent_dim_)
+
+    def sample(self, n_samples=1, random_state=None):
+        """:meth:`generate` at ``n_samples`` standard-normal latent points.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+        random_state : int, RandomState instance or None, default=None
+            Seed of the latent draws (a fixed seed gives the same samples).
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+        """
+        from sklearn.utils.validation import check_is_fitted
+
+        from .._validation import check_int, check_seed
+
+        check_is_fitted(self, self._fitted_attribute)
+        n_samples = check_int(n_samples, "n_samples", 1)
+        rng = check_seed(random_state)
+        return self.generate(rng.standard_normal((n_samples, self.latent_dim_)))
+
+
 class JaxGenerator:
     """A JAX-traceable function of latent points as a generator of :mod:`sklearn_imd.latent`.
 

@@ -28,7 +28,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._validation import check_choice, check_cloud, check_int, check_real, check_seed
 from ._nn import (
     ACTIVATIONS,
-    batch_jacobian,
+    LatentGeneratorMixin,
     check_layer_sizes,
     evaluate64,
     mlp,
@@ -164,7 +164,7 @@ def _clip(params, c):
     return jax.tree_util.tree_map(lambda a: jnp.clip(a, -c, c), params)
 
 
-class VAE(TransformerMixin, BaseEstimator):
+class VAE(LatentGeneratorMixin, TransformerMixin, BaseEstimator):
     """Variational autoencoder, with the Lipschitz-constrained LC-VAE as an option.
 
     An MLP encoder maps ``x`` to the mean ``mu(x)`` and log-variance of a
@@ -300,6 +300,9 @@ class VAE(TransformerMixin, BaseEstimator):
     True
     """
 
+    _fitted_attribute = "decoder_params_"
+    _generator_role = "decoder"
+
     def __init__(self, latent_dim=2, hidden_layer_sizes=(128, 128), activation="relu",
                  likelihood="auto", epochs=100, batch_size=128, learning_rate=1e-3,
                  weight_clip=None, looseness=0.0, random_state=None, verbose=0):
@@ -428,16 +431,6 @@ class VAE(TransformerMixin, BaseEstimator):
             )
         return X
 
-    def _check_latent(self, Z):
-        check_is_fitted(self, "decoder_params_")
-        Z = check_cloud(Z, min_points=1, name="Z", purpose="the decoder")
-        if Z.shape[1] != self.latent_dim_:
-            raise ValueError(
-                f"Z has {Z.shape[1]} features, but {type(self).__name__} is expecting "
-                f"{self.latent_dim_} latent dimensions (latent_dim_) as input."
-            )
-        return Z
-
     def _act(self):
         return self.activation
 
@@ -445,7 +438,7 @@ class VAE(TransformerMixin, BaseEstimator):
         enc = _as(self.encoder_params_, x.dtype)
         return _posterior_mean(enc, x, self._act(), self.latent_dim_)
 
-    def _decoder_fn(self, z):
+    def _generator_fn(self, z):
         dec = _as(self.decoder_params_, z.dtype)
         return _decoder_mean(dec, z, self._act(), self.likelihood_)
 
@@ -476,54 +469,7 @@ class VAE(TransformerMixin, BaseEstimator):
         -------
         X : ndarray of shape (n, n_features), float64
         """
-        return evaluate64(self._decoder_fn, self._check_latent(Z))
-
-    def generate(self, Z):
-        """The decoder means at latent points (the generator protocol):
-        :meth:`inverse_transform`.
-
-        Parameters
-        ----------
-        Z : array-like of shape (n, latent_dim)
-
-        Returns
-        -------
-        X : ndarray of shape (n, n_features), float64
-        """
-        return self.inverse_transform(Z)
-
-    def jacobian(self, Z):
-        """Exact Jacobians of the decoder mean (forward-mode autodiff, float64).
-
-        Parameters
-        ----------
-        Z : array-like of shape (n, latent_dim)
-
-        Returns
-        -------
-        J : ndarray of shape (n, n_features, latent_dim)
-        """
-        Z = self._check_latent(Z)
-        return batch_jacobian(self._decoder_fn, Z).reshape(
-            len(Z), self.n_features_in_, self.latent_dim_)
-
-    def sample(self, n_samples=1, random_state=None):
-        """Decoder means at ``n_samples`` standard-normal latent points.
-
-        Parameters
-        ----------
-        n_samples : int, default=1
-        random_state : int, RandomState instance or None, default=None
-            Seed of the latent draws (a fixed seed gives the same samples).
-
-        Returns
-        -------
-        X : ndarray of shape (n_samples, n_features)
-        """
-        check_is_fitted(self, "decoder_params_")
-        n_samples = check_int(n_samples, "n_samples", 1)
-        rng = check_seed(random_state)
-        return self.generate(rng.standard_normal((n_samples, self.latent_dim_)))
+        return self.generate(Z)
 
     def score_samples(self, X, n_draws=16):
         """ELBO of each row of ``X`` (a lower bound of ``log p(x)``; higher is better).
