@@ -58,7 +58,7 @@ class _Sample:
     """
 
     def __init__(self, X, scale, center, dtype=np.float32):
-        self.X, self.scale = X, scale
+        self.X, self.scale, self.center = X, scale, center
         self.Z = np.empty(X.shape, dtype=dtype)
         step = max(1, (1 << 20) // max(1, X.shape[1]))  # float64 rows at once
         for start in range(0, X.shape[0], step):
@@ -91,7 +91,7 @@ def _certified_radii(sample, k, rows, n_cand):
     return radii, floor >= radii
 
 
-def _radii(X, scale, k):
+def _radii(X, scale, k, sample=None):
     """Squared distance of each point of ``X * scale`` to its ``k``-th nearest
     neighbour (itself excluded; duplicates count), exact.
 
@@ -99,18 +99,20 @@ def _radii(X, scale, k):
     certified row by row (:func:`_certified_radii`).  Rows it cannot certify
     (clusters whose spread is tiny beside their distance from the mean) are
     searched again in float64, and the few left after that are compared with
-    every point directly.
+    every point directly.  ``sample``: those float32 coordinates, if made
+    already (a ``_Sample`` of ``X`` with ``scale``, centred on its mean).
     """
     from .._select import direct_distances
 
     n = X.shape[0]
-    center = X.mean(axis=0, dtype=np.float64) * scale
+    if sample is None:  # else: X's float32 coordinates centred on its mean, already made
+        sample = _Sample(X, scale, X.mean(axis=0, dtype=np.float64) * scale)
     rows = np.arange(n, dtype=np.int64)
     n_cand = min(n - 1, k + max(4, k))
-    radii, certain = _certified_radii(_Sample(X, scale, center), k, rows, n_cand)
+    radii, certain = _certified_radii(sample, k, rows, n_cand)
     if n_cand < n - 1 and not certain.all():
         rows = rows[~certain]
-        again, certain = _certified_radii(_Sample(X, scale, center, np.float64), k, rows,
+        again, certain = _certified_radii(_Sample(X, scale, sample.center, np.float64), k, rows,
                                           n_cand)
         radii[rows] = again
         rows = rows[~certain]
@@ -186,12 +188,12 @@ def _prdc(X, Y, k, R=None):
     (from :func:`real_radii`)."""
     e = binary_exponent(X, Y)
     scale = np.ldexp(1.0, -e)
-    # scaling by a power of two is exact: the radii in the shared units
-    R = _radii(X, scale, k) if R is None else np.ldexp(R, -2 * e)
+    # scaling by a power of two is exact: the radii in the shared units.  The
+    # real sample is centred on its own mean, as its radii search needs.
+    real = _Sample(X, scale, X.mean(axis=0, dtype=np.float64) * scale)
+    R = _radii(X, scale, k, real) if R is None else np.ldexp(R, -2 * e)
     S = _radii(Y, scale, k)
-    center = X.mean(axis=0, dtype=np.float64) * scale
-    counts, covered, recalled = _cross(_Sample(X, scale, center), _Sample(Y, scale, center),
-                                       R, S)
+    counts, covered, recalled = _cross(real, _Sample(Y, scale, real.center), R, S)
     return PRDCResult(
         precision=float(np.count_nonzero(counts) / counts.size),
         recall=float(recalled.mean()),
