@@ -250,12 +250,21 @@ def _is_stats_file(path):
     return {"mu.npy", "sigma.npy"} <= names
 
 
+def _is_npz(path):
+    return os.path.splitext(path)[1].lower() == ".npz"
+
+
+def _check_key(key, paths, none_is):
+    """Refuse --key when no input is an .npz file (``none_is`` says so for the message)."""
+    if key is not None and not any(_is_npz(p) for p in paths):
+        raise ValueError(f"--key applies only to .npz files, and {none_is}.")
+
+
 def _read(path, key):
     """load_points with --key only for .npz inputs."""
     from .io import load_points
 
-    npz = os.path.splitext(path)[1].lower() == ".npz"
-    return load_points(path, key if npz else None)
+    return load_points(path, key if _is_npz(path) else None)
 
 
 def _imd_params(args):
@@ -277,6 +286,7 @@ def _run_compare(args):
         for option, value in (("--ci-level", args.ci_level), ("--n-resamples", args.n_resamples)):
             if value is not None:
                 raise ValueError(f"{option} applies only with --ci.")
+    _check_key(args.key, [args.REF, *args.GEN], "no input is one")
     if len(set(args.GEN)) != len(args.GEN):
         raise ValueError("a GEN is given twice; the output is keyed by each GEN.")
     ref = (ReferenceStats.load(args.REF) if _is_stats_file(args.REF)
@@ -321,6 +331,7 @@ def _run_stats(args):
     from ._validation import check_seed
 
     check_seed(args.seed, "--seed")
+    _check_key(args.key, [args.REF], "REF is not one")
     if not args.output.lower().endswith(".npz"):
         raise ValueError(f"-o {args.output}: the statistics file must end in .npz.")
     X = _read(args.REF, args.key)
@@ -473,7 +484,6 @@ def _check_ci_options(args):
 
 def _run_score(args):
     from ._validation import check_cloud, check_imd_params, check_n_jobs, check_seed
-    from .io import load_points
 
     params = check_imd_params(
         k=args.k, m=args.m, nv=args.nv, method=args.method,
@@ -482,18 +492,14 @@ def _run_score(args):
     check_seed(args.seed, "--seed")
     check_n_jobs(args.n_jobs, "--n-jobs")
     level, n_resamples = _check_ci_options(args)
-    paths = (args.A, args.B)
-    is_npz = [os.path.splitext(p)[1].lower() == ".npz" for p in paths]
-    if args.key is not None and not any(is_npz):
-        raise ValueError("--key applies only to .npz files, and neither A nor B is one.")
+    _check_key(args.key, (args.A, args.B), "neither A nor B is one")
     if args.ci:
         min_points, purpose = 2 * (args.k + 1), f"--ci (half-size subsamples, k = {args.k})"
     else:
         min_points, purpose = args.k + 1, None
     A, B = (
-        check_cloud(load_points(p, args.key if npz else None), min_points=min_points,
-                    name=p, purpose=purpose)
-        for p, npz in zip(paths, is_npz)
+        check_cloud(_read(p, args.key), min_points=min_points, name=p, purpose=purpose)
+        for p in (args.A, args.B)
     )
     if args.ci:
         return _score_with_ci(A, B, args, params, level, n_resamples)

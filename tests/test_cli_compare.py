@@ -171,6 +171,9 @@ def test_bad_arguments(capsys, tmp_path, files):
     ref, gen_a, _ = files
     assert_error(capsys, ["compare", ref, gen_a, "--metrics", "imd,fdi"], "Unknown metric 'fdi'")
     assert_error(capsys, ["compare", ref, gen_a, gen_a], "given twice")
+    assert_error(capsys, ["compare", ref, gen_a, "--key", "x"], "--key applies only to .npz")
+    assert_error(capsys, ["stats", ref, "-o", str(tmp_path / "s.npz"), "--key", "x"],
+                 "--key applies only to .npz")
     assert_error(capsys, ["compare", ref, gen_a, "--ci-level", "0.9"], "only with --ci")
     assert_error(capsys, ["compare", ref, gen_a, "--ci", "--n-resamples", "1"],
                  "n_resamples must be >= 2")
