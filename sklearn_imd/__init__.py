@@ -11,6 +11,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "IMDSignature": "sklearn_imd.signature",
     "imd_score": "sklearn_imd.metrics",
+    "imd_signature": "sklearn_imd.metrics",
     "imd_distance": "sklearn_imd.metrics",
     "pairwise_imd": "sklearn_imd.metrics",
     "imd_test": "sklearn_imd.metrics",

@@ -9,7 +9,6 @@ import sys
 import warnings
 
 import numpy as np
-from joblib import Parallel, cpu_count, delayed
 
 from ._graph import ExactSearchWarning, knn_adjacency, normalized_laplacian, plan_search
 from ._heat import heat_trace, normalize_trace
@@ -123,15 +122,22 @@ def compute_signatures(clouds, t, params, random_state, n_jobs, names=None, note
         if plans[-1][2] is not None:
             tell(name, [(ExactSearchWarning, plans[-1][2])])
     workers = check_n_jobs(n_jobs, work=len(clouds))
-    threads = max(1, cpu_count() // workers) if workers > 1 else None
-    results = []
-    for result in Parallel(n_jobs=workers, return_as="generator")(
-        delayed(_cloud_signature)(
-            cloud, t, params["k"], params["m"], params["nv"], params["method"],
-            params["normalization"], params["knn"], int(seed), threads, os.getpid(), plan,
-        )
+    calls = [
+        (cloud, t, params["k"], params["m"], params["nv"], params["method"],
+         params["normalization"], params["knn"], int(seed), None, os.getpid(), plan)
         for cloud, seed, plan in zip(clouds, seeds, plans)
-    ):
+    ]
+    if workers == 1:  # in this process, without importing joblib
+        outputs = (_cloud_signature(*args) for args in calls)
+    else:
+        from joblib import Parallel, cpu_count, delayed
+
+        threads = max(1, cpu_count() // workers)
+        outputs = Parallel(n_jobs=workers, return_as="generator")(
+            delayed(_cloud_signature)(*args[:9], threads, *args[10:]) for args in calls
+        )
+    results = []
+    for result in outputs:
         results.append(result)
         if progress is not None:
             progress.update()

@@ -17,7 +17,7 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 
-from ._validation import binary_exponent
+from ._validation import JIT_MIN_POINTS, binary_exponent
 
 # The exact search cuts the upper triangle of X X^T into tiles of
 # _PANEL_ROWS x _TILE_COLUMNS (4 MiB in float64), small enough to stay in
@@ -135,12 +135,19 @@ def exact_knn(X, k, rows=None):
     -------
     ind : ndarray of shape (len(rows), k), int64
         Sorted by increasing distance; ties go to the lower index.
-    """
-    from ._select import merge_buffers, merge_columns, merge_rows
 
+    Notes
+    -----
+    Clouds of fewer than ``JIT_MIN_POINTS`` points are searched by
+    :func:`_exact_knn_numpy`, without Numba: the same values, the same order.
+    """
     Xp = _prepare(X)
     n = Xp.shape[0]
     sq = np.einsum("ij,ij->i", Xp, Xp)
+    if n < JIT_MIN_POINTS:
+        return _exact_knn_numpy(Xp, sq, k, np.arange(n) if rows is None else rows)
+
+    from ._select import merge_buffers, merge_columns, merge_rows
 
     def buffers(size):
         return np.full((size, k), np.inf, dtype=Xp.dtype), np.full((size, k), n, dtype=np.int64)
@@ -187,6 +194,51 @@ def exact_knn(X, k, rows=None):
     for col_best, col_ind in columns:
         merge_buffers(best, ind, col_best, col_ind)
     return ind
+
+
+def _exact_knn_numpy(Xp, sq, k, rows):
+    """:func:`exact_knn` of the prepared cloud ``Xp`` (squared norms ``sq``) in NumPy.
+
+    The kernels' values ``sq[j] - 2 <x_i, x_j>`` in the dtype of ``Xp``, and
+    their order: by value, then by index.
+    """
+    n = Xp.shape[0]
+    rows = np.asarray(rows, dtype=np.int64)
+    ind = np.empty((rows.size, k), dtype=np.int64)
+    two = Xp.dtype.type(2.0)
+    step = max(1, min(rows.size, _BLOCK_ENTRIES // n))
+    for start in range(0, rows.size, step):
+        part = rows[start : start + step]
+        V = sq - two * (Xp[part] @ Xp.T)
+        V[np.arange(part.size), part] = np.inf
+        near = np.argpartition(V, k - 1, axis=1)[:, :k]
+        values = np.take_along_axis(V, near, axis=1)
+        order = np.lexsort((near, values), axis=1)
+        ind[start : start + part.size] = np.take_along_axis(near, order, axis=1)
+        # ties at the k-th value: the partition's pick among them is arbitrary
+        kth = values.max(axis=1, keepdims=True)
+        for a in np.flatnonzero((V <= kth).sum(axis=1) > k):
+            tied = np.flatnonzero(V[a] <= kth[a])
+            ind[start + a] = tied[np.lexsort((tied, V[a, tied]))[:k]]
+    return ind
+
+
+def _direct_distances(X, scale, rows, ind):
+    """Squared distances of points ``rows[a]`` and ``ind[a, b]`` of ``X * scale``,
+    in float64 from the coordinates (``_select.direct_distances``; in NumPy
+    below ``JIT_MIN_POINTS`` points)."""
+    if X.shape[0] >= JIT_MIN_POINTS:
+        from ._select import direct_distances
+
+        return direct_distances(X, scale, rows, ind)
+    out = np.empty(ind.shape)
+    step = max(1, _BLOCK_ENTRIES // max(1, ind.shape[1] * X.shape[1]))
+    for start in range(0, len(rows), step):
+        part = slice(start, start + step)
+        diff = (X[ind[part]].astype(np.float64) * scale
+                - X[rows[part], None, :].astype(np.float64) * scale)
+        out[part] = np.einsum("rcd,rcd->rc", diff, diff)
+    return out
 
 
 def approx_knn(X, k, random_state=None, backend="approx"):
@@ -258,13 +310,11 @@ def sample_recall(X, ind, k, random_state=None):
     nearest, so that ties do not count as misses.  Distances are direct, on
     the exactly rescaled coordinates, so the answer is the same at any scale.
     """
-    from ._select import direct_distances
-
     n = X.shape[0]
     rows = np.random.default_rng(random_state).choice(n, min(n, _RECALL_SAMPLE), replace=False)
     scale = float(np.ldexp(1.0, _scale_exponent(X)))
-    kth = direct_distances(X, scale, rows, exact_knn(X, k, rows=rows)[:, -1:])
-    found = direct_distances(X, scale, rows, ind[rows])
+    kth = _direct_distances(X, scale, rows, exact_knn(X, k, rows=rows)[:, -1:])
+    found = _direct_distances(X, scale, rows, ind[rows])
     return float(np.mean(found <= kth * (1 + _TIE_RTOL)))
 
 
@@ -434,14 +484,12 @@ def _neighbour_lists(X, cand, k, notes=None):
     search again with ``_WIDEN`` times more candidates (exact search of those
     rows) until the last one lies beyond the tie.
     """
-    from ._select import direct_distances
-
     n = X.shape[0]
     scale = float(np.ldexp(1.0, _scale_exponent(X)))
     everyone = np.arange(n)
 
     def sorted_lists(rows, cand):
-        dist = direct_distances(X, scale, rows, cand)
+        dist = _direct_distances(X, scale, rows, cand)
         order = np.lexsort((cand, dist), axis=1)  # by distance, then by index
         return np.take_along_axis(dist, order, axis=1), np.take_along_axis(cand, order, axis=1)
 

@@ -3,6 +3,7 @@
 import numpy as np
 
 from ._blas import single_blas_thread
+from ._validation import JIT_MIN_POINTS
 
 # The published signatures are 10^6 times the normalised trace.
 SIGNATURE_SCALE = 1e6
@@ -26,6 +27,8 @@ _REORDER_MIN_NODES = 50_000
 _SINGLE_THREAD_EIGH = 2048
 # Largest graph whose heat trace method="auto" takes from the dense spectrum.
 AUTO_EXACT_MAX_NODES = 500
+# A residual norm below this ends a probe's Krylov space (exact breakdown).
+BREAKDOWN = 1e-10
 
 
 def exact_heat_trace(L, t):
@@ -74,12 +77,93 @@ def heat_polynomials(t, degree):
 
 
 def laplacian_moments(L, hops):
-    """Exact ``Tr (L - I)^j`` for ``j = 0 .. 2 hops`` (Numba, row by row)."""
-    import numba
+    """Exact ``Tr (L - I)^j`` for ``j = 0 .. 2 hops``.
 
-    from ._lanczos import shifted_moments
+    Row by row with Numba (``_lanczos.shifted_moments``); below
+    ``JIT_MIN_POINTS`` nodes from sparse products: with ``M = L - I``
+    symmetric, ``Tr M^(2l) = |M^l|_F^2`` and ``Tr M^(2l-1) = <M^(l-1), M^l>_F``.
+    """
+    n = L.shape[0]
+    if n >= JIT_MIN_POINTS:
+        import numba
 
-    return shifted_moments(*_csr_arrays(L), hops, numba.get_num_threads())
+        from ._lanczos import shifted_moments
+
+        return shifted_moments(*_csr_arrays(L), hops, numba.get_num_threads())
+    import scipy.sparse as sp
+
+    M = (L - sp.identity(n, format="csr")).tocsr()
+    mu = np.empty(2 * hops + 1)
+    mu[0] = n
+    previous, power = sp.identity(n, format="csr"), M
+    for level in range(1, hops + 1):
+        mu[2 * level - 1] = previous.multiply(power).sum()
+        mu[2 * level] = power.multiply(power).sum()
+        if level < hops:
+            previous, power = power, (power @ M).tocsr()
+    return mu
+
+
+def lanczos_tridiagonal(L, V0, m):
+    """Lanczos coefficients of each column of ``V0`` (see ``_lanczos``).
+
+    The Numba kernel, or below ``JIT_MIN_POINTS`` nodes the same recurrence
+    in NumPy (sparse times dense over the whole block).
+
+    Returns
+    -------
+    alpha : ndarray of shape (b, m)
+    beta : ndarray of shape (b, m - 1)
+    """
+    if L.shape[0] >= JIT_MIN_POINTS:
+        from ._lanczos import lanczos_tridiagonal
+
+        return lanczos_tridiagonal(*_csr_arrays(L), V0, m)
+    b = V0.shape[1]
+    alpha = np.zeros((b, m))
+    beta = np.zeros((b, m - 1))
+    V, P = V0, np.zeros_like(V0)
+    for j in range(m):
+        W = L @ V
+        if j:
+            W -= beta[:, j - 1] * P
+        alpha[:, j] = np.einsum("ip,ip->p", W, V)
+        if j == m - 1:
+            break
+        W -= alpha[:, j] * V
+        norm = np.sqrt(np.einsum("ip,ip->p", W, W))
+        # past a breakdown the vectors are zero, and so are later coefficients
+        alive = norm > BREAKDOWN
+        beta[:, j] = np.where(alive, norm, 0.0)
+        P, V = V, W * np.where(alive, 1.0 / np.where(alive, norm, 1.0), 0.0)
+    return alpha, beta
+
+
+def gauss_quadrature(alpha, beta):
+    """Nodes and weights of the Gauss rule of each Lanczos tridiagonal matrix.
+
+    Parameters
+    ----------
+    alpha : ndarray of shape (b, m)
+    beta : ndarray of shape (b, m - 1)
+
+    Returns
+    -------
+    nodes : ndarray of shape (b, m)
+        Eigenvalues of each tridiagonal matrix (Ritz values).
+    weights : ndarray of shape (b, m)
+        Squared first components of its eigenvectors; each row sums to 1.
+    """
+    b, m = alpha.shape
+    T = np.zeros((b, m, m))
+    idx = np.arange(m)
+    T[:, idx, idx] = alpha
+    T[:, idx[:-1], idx[1:]] = beta
+    T[:, idx[1:], idx[:-1]] = beta
+    nodes, vecs = np.linalg.eigh(T)
+    return nodes, vecs[:, 0, :] ** 2
+
+
 
 
 def moment_work(L, hops):
@@ -174,8 +258,6 @@ def slq_heat_trace(L, t, m, nv, rng, hops=None):
         Its standard error (standard deviation over probes / sqrt(nv)); zero
         when ``nv == 1``.
     """
-    from ._lanczos import gauss_quadrature, lanczos_tridiagonal
-
     n = L.shape[0]
     L = _local_order(L)
     if hops is None:
@@ -190,7 +272,6 @@ def slq_heat_trace(L, t, m, nv, rng, hops=None):
         a_t = np.exp(-t) * t
         coef = np.column_stack([1.0 - a_t, -a_t])
         cv_trace = n * (1.0 - a_t)
-    indptr, indices, data = _csr_arrays(L)
     block = int(min(nv, max(1, _LANCZOS_BYTES // (32 * n))))
     per_probe = np.empty((nv, t.size))
     for start in range(0, nv, block):
@@ -198,7 +279,7 @@ def slq_heat_trace(L, t, m, nv, rng, hops=None):
         # probe by probe from the stream, so blocking does not change the draws
         Z = np.where(rng.random((b, n)) < 0.5, -1.0, 1.0).T / np.sqrt(n)
         Z = np.ascontiguousarray(Z)
-        alpha, beta = lanczos_tridiagonal(indptr, indices, data, Z, m)
+        alpha, beta = lanczos_tridiagonal(L, Z, m)
         nodes, weights = gauss_quadrature(alpha, beta)
         # Ritz values lie in the spectrum, [0, 2], up to rounding that must
         # not make exp(-t theta) overflow at large t

@@ -14,13 +14,12 @@ vectors per probe instead of ``m``.
 import numpy as np
 from numba import prange
 
+from ._heat import BREAKDOWN as _BREAKDOWN
 from ._jit import njit
 
 # Rows per parallel chunk; fixed so that reductions are summed in the same order
 # whatever the number of threads.
 _CHUNK = 2048
-# A residual norm below this ends a probe's Krylov space (exact breakdown).
-_BREAKDOWN = 1e-10
 
 
 @njit(parallel=True, cache=True)
@@ -117,31 +116,6 @@ def lanczos_tridiagonal(indptr, indices, data, V0, m):  # pragma: no cover (jitt
         # v_{j+1} = w / beta_j, v_{j-1} = v_j: rotate the arrays
         P, V, W = V, W, P
     return alpha, beta
-
-
-def gauss_quadrature(alpha, beta):
-    """Nodes and weights of the Gauss rule of each Lanczos tridiagonal matrix.
-
-    Parameters
-    ----------
-    alpha : ndarray of shape (b, m)
-    beta : ndarray of shape (b, m - 1)
-
-    Returns
-    -------
-    nodes : ndarray of shape (b, m)
-        Eigenvalues of each tridiagonal matrix (Ritz values).
-    weights : ndarray of shape (b, m)
-        Squared first components of its eigenvectors; each row sums to 1.
-    """
-    b, m = alpha.shape
-    T = np.zeros((b, m, m))
-    idx = np.arange(m)
-    T[:, idx, idx] = alpha
-    T[:, idx[:-1], idx[1:]] = beta
-    T[:, idx[1:], idx[:-1]] = beta
-    nodes, vecs = np.linalg.eigh(T)
-    return nodes, vecs[:, 0, :] ** 2
 
 
 @njit(parallel=True, cache=True)

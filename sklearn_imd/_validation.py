@@ -7,6 +7,7 @@ argument and the problem.  Nothing here modifies the caller's arrays.
 """
 
 import numbers
+import sys
 
 import numpy as np
 
@@ -14,6 +15,12 @@ NORMALIZATIONS = ("empty", "complete", "er", "none")
 KNN_METHODS = ("auto", "exact", "approx", "pynndescent")
 HEAT_METHODS = ("auto", "exact", "slq")
 DEFAULT_TIMES = (0.1, 10.0, 256)
+# Clouds of fewer points than this are searched, and their heat traces
+# estimated, with NumPy and SciPy alone: in a new process, Numba's start-up
+# (its compiler and our cached kernels, about 0.7 s on 2 cores) costs more
+# than the whole signature of such a cloud.  Both routes give the same graph
+# and agree to rounding (tests/test_routes.py).
+JIT_MIN_POINTS = 2048
 
 
 def default_times():
@@ -271,6 +278,10 @@ def check_n_jobs(n_jobs, name="n_jobs", work=None):
         )
     if n_jobs is not None and n_jobs == 0:
         raise ValueError(f"{name} must not be 0; use None or 1 for one process, -1 for all.")
+    if n_jobs == 1 or (n_jobs is None and "joblib" not in sys.modules):
+        # None means 1 outside a joblib.parallel_config context, and there is
+        # none before joblib is imported: a script need not import it
+        return 1
     from joblib import effective_n_jobs
 
     workers = effective_n_jobs(None if n_jobs is None else int(n_jobs))

@@ -8,7 +8,8 @@ from sklearn_imd._heat import (
     SIGNATURE_SCALE, _csr_arrays, exact_heat_trace, imd_weights, normalize_trace, null_trace,
     slq_heat_trace,
 )
-from sklearn_imd._lanczos import gauss_quadrature, lanczos_tridiagonal
+from sklearn_imd._heat import gauss_quadrature
+from sklearn_imd._lanczos import lanczos_tridiagonal
 from sklearn_imd._validation import default_times
 
 T = default_times()

@@ -1,27 +1,46 @@
 """Distances between point clouds and between their signatures, the
 extrinsic baselines IMD is compared with (FID, KID, MMD, Geometry Score), and
 the kNN and diversity metrics reported beside them (precision, recall,
-density, coverage, Vendi score)."""
+density, coverage, Vendi score).
 
-from ._fid import fid_score
-from ._geometry_score import geometry_score
-from ._imd import imd_distance, imd_score, pairwise_imd
-from ._imd_test import ConfidenceInterval, IMDTestResult, imd_test
-from ._mmd import (
-    MMDTestResult,
-    MMDWitness,
-    kid_score,
-    mmd_score,
-    mmd_test,
-    mmd_witness,
-    scaled_mmd,
-)
-from ._prdc import PRDCResult, prdc_score
-from ._vendi import vendi_score
+The names load lazily, so that a script computing IMD does not import
+scikit-learn's pairwise kernels (for MMD) or the Geometry Score's code.
+"""
 
-__all__ = [
-    "ConfidenceInterval", "IMDTestResult", "MMDTestResult", "MMDWitness", "fid_score",
-    "geometry_score", "imd_distance", "imd_score", "imd_test", "kid_score", "mmd_score",
-    "mmd_test", "mmd_witness", "pairwise_imd", "prdc_score", "PRDCResult", "scaled_mmd",
-    "vendi_score",
-]
+import importlib
+
+_LAZY = {
+    "ConfidenceInterval": "._imd_test",
+    "IMDTestResult": "._imd_test",
+    "MMDTestResult": "._mmd",
+    "MMDWitness": "._mmd",
+    "PRDCResult": "._prdc",
+    "fid_score": "._fid",
+    "geometry_score": "._geometry_score",
+    "imd_distance": "._imd",
+    "imd_score": "._imd",
+    "imd_signature": "._imd",
+    "imd_test": "._imd_test",
+    "kid_score": "._mmd",
+    "mmd_score": "._mmd",
+    "mmd_test": "._mmd",
+    "mmd_witness": "._mmd",
+    "pairwise_imd": "._imd",
+    "prdc_score": "._prdc",
+    "scaled_mmd": "._mmd",
+    "vendi_score": "._vendi",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'sklearn_imd.metrics' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
