@@ -1,98 +1,276 @@
-"""Time the workloads of the speed issue, each in a fresh process, then warm.
+"""The speed targets, measured side by side in one run, each figure in fresh processes.
 
-    python asv_bench/scale_table.py                  # all rows (several minutes)
-    python asv_bench/scale_table.py --skip-million   # without 1,000,000 x 64
-    python asv_bench/scale_table.py --only-million   # only those
+    python asv_bench/scale_table.py --paper PATH     # all sections (about 15 minutes)
+    python asv_bench/scale_table.py --skip-million   # without the 1,000,000-point clouds
+    python asv_bench/scale_table.py --only-million
+    python asv_bench/scale_table.py --quick          # small shapes, to try the script
 
-Clouds are standard Gaussian (the hardest case for neighbour search), or a
-smooth 10-dimensional manifold where marked.  "fresh" is one call in a new
-Python process (imports and on-disk Numba caches
-included, the data generated beforehand); "warm" is a second call in the same
-process.  The split columns are the kNN graph and the heat trace of the warm
-call.  Peak memory is the child's maximum resident set size.
+``PATH`` is a checkout of the paper's code (``git clone https://github.com/xgfs/imd``;
+the folder holding ``msid/``), also read from ``$IMD_PAPER_CODE``.  Without it
+the paper's columns are left empty.
+
+1. **Fresh process.**  Each figure is the wall time of a whole new Python
+   process (interpreter, imports, loading the ``.npy`` files written
+   beforehand, the work), the median of ``--repeat`` processes, beside the
+   same for the paper's code: ``msid_descriptor`` for one signature,
+   ``msid_score`` for a score.  Clouds are standard Gaussian (the hardest case
+   for neighbour search), float64 at 1,000 x 10 and float32 above.
+2. **Warm.**  In one process, after a first call: one signature (median of 3),
+   split into kNN graph and heat trace, beside ``X @ X.T`` (median of 3) in
+   the same process.  The exact search computes each pair once, so its floor
+   is half that product.
+3. **A million points.**  1,000,000 x 64 float32 on manifolds of intrinsic
+   dimension up to 10 drawn four ways (a linear map, tanh of one, random
+   Fourier features, and a union of four manifolds of dimensions 2, 5, 8 and
+   10), one ``imd_signature`` each in a fresh process with the defaults:
+   which search ``knn="auto"`` took, the recall its check measured (on 256
+   points against their exact neighbours), time, split and peak memory.
+
+The load average is printed before and after: figures from a busy machine are
+not comparable with others.
 """
 
 import argparse
 import json
+import os
+import statistics
 import subprocess
 import sys
+import tempfile
+import time
 
-CHILD = r"""
-import json, resource, sys, time
-start_import = time.perf_counter()
+DATA = r"""
 import numpy as np
+
+def cloud(family, n, d, seed, dim=8):
+    rng = np.random.default_rng(seed)
+    if family == "gaussian":
+        X = rng.standard_normal((n, d))
+        return X if d <= 10 else X.astype(np.float32)
+    maps = np.random.default_rng(1000 + dim)
+    if family == "union":
+        # four manifolds of dimensions 2, 5, 8 and 10, each moved to its own place
+        sizes = np.diff(np.linspace(0, n, 5).astype(int))
+        parts = [cloud(f, size, d, seed + 1 + i, dim) + maps.standard_normal(d).astype(np.float32)
+                 for i, (f, size, dim) in enumerate(zip(("linear", "tanh", "fourier", "linear"),
+                                                        sizes, (2, 5, 8, 10)))]
+        return np.concatenate(parts)[rng.permutation(n)]
+    Z = rng.standard_normal((n, dim))
+    W = maps.standard_normal((dim, d))
+    if family == "linear":
+        X = Z @ W
+    elif family == "tanh":
+        X = np.tanh(Z @ W / np.sqrt(dim))
+    elif family == "fourier":
+        X = np.sqrt(2.0 / d) * np.cos(Z @ W + maps.uniform(0, 2 * np.pi, d))
+    return X.astype(np.float32)
+"""
+
+OURS = {
+    "signature": "from sklearn_imd import imd_signature\nimd_signature(X, random_state=0)",
+    "transformer": ("from sklearn_imd import IMDSignature\n"
+                    "IMDSignature(random_state=0).fit_transform([X])"),
+    "score": "from sklearn_imd import imd_score\nimd_score(X, Y, random_state=0)",
+}
+PAPER = {
+    "signature": "from msid.msid import msid_descriptor\nmsid_descriptor(X)",
+    "score": "from msid.msid import msid_score\nmsid_score(X, Y)",
+}
+# what each of our figures is compared with
+PAPER_OF = {"signature": "signature", "transformer": "signature", "score": "score",
+            "cli": "score"}
+
+WARM = DATA + r"""
+import json, sys, time
 spec = json.loads(sys.argv[1])
-def cloud(i):
-    rng = np.random.default_rng(i)
-    if spec.get("data") == "manifold":
-        # a smooth 10-dimensional manifold in d dimensions, like learned features
-        W = np.random.default_rng(10**6).standard_normal((10, spec["d"])) / np.sqrt(10)
-        return np.tanh(rng.standard_normal((spec["n"], 10)) @ W).astype(np.float32)
-    return rng.standard_normal((spec["n"], spec["d"])).astype(np.float32)
-clouds = [cloud(i) for i in range(spec["clouds"])]
-t0 = time.perf_counter()
-from sklearn_imd import IMDSignature, pairwise_imd
-def run():
-    if spec["clouds"] > 1:
-        pairwise_imd(clouds, random_state=0, n_jobs=spec["n_jobs"])
-    else:
-        IMDSignature(random_state=0, knn=spec.get("knn", "auto")).fit_transform(clouds)
-run()
-fresh = time.perf_counter() - t0
-out = {"fresh": fresh}
-if spec["warm"]:
-    t0 = time.perf_counter(); run(); out["warm"] = time.perf_counter() - t0
-    from sklearn_imd._graph import knn_adjacency, normalized_laplacian
-    from sklearn_imd._heat import heat_trace
-    from sklearn_imd._validation import default_times
-    t0 = time.perf_counter(); A = knn_adjacency(clouds[0], 5, "auto", random_state=0)
-    out["graph"] = time.perf_counter() - t0
-    L = normalized_laplacian(A)
-    t0 = time.perf_counter()
-    heat_trace(L, default_times(), "auto", 10, 100, np.random.default_rng(0))
-    out["heat"] = time.perf_counter() - t0
-out["peak_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+X = cloud("gaussian", spec["n"], spec["d"], 0)
+from sklearn_imd import imd_signature
+from sklearn_imd._compute import plan_search
+from sklearn_imd._graph import knn_adjacency, normalized_laplacian
+from sklearn_imd._heat import heat_trace
+from sklearn_imd._validation import default_times
+import numpy as np
+
+def median(fn, repeat=3):
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter(); fn(); times.append(time.perf_counter() - t0)
+    return sorted(times)[repeat // 2]
+
+imd_signature(X, random_state=0)
+out = {"warm": median(lambda: imd_signature(X, random_state=0))}
+plan = plan_search(X, 5, "auto", 0)
+out["graph"] = median(lambda: knn_adjacency(X, 5, "auto", random_state=0, plan=plan))
+L = normalized_laplacian(knn_adjacency(X, 5, "auto", random_state=0, plan=plan))
+out["heat"] = median(lambda: heat_trace(L, default_times(), "auto", 10, 100,
+                                        np.random.default_rng(0)))
+Xc = X - X.mean(axis=0)
+out["product"] = median(lambda: Xc @ Xc.T)
 print(json.dumps(out))
 """
 
-ROWS = [
-    ("10,000 x 2,048 float32, one signature", dict(n=10_000, d=2048, clouds=1, warm=True)),
-    ("10,000 x 64, one signature", dict(n=10_000, d=64, clouds=1, warm=True)),
-    ("pairwise_imd, 100 clouds of 2,000 x 64, n_jobs=2",
-     dict(n=2_000, d=64, clouds=100, n_jobs=2, warm=False)),
-    ("100,000 x 10, knn='approx' (ours)",
-     dict(n=100_000, d=10, clouds=1, warm=False, knn="approx")),
-    ("100,000 x 10, knn='pynndescent'",
-     dict(n=100_000, d=10, clouds=1, warm=False, knn="pynndescent")),
-    ("1,000,000 x 64 (10-d manifold), one signature",
-     dict(n=1_000_000, d=64, clouds=1, warm=False, data="manifold")),
-    # knn="auto" takes the exact search here (intrinsic dimension 64, where
-    # NN-descent finds 20% of the neighbours), which takes far longer; this row
-    # times the approximate graph, whose signature is wrong (it warns).
-    ("1,000,000 x 64, knn='approx', one signature",
-     dict(n=1_000_000, d=64, clouds=1, warm=False, knn="approx")),
-]
+MILLION = DATA + r"""
+import json, resource, sys, time, warnings
+spec = json.loads(sys.argv[1])
+X = cloud(spec["family"], spec["n"], 64, 0)
+t0 = time.perf_counter()
+import sklearn_imd._compute as compute
+import sklearn_imd._graph as graph
+from sklearn_imd import imd_signature
+out = {"recall": None, "graph": 0.0, "heat": 0.0}
+
+def spy(module, name, key):
+    fn = getattr(module, name)
+    def wrapped(*args, **kwargs):
+        t = time.perf_counter(); result = fn(*args, **kwargs)
+        if key == "recall":
+            out["recall"] = result
+        elif key == "plan":
+            out["search"] = result[0]
+        else:
+            out[key] += time.perf_counter() - t
+        return result
+    setattr(module, name, wrapped)
+
+spy(graph, "sample_recall", "recall")
+spy(compute, "plan_search", "plan")
+spy(compute, "knn_adjacency", "graph")
+spy(compute, "heat_trace", "heat")
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    imd_signature(X, random_state=0)
+out["seconds"] = time.perf_counter() - t0
+out["peak_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+out["warnings"] = [w.category.__name__ for w in caught]
+print(json.dumps(out))
+"""
+
+
+def run(args, env=None):
+    """Wall time and peak resident memory (GB) of one child process."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - t0
+    out, err = proc.stdout.read().decode(), proc.stderr.read().decode()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise RuntimeError(f"{' '.join(args[:3])} failed:\n{err[-2000:]}")
+    return seconds, usage.ru_maxrss / 2**20, out
+
+
+def child(code, files, paper=None):
+    """A ``python -c`` command that loads X (and Y) and runs ``code``."""
+    lines = ["import numpy as np"]
+    if paper:
+        lines += ["import sys", f"sys.path.insert(0, {paper!r})", "np.random.seed(0)"]
+    lines += [f"X = np.load({files[0]!r})", f"Y = np.load({files[1]!r})", code]
+    return [sys.executable, "-c", "\n".join(lines)]
+
+
+def cli_command(files):
+    exe = os.path.join(os.path.dirname(sys.executable), "sklearn-imd")
+    head = [exe] if os.path.exists(exe) else [sys.executable, "-m", "sklearn_imd"]
+    return head + ["score", files[0], files[1], "--seed", "0"]
+
+
+def median_run(args, repeat):
+    first = run(args)
+    runs = [first] + ([run(args) for _ in range(repeat - 1)] if first[0] < 20 else [])
+    return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
+
+
+def load():
+    return " / ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def fmt(x, spec="{:.2f}"):
+    return "-" if x is None else spec.format(x)
+
+
+def fresh_section(shapes, repeat, paper, folder):
+    print("\n## Fresh process: wall time of a whole new process (median of "
+          f"{repeat}; runs over 20 s once)\n")
+    print("| workload | ours | seconds | peak GB | paper's code | seconds | ours / paper |")
+    print("| --- | --- | ---: | ---: | --- | ---: | ---: |")
+    write = [sys.executable, "-c", DATA + "\nimport sys\nn, d = int(sys.argv[1]), int(sys.argv[2])"
+             "\nfor i, f in enumerate(sys.argv[3:]): np.save(f, cloud('gaussian', n, d, i))"]
+    for n, d in shapes:
+        files = [os.path.join(folder, f"{n}x{d}_{i}.npy") for i in (0, 1)]
+        subprocess.run(write + [str(n), str(d)] + files, check=True)
+        paper_times = {}
+        if paper:
+            for what, code in PAPER.items():
+                paper_times[what] = median_run(child(code, files, paper), repeat)[0]
+        for what in ("signature", "transformer", "score", "cli"):
+            args = cli_command(files) if what == "cli" else child(OURS[what], files)
+            seconds, peak = median_run(args, repeat)
+            theirs = paper_times.get(PAPER_OF[what])
+            label = {"signature": "`imd_signature(X)`", "transformer":
+                     "`IMDSignature().fit_transform([X])`", "score": "`imd_score(X, Y)`",
+                     "cli": "`sklearn-imd score x.npy y.npy`"}[what]
+            their_label = {"signature": "`msid_descriptor(X)`", "score":
+                           "`msid_score(X, Y)`"}[PAPER_OF[what]]
+            print(f"| {n:,} x {d:,} | {label} | {seconds:.2f} | {peak:.2f} | {their_label} | "
+                  f"{fmt(theirs)} | {fmt(theirs and seconds / theirs)} |", flush=True)
+
+
+def warm_section(shapes):
+    print("\n## Warm: one signature in a process that has computed one before "
+          "(median of 3)\n")
+    print("| workload | signature s | graph s | heat s | `X @ X.T` s | signature / "
+          "half product | target s | met |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    for n, d, target in shapes:
+        out = json.loads(run([sys.executable, "-c", WARM, json.dumps(dict(n=n, d=d))])[2])
+        half = out["product"] / 2
+        goal = half + 0.5 if target is None else target
+        rule = "half product + 0.5" if target is None else f"{target}"
+        print(f"| {n:,} x {d:,} | {out['warm']:.3f} | {out['graph']:.3f} | {out['heat']:.3f} | "
+              f"{out['product']:.3f} | {out['warm'] / half:.2f} | {goal:.2f} ({rule}) | "
+              f"{'yes' if out['warm'] <= goal else 'no'} |", flush=True)
+
+
+def million_section(n, families):
+    print(f"\n## {n:,} x 64 float32 on manifolds of intrinsic dimension <= 10: one "
+          "`imd_signature(X)` in a fresh process (data made beforehand)\n")
+    print("| family | search | sampled recall | seconds | graph s | heat s | peak GB | "
+          "warnings |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |")
+    for family in families:
+        _, peak, text = run([sys.executable, "-c", MILLION, json.dumps(dict(family=family, n=n))])
+        out = json.loads(text.strip().splitlines()[-1])
+        print(f"| {family} | {out.get('search', '-')} | {fmt(out['recall'], '{:.4f}')} | "
+              f"{out['seconds']:.1f} | {out['graph']:.1f} | {out['heat']:.1f} | "
+              f"{out['peak_gb']:.2f} | {', '.join(out['warnings']) or '-'} |", flush=True)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--paper", default=os.environ.get("IMD_PAPER_CODE"),
+                        help="folder holding the paper's msid/ package")
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-million", action="store_true")
     parser.add_argument("--only-million", action="store_true")
+    parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
-    print(f"{'workload':<52} {'fresh':>7} {'warm':>7} {'graph':>7} {'heat':>7} {'peak GB':>8}")
-    for label, spec in ROWS:
-        if (args.skip_million and spec["n"] >= 1_000_000) or (
-            args.only_million and spec["n"] < 1_000_000
-        ):
-            continue
-        spec.setdefault("n_jobs", None)
-        out = json.loads(subprocess.run(
-            [sys.executable, "-c", CHILD, json.dumps(spec)],
-            check=True, capture_output=True, text=True,
-        ).stdout.strip().splitlines()[-1])
-        cell = lambda key: f"{out[key]:>7.2f}" if key in out else f"{'-':>7}"  # noqa: E731
-        print(f"{label:<52} {cell('fresh')} {cell('warm')} {cell('graph')} {cell('heat')} "
-              f"{out['peak_gb']:>8.2f}", flush=True)
+    if args.paper and not os.path.isdir(os.path.join(args.paper, "msid")):
+        parser.error(f"{args.paper} holds no msid/ folder (the paper's package)")
+    print(f"load average (1, 5, 15 min) at the start: {load()}; {os.cpu_count()} cores; "
+          f"Python {sys.version.split()[0]}")
+    if args.quick:
+        fresh, warm, million = [(1000, 10), (3000, 64)], [(3000, 64, None)], 20_000
+    else:
+        fresh = [(1000, 10), (10_000, 64), (10_000, 2048)]
+        warm = [(10_000, 2048, None), (10_000, 64, 0.3)]
+        million = 1_000_000
+    with tempfile.TemporaryDirectory() as folder:
+        if not args.only_million:
+            fresh_section(fresh, args.repeat, args.paper, folder)
+            warm_section(warm)
+        if not args.skip_million:
+            million_section(million, ["linear", "tanh", "fourier", "union"])
+    print(f"\nload average (1, 5, 15 min) at the end: {load()}")
 
 
 if __name__ == "__main__":

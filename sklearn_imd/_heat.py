@@ -80,8 +80,8 @@ def laplacian_moments(L, hops):
     """Exact ``Tr (L - I)^j`` for ``j = 0 .. 2 hops``.
 
     Row by row with Numba (``_lanczos.shifted_moments``); below
-    ``JIT_MIN_POINTS`` nodes from sparse products: with ``M = L - I``
-    symmetric, ``Tr M^(2l) = |M^l|_F^2`` and ``Tr M^(2l-1) = <M^(l-1), M^l>_F``.
+    ``JIT_MIN_POINTS`` nodes from the dense powers of ``M = L - I``
+    (symmetric): ``Tr M^(2l) = |M^l|_F^2``, ``Tr M^(2l-1) = <M^(l-1), M^l>_F``.
     """
     n = L.shape[0]
     if n >= JIT_MIN_POINTS:
@@ -90,17 +90,17 @@ def laplacian_moments(L, hops):
         from ._lanczos import shifted_moments
 
         return shifted_moments(*_csr_arrays(L), hops, numba.get_num_threads())
-    import scipy.sparse as sp
-
-    M = (L - sp.identity(n, format="csr")).tocsr()
+    M = L.tocsr(copy=True)
+    M.setdiag(M.diagonal() - 1.0)
     mu = np.empty(2 * hops + 1)
     mu[0] = n
-    previous, power = sp.identity(n, format="csr"), M
-    for level in range(1, hops + 1):
-        mu[2 * level - 1] = previous.multiply(power).sum()
-        mu[2 * level] = power.multiply(power).sum()
-        if level < hops:
-            previous, power = power, (power @ M).tocsr()
+    power = M.toarray()
+    mu[1] = np.trace(power)
+    mu[2] = np.einsum("ij,ij->", power, power)
+    for level in range(2, hops + 1):
+        previous, power = power, M @ power
+        mu[2 * level - 1] = np.einsum("ij,ij->", previous, power)
+        mu[2 * level] = np.einsum("ij,ij->", power, power)
     return mu
 
 

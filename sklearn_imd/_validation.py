@@ -18,9 +18,11 @@ DEFAULT_TIMES = (0.1, 10.0, 256)
 # Clouds of fewer points than this are searched, and their heat traces
 # estimated, with NumPy and SciPy alone: in a new process, Numba's start-up
 # (its compiler and our cached kernels, about 0.7 s on 2 cores) costs more
-# than the whole signature of such a cloud.  Both routes give the same graph
-# and agree to rounding (tests/test_routes.py).
-JIT_MIN_POINTS = 2048
+# than the whole signature of such a cloud, while the NumPy route costs at
+# most about 1.5 times the kernels' 30-60 ms once both are loaded (dense
+# n x n work, which grows faster above this size).  Both routes give the
+# same graph, and traces equal to rounding (tests/test_routes.py).
+JIT_MIN_POINTS = 1024
 
 
 def default_times():

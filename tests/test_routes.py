@@ -105,7 +105,7 @@ def _expm(M):
 
 
 def test_slq_routes_agree(monkeypatch):
-    L = laplacian(1200)
+    L = laplacian(1000)
     t = default_times()
     a, b = both_routes(
         monkeypatch,
