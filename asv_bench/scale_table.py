@@ -62,7 +62,9 @@ def cloud(family, n, d, seed, dim=8):
     elif family == "tanh":
         X = np.tanh(Z @ W / np.sqrt(dim))
     elif family == "fourier":
-        X = np.sqrt(2.0 / d) * np.cos(Z @ W + maps.uniform(0, 2 * np.pi, d))
+        # frequencies of norm about 1: the phases turn by a few radians across
+        # the cloud, a curved manifold, not a space-filling fold
+        X = np.sqrt(2.0 / d) * np.cos(Z @ W / np.sqrt(dim) + maps.uniform(0, 2 * np.pi, d))
     return X.astype(np.float32)
 """
 

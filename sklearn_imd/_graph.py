@@ -155,10 +155,15 @@ def exact_knn(X, k, rows=None):
     if rows is not None:
         rows = np.asarray(rows, dtype=np.int64)
         best, ind = buffers(rows.size)
-        step = max(1, min(rows.size, _BLOCK_ENTRIES // n))
+        # blocks of rows against tiles of columns: few rows still make products
+        # of matrices (the recall check: 256 rows of 10^6 points)
+        step = min(rows.size, _PANEL_ROWS)
+        width = max(_PANEL_ROWS, _BLOCK_ENTRIES // step)
         for start in range(0, rows.size, step):
             part = slice(start, start + step)
-            merge_rows(Xp[rows[part]] @ Xp.T, sq, rows[part], 0, best[part], ind[part])
+            Q = Xp[rows[part]]
+            for c0 in range(0, n, width):
+                merge_rows(Q @ Xp[c0 : c0 + width].T, sq, rows[part], c0, best[part], ind[part])
         return ind
 
     import threading
@@ -406,7 +411,11 @@ def _refuse_heavy_duplicates(X, k, random_state=None):
     if n * n <= budget:
         return
     sample = X[np.random.default_rng(random_state).choice(n, min(n, _PILOT_POINTS), False)]
-    counts = np.unique(sample, axis=0, return_counts=True)[1]
+    # identical rows have equal fingerprints (a fixed random projection, the
+    # same sums in the same order), distinct rows almost never: a collision
+    # can only overestimate, and then the exact count below decides
+    direction = np.random.default_rng(0).standard_normal(X.shape[1])
+    counts = np.unique(_scaled64(sample) @ direction, return_counts=True)[1]
     m = sample.shape[0]
     if n * n * (counts * (counts - 1)).sum() / (m * (m - 1)) <= budget / 2:
         return
@@ -607,9 +616,25 @@ def normalized_laplacian(A):
     L : scipy.sparse.csr_matrix
         Symmetric with unit diagonal, so ``Tr L = n``; spectrum in [0, 2].
     """
+    A = A.tocsr()
+    A.sort_indices()
+    n = A.shape[0]
     deg = np.asarray(A.sum(axis=1)).ravel()
     s = 1.0 / np.sqrt(deg)
-    S = sp.diags(s) @ A @ sp.diags(s)
-    L = (sp.identity(A.shape[0], format="csr") - S).tocsr()
-    L.sort_indices()
-    return L
+    rows = np.repeat(np.arange(n), np.diff(A.indptr))
+    if (A.indices == rows).any():  # stored diagonal entries (not from knn_adjacency)
+        L = (sp.identity(n, format="csr") - sp.diags(s) @ A @ sp.diags(s)).tocsr()
+        L.sort_indices()
+        return L
+    # the arrays of L directly: each row's entries with the diagonal inserted
+    # in column order (A has none), every other entry -s_i a_ij s_j
+    indptr = A.indptr + np.arange(n + 1)
+    position = np.arange(rows.size) + rows + (A.indices > rows)
+    diagonal = indptr[:-1] + np.bincount(rows[A.indices < rows], minlength=n)
+    data = np.empty(rows.size + n)
+    indices = np.empty(rows.size + n, dtype=A.indices.dtype)
+    data[position] = -(s[rows] * A.data) * s[A.indices]
+    indices[position] = A.indices
+    data[diagonal] = 1.0
+    indices[diagonal] = np.arange(n)
+    return sp.csr_matrix((data, indices, indptr), shape=(n, n))

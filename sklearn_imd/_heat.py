@@ -9,8 +9,8 @@ from ._validation import JIT_MIN_POINTS
 SIGNATURE_SCALE = 1e6
 # Memory budget of the Lanczos work arrays (four n-by-block float64 arrays):
 # large blocks pass over the matrix fewer times (1e6 nodes: 37 s per 100
-# probes in blocks of 8, 17 s in blocks of 32).
-_LANCZOS_BYTES = 1 << 30
+# probes in blocks of 8, 17 s in blocks of 32, 10 s in one block of 100).
+_LANCZOS_BYTES = 1 << 31
 # Hops of the exact moments behind the control variate of slq_heat_trace: its
 # polynomial has degree 2 * CV_HOPS.
 CV_HOPS = 3
@@ -21,6 +21,11 @@ CV_HOPS = 3
 # fewer hops.
 _MOMENT_WORK = 3e8
 _MOMENT_WORK_PER_NODE = 5000
+# Bound on the standard error of a signature, in IMD units, below which
+# fewer hops are enough: the bound falls as 1/sqrt(n nv), so from about
+# 800,000 nodes (nv = 100) two hops keep it below this, at a fraction of the
+# moments' cost (1e6 nodes: 7.4 s for three hops, 0.3 s for two).
+_CV_ERROR = 0.004
 # Graphs from this size are renumbered for locality before the trace.
 _REORDER_MIN_NODES = 50_000
 # Dense spectra up to this size are computed on one BLAS thread (reproducible).
@@ -185,9 +190,27 @@ def moment_work(L, hops):
     return work
 
 
-def choose_hops(L):
-    """Most hops, up to CV_HOPS, whose moments fit the work budget (at least 1)."""
-    hops = CV_HOPS
+def cv_error_bound(n, t, nv, hops):
+    """Bound on the standard error of an SLQ signature, in IMD units.
+
+    Each probe's error is at most ``sqrt(2 n) max |e^{-t lambda} - p_t(lambda)|``
+    over [0, 2] (see :func:`slq_heat_trace`), so the signature's standard
+    error at ``t`` is at most ``SIGNATURE_SCALE sqrt(2 / (n nv))`` times that
+    maximum; the IMD weighs it by ``exp(-2 (t + 1/t))``.
+    """
+    lam = np.linspace(0.0, 2.0, 401)
+    coef = heat_polynomials(t, 2 * hops)
+    p = np.polynomial.polynomial.polyval(lam - 1.0, coef.T)
+    gap = np.abs(np.exp(-np.outer(t, lam)) - p).max(axis=1)
+    return SIGNATURE_SCALE * np.sqrt(2.0 / (n * nv)) * float((imd_weights(t) * gap).max())
+
+
+def choose_hops(L, t, nv):
+    """Hops of the control variate: the fewest, up to CV_HOPS, whose
+    :func:`cv_error_bound` is below ``_CV_ERROR`` (else CV_HOPS), then fewer
+    while their moments exceed the work budget (at least 1)."""
+    hops = next((h for h in range(1, CV_HOPS) if cv_error_bound(L.shape[0], t, nv, h)
+                 <= _CV_ERROR), CV_HOPS)
     budget = max(_MOMENT_WORK, _MOMENT_WORK_PER_NODE * L.shape[0])
     while hops > 1 and moment_work(L, hops) > budget:
         hops -= 1
@@ -246,9 +269,10 @@ def slq_heat_trace(L, t, m, nv, rng, hops=None):
     hops : int, optional
         Degree ``2 hops`` of the control variate; 0 uses the paper's
         first-order control variate ``1 - e^{-t} t lambda`` (no moments).
-        By default, :func:`choose_hops`: ``CV_HOPS`` unless the moments
-        would exceed their work budget (large graphs, whose normalised
-        variance is smaller by the same token, or graphs with hubs).
+        By default, :func:`choose_hops`: ``CV_HOPS``, or fewer where they
+        keep the signature's standard error below ``_CV_ERROR`` IMD units
+        (about 800,000 nodes and more, at nv = 100) or where the moments
+        would exceed their work budget (graphs with hubs).
 
     Returns
     -------
@@ -261,7 +285,7 @@ def slq_heat_trace(L, t, m, nv, rng, hops=None):
     n = L.shape[0]
     L = _local_order(L)
     if hops is None:
-        hops = choose_hops(L)
+        hops = choose_hops(L, t, nv)
     if hops > 0:
         # Gauss quadrature with m nodes integrates degree <= 2m - 1 exactly
         degree = min(2 * hops, 2 * m - 1)
@@ -273,6 +297,7 @@ def slq_heat_trace(L, t, m, nv, rng, hops=None):
         coef = np.column_stack([1.0 - a_t, -a_t])
         cv_trace = n * (1.0 - a_t)
     block = int(min(nv, max(1, _LANCZOS_BYTES // (32 * n))))
+    block = -(-nv // -(-nv // block))  # blocks of equal size: no pass for a last few
     per_probe = np.empty((nv, t.size))
     for start in range(0, nv, block):
         b = min(block, nv - start)

@@ -54,12 +54,30 @@ def test_moment_work_bounds_the_visits_and_sets_the_hops(rng, monkeypatch):
         visits = sum((2 if l == hops - 1 else 1) * (within[l] @ deg).sum() for l in range(hops))
         bound = heat_module.moment_work(L, hops)
         assert visits <= bound <= 4 * visits
-    assert heat_module.choose_hops(L) == 3
+    t = default_times()
+    assert heat_module.choose_hops(L, t, 100) == 3
     monkeypatch.setattr(heat_module, "_MOMENT_WORK_PER_NODE", 0)
     monkeypatch.setattr(heat_module, "_MOMENT_WORK", heat_module.moment_work(L, 3) - 1)
-    assert heat_module.choose_hops(L) == 2
+    assert heat_module.choose_hops(L, t, 100) == 2
     monkeypatch.setattr(heat_module, "_MOMENT_WORK", 0)
-    assert heat_module.choose_hops(L) == 1
+    assert heat_module.choose_hops(L, t, 100) == 1
+
+
+def test_fewer_hops_where_their_error_bound_is_small_enough(rng):
+    L = normalized_laplacian(knn_adjacency(rng.normal(size=(300, 3)), 5, "exact"))
+    t = default_times()
+    bound = [heat_module.cv_error_bound(10**6, t, 100, hops) for hops in (1, 2, 3)]
+    assert bound[0] > bound[1] > bound[2]
+    assert bound[1] < heat_module._CV_ERROR < bound[0]
+    # at 10^4 nodes, two hops are not enough: 1/sqrt(n) times larger
+    assert heat_module.cv_error_bound(10**4, t, 100, 2) == pytest.approx(10 * bound[1])
+    assert heat_module.choose_hops(L, t, 100) == 3
+    assert heat_module.choose_hops(L, t, 10**6) == 2  # as many probes as 10^6 nodes
+    # the bound holds: two hops' standard error on this graph is below it
+    _, err = slq_heat_trace(L, t, 10, 200, np.random.default_rng(0), hops=2)
+    n = L.shape[0]
+    measured = (heat_module.imd_weights(t) * err * heat_module.SIGNATURE_SCALE / n).max()
+    assert measured <= heat_module.cv_error_bound(n, t, 200, 2)
 
 
 def test_local_order_is_a_renumbering(rng, monkeypatch):

@@ -373,3 +373,19 @@ def test_slow_exact_search_is_announced_before_the_work(rng, monkeypatch):
     assert order[0] is ExactSearchWarning and order[1] == "work"
     with pytest.warns(ExactSearchWarning, match="intrinsic dimension is about"):
         g.knn_adjacency(rng.normal(size=(600, 64)), 5, "auto", random_state=0)
+
+
+@pytest.mark.parametrize("stored_zeros", [False, True])
+def test_normalized_laplacian_is_the_formula(rng, stored_zeros):
+    A = knn_adjacency(rng.normal(size=(300, 3)), 5, "exact")
+    if stored_zeros:  # explicit zero diagonal entries take the general route
+        C = A.tocoo()
+        every = np.arange(300)
+        A = sp.csr_matrix((np.r_[C.data, np.zeros(300)], (np.r_[C.row, every],
+                                                           np.r_[C.col, every])))
+        assert A.nnz == C.nnz + 300
+    L = normalized_laplacian(A)
+    dense = A.toarray()
+    s = 1.0 / np.sqrt(dense.sum(axis=1))
+    np.testing.assert_allclose(L.toarray(), np.eye(300) - s[:, None] * dense * s, atol=1e-15)
+    assert L.has_canonical_format
