@@ -284,7 +284,7 @@ def approx_knn(X, k, random_state=None, backend="approx"):
             # the defaults of pynndescent, with fewer trees
             n_trees=min(8, 5 + int(round(n**0.25 / 2))), leaf_size=max(10, n_search),
             n_candidates=n_search, max_iter=max(5, int(round(np.log2(n)))), delta=0.001,
-            seed=seed, nparts=numba.get_num_threads(),
+            seed=seed, nparts=numba.get_num_threads(), top=k,
         )
         out = out.astype(np.int64)
     else:

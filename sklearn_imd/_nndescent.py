@@ -50,8 +50,8 @@ def _sqdist(X, a, b):  # pragma: no cover (jitted)
 @njit(inline="always")
 def _push(dist, idx, flag, i, v, j):  # pragma: no cover (jitted)
     """Insert neighbour ``j`` at distance ``v`` into the sorted list of ``i``
-    (flagged new) unless it is there already or not among the best; 1 if
-    inserted."""
+    (flagged new) unless it is there already or not among the best; returns
+    its place plus one if inserted, else 0."""
     last = dist.shape[1] - 1
     if v > dist[i, last] or (v == dist[i, last] and j >= idx[i, last]):
         return 0
@@ -67,7 +67,7 @@ def _push(dist, idx, flag, i, v, j):  # pragma: no cover (jitted)
     dist[i, pos] = v
     idx[i, pos] = j
     flag[i, pos] = True
-    return 1
+    return pos + 1
 
 
 @njit(parallel=True, cache=True, fastmath=True)
@@ -270,10 +270,10 @@ def local_join(X, dist, new_c, old_c, lo, hi, pair_a, pair_b, pair_d, counts):  
 
 
 @njit(parallel=True, cache=True)
-def apply_pairs(dist, idx, flag, pair_a, pair_b, pair_d, counts, nparts):  # pragma: no cover
+def apply_pairs(dist, idx, flag, pair_a, pair_b, pair_d, counts, nparts, top):  # pragma: no cover
     """Merge the pairs of :func:`local_join` into both ends' lists; part
     ``s`` of ``nparts`` updates only its own points.  Returns the number of
-    insertions."""
+    insertions among the first ``top`` places of the lists."""
     n = dist.shape[0]
     changed = np.zeros(nparts, dtype=np.int64)
     for s in prange(nparts):
@@ -285,9 +285,11 @@ def apply_pairs(dist, idx, flag, pair_a, pair_b, pair_d, counts, nparts):  # pra
                 b = pair_b[row, c]
                 v = pair_d[row, c]
                 if lo <= a < hi:
-                    changed[s] += _push(dist, idx, flag, a, v, b)
+                    place = _push(dist, idx, flag, a, v, b)
+                    changed[s] += 0 < place <= top
                 if lo <= b < hi:
-                    changed[s] += _push(dist, idx, flag, b, v, a)
+                    place = _push(dist, idx, flag, b, v, a)
+                    changed[s] += 0 < place <= top
     return changed.sum()
 
 
@@ -296,7 +298,7 @@ _JOIN_BLOCK = 16384
 
 
 def nn_descent(X, n_neighbors, *, n_trees, leaf_size, n_candidates, max_iter, delta, seed,
-               nparts):
+               nparts, top=None):
     """Approximate ``n_neighbors`` nearest neighbours of every point.
 
     Parameters
@@ -310,11 +312,16 @@ def nn_descent(X, n_neighbors, *, n_trees, leaf_size, n_candidates, max_iter, de
         New (and old) candidates sampled per point and iteration.
     max_iter : int
     delta : float
-        Stop when an iteration inserts fewer than ``delta * n * n_neighbors``.
+        Stop when an iteration inserts fewer than ``delta * n * top`` points
+        among the first ``top`` places of the lists.
     seed : int
     nparts : int
         Parallel parts of the merges (e.g. the number of threads); does not
         change the result.
+    top : int, optional
+        The places whose convergence ends the search (default: all): the
+        caller's nearest few settle iterations before the whole lists do,
+        which are searched longer only to find those few.
 
     Returns
     -------
@@ -324,6 +331,7 @@ def nn_descent(X, n_neighbors, *, n_trees, leaf_size, n_candidates, max_iter, de
         Squared distances.
     """
     n = X.shape[0]
+    top = n_neighbors if top is None else min(top, n_neighbors)
     # Renumber the points leaf after leaf of a first tree, so that close
     # points lie close in memory: every later step reads the rows of
     # neighbours, and at 1e6 points random rows cost more than the arithmetic.
@@ -353,8 +361,8 @@ def nn_descent(X, n_neighbors, *, n_trees, leaf_size, n_candidates, max_iter, de
             hi = min(n, lo + block)
             local_join(X, dist, new_c, old_c, lo, hi, pair_a, pair_b, pair_d, counts)
             changed += apply_pairs(dist, idx, flag, pair_a, pair_b, pair_d, counts[: hi - lo],
-                                   nparts)
-        if changed <= delta * n * n_neighbors:
+                                   nparts, top)
+        if changed <= delta * n * top:
             break
     return _original_numbering(idx, dist, perm)
 
