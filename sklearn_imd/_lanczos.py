@@ -19,7 +19,7 @@ from ._jit import njit
 
 # Rows per parallel chunk; fixed so that reductions are summed in the same order
 # whatever the number of threads.
-_CHUNK = 2048
+_CHUNK = 512
 
 
 @njit(parallel=True, cache=True)
