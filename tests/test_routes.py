@@ -137,7 +137,7 @@ def test_imd_signature_gives_imd_score():
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
-    (dict(X=np.zeros((5, 2))), ValueError, "at least k \+ 1"),
+    (dict(X=np.zeros((5, 2))), ValueError, r"at least k \+ 1"),
     (dict(X=[[1.0, np.nan]] * 10), ValueError, "NaN"),
     (dict(X=np.zeros((10, 2)), k=0), ValueError, "k"),
     (dict(X=np.zeros((10, 2)), random_state="a"), TypeError, "random_state"),
