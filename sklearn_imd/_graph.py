@@ -147,7 +147,7 @@ def exact_knn(X, k, rows=None):
     if n < JIT_MIN_POINTS:
         return _exact_knn_numpy(Xp, sq, k, np.arange(n) if rows is None else rows)
 
-    from ._select import merge_buffers, merge_columns, merge_rows
+    from ._select import merge_buffers, merge_rows, merge_tile
 
     def buffers(size):
         return np.full((size, k), np.inf, dtype=Xp.dtype), np.full((size, k), n, dtype=np.int64)
@@ -186,12 +186,11 @@ def exact_knn(X, k, rows=None):
             if r0 is None:
                 return col_best, col_ind
             r1 = min(n, r0 + _PANEL_ROWS)
-            panel = np.arange(r0, r1)
             for c0 in range(r0, n, _TILE_COLUMNS):
                 G = Xp[r0:r1] @ Xp[c0 : c0 + _TILE_COLUMNS].T
-                merge_rows(G, sq, panel, c0, best[r0:r1], ind[r0:r1])
-                # columns inside the row panel were covered by the rows
-                merge_columns(G, sq, r0, c0, max(0, r1 - c0), col_best, col_ind)
+                # columns inside the row panel are covered by the rows
+                merge_tile(G, sq, r0, c0, max(0, r1 - c0), best[r0:r1], ind[r0:r1],
+                           col_best, col_ind)
 
     n_threads = max(1, min(numba.get_num_threads(), -(-n // _PANEL_ROWS)))
     with single_blas_thread(), ThreadPoolExecutor(n_threads) as pool:

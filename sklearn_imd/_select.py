@@ -85,37 +85,6 @@ def merge_rows(G, sq, rows, c0, best, idx):  # pragma: no cover (jitted)
 
 
 @njit(nogil=True, cache=True)
-def merge_columns(G, sq, r0, c0, first, best, idx):  # pragma: no cover (jitted)
-    """Merge inner products into the buffers of their columns.
-
-    The transposed counterpart of :func:`merge_rows` for a tile on or above
-    the block diagonal of ``X X^T``: ``G[a, b]`` is the inner product of
-    points ``r0 + a`` and ``c0 + b``; only columns from ``first`` on are
-    merged (they must hold no point of the rows), and ``best``, ``idx`` of
-    shape (n, k) hold the buffers of all points.
-    """
-    n_rows, n_cols = G.shape
-    two = G.dtype.type(2.0)
-    thr = np.empty(n_cols, dtype=G.dtype)
-    for b in range(first, n_cols):
-        thr[b] = best[c0 + b, -1]
-    for a in range(n_rows):
-        i = r0 + a
-        v0 = sq[i]
-        for lo in range(first, n_cols, _SCAN):
-            hi = min(n_cols, lo + _SCAN)
-            hit = False
-            for b in range(lo, hi):
-                hit |= v0 - two * G[a, b] <= thr[b]
-            if not hit:
-                continue
-            for b in range(lo, hi):
-                v = v0 - two * G[a, b]
-                if v <= thr[b]:
-                    thr[b] = _push(best, idx, c0 + b, v, i)
-
-
-@njit(nogil=True, cache=True)
 def merge_buffers(best, idx, other, other_idx):  # pragma: no cover (jitted)
     """Merge the buffers ``other``, ``other_idx`` (same shape) into ``best``, ``idx``."""
     n, k = best.shape
@@ -156,3 +125,43 @@ def direct_distances(X, scale, rows, ind):  # pragma: no cover (jitted)
         for b in range(c):
             out[a, b] = _direct(X, scale, rows[a], ind[a, b])
     return out
+
+
+@njit(nogil=True, cache=True)
+def merge_tile(G, sq, r0, c0, first, best, idx, col_best, col_idx):  # pragma: no cover (jitted)
+    """Merge a tile of ``X X^T`` on or above the block diagonal into the
+    buffers of its rows and of its columns, in one pass over the tile.
+
+    ``G[a, b]`` is the inner product of points ``r0 + a`` and ``c0 + b``.  The
+    rows' buffers are ``best[a]``, ``idx[a]`` (as :func:`merge_rows`, each row
+    skipping its own point); the columns' (of all points) are ``col_best``,
+    ``col_idx``, merged from column ``first`` on (those columns must hold no
+    point of the rows).  Each run of entries is tested for both at once.
+    """
+    n_rows, n_cols = G.shape
+    two = G.dtype.type(2.0)
+    thr = np.empty(n_cols, dtype=G.dtype)
+    for b in range(first, n_cols):
+        thr[b] = col_best[c0 + b, -1]
+    for a in range(n_rows):
+        i = r0 + a
+        v0 = sq[i]
+        row_thr = best[a, -1]
+        for lo in range(0, n_cols, _SCAN):
+            hi = min(n_cols, lo + _SCAN)
+            hit = False
+            for b in range(lo, hi):
+                g = two * G[a, b]
+                hit |= (sq[c0 + b] - g <= row_thr) | ((b >= first) & (v0 - g <= thr[b]))
+            if not hit:
+                continue
+            for b in range(lo, hi):
+                j = c0 + b
+                g = two * G[a, b]
+                v = sq[j] - g
+                if v <= row_thr and j != i:
+                    row_thr = _push(best, idx, a, v, j)
+                if b >= first:
+                    v = v0 - g
+                    if v <= thr[b]:
+                        thr[b] = _push(col_best, col_idx, j, v, i)
