@@ -28,8 +28,8 @@ the paper's columns are left empty.
    which search ``knn="auto"`` took, the recall its check measured (on 256
    points against their exact neighbours), time, split and peak memory.
 
-The load average is printed before and after: figures from a busy machine are
-not comparable with others.
+The load average and the idle share of the CPUs are printed before and after:
+figures from a busy machine are not comparable with others.
 """
 
 import argparse
@@ -188,7 +188,22 @@ def median_run(args, repeat):
 
 
 def load():
-    return " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    """Load averages, and the share of CPU time idle over the next 2 seconds
+    (``/proc/stat``; some containers keep the load average near 1 while idle)."""
+    text = " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    try:
+        def ticks():
+            with open("/proc/stat") as f:
+                values = [int(v) for v in f.readline().split()[1:]]
+            return values[3] + values[4], sum(values)  # idle + iowait, all
+        idle0, all0 = ticks()
+        time.sleep(2)
+        idle1, all1 = ticks()
+        share = (idle1 - idle0) / max(1, all1 - all0)
+        text += f"; CPU idle {share:.0%} over 2 s ({'idle' if share > 0.95 else 'busy'})"
+    except OSError:
+        pass
+    return text
 
 
 def fmt(x, spec="{:.2f}"):
