@@ -12,11 +12,11 @@ import numpy as np
 
 from ._graph import ExactSearchWarning, knn_adjacency, normalized_laplacian, plan_search
 from ._heat import heat_trace, normalize_trace
-from ._validation import check_n_jobs, check_seed
+from ._validation import JIT_MIN_POINTS, check_n_jobs, check_seed
 
 
 def _cloud_signature(X, t, k, m, nv, method, normalization, knn, seed, numba_threads, caller,
-                     plan):
+                     plan, dense=False):
     """Signature, its standard error and the warnings raised, for one validated cloud.
 
     The data flow of DESIGN.md, with the neighbour search planned
@@ -35,7 +35,7 @@ def _cloud_signature(X, t, k, m, nv, method, normalization, knn, seed, numba_thr
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             result = _cloud_signature(X, t, k, m, nv, method, normalization, knn, seed,
-                                      numba_threads, os.getpid(), plan)
+                                      numba_threads, os.getpid(), plan, dense)
         return result[:2] + (result[2] + [(w.category, str(w.message)) for w in caught],)
     if numba_threads is not None:
         import numba
@@ -43,8 +43,8 @@ def _cloud_signature(X, t, k, m, nv, method, normalization, knn, seed, numba_thr
         previous = numba.get_num_threads()
         numba.set_num_threads(max(1, min(numba_threads, numba.config.NUMBA_NUM_THREADS)))
     try:
-        L = normalized_laplacian(
-            knn_adjacency(X, k, knn, random_state=seed, notes=notes, plan=plan))
+        L = normalized_laplacian(knn_adjacency(X, k, knn, random_state=seed, notes=notes,
+                                               plan=plan, dense=dense))
         # a Krylov space of an n-node graph has at most n dimensions
         trace, std_err = heat_trace(L, t, method, min(m, L.shape[0]), nv,
                                     np.random.default_rng(seed))
@@ -122,19 +122,24 @@ def compute_signatures(clouds, t, params, random_state, n_jobs, names=None, note
         if plans[-1][2] is not None:
             tell(name, [(ExactSearchWarning, plans[-1][2])])
     workers = check_n_jobs(n_jobs, work=len(clouds))
-    calls = [
-        (cloud, t, params["k"], params["m"], params["nv"], params["method"],
-         params["normalization"], params["knn"], int(seed), None, os.getpid(), plan)
-        for cloud, seed, plan in zip(clouds, seeds, plans)
-    ]
+    # a small call (see JIT_MIN_POINTS) is computed densely, without Numba and SciPy
+    sizes = [cloud.shape[0] for cloud in clouds]
+    dense = max(sizes) < JIT_MIN_POINTS and sum(sizes) < 2 * JIT_MIN_POINTS
+
+    def arguments(cloud, seed, plan, threads=None):
+        return (cloud, t, params["k"], params["m"], params["nv"], params["method"],
+                params["normalization"], params["knn"], int(seed), threads, os.getpid(), plan,
+                dense)
+
+    jobs = list(zip(clouds, seeds, plans))
     if workers == 1:  # in this process, without importing joblib
-        outputs = (_cloud_signature(*args) for args in calls)
+        outputs = (_cloud_signature(*arguments(*job)) for job in jobs)
     else:
         from joblib import Parallel, cpu_count, delayed
 
         threads = max(1, cpu_count() // workers)
         outputs = Parallel(n_jobs=workers, return_as="generator")(
-            delayed(_cloud_signature)(*args[:9], threads, *args[10:]) for args in calls
+            delayed(_cloud_signature)(*arguments(*job, threads)) for job in jobs
         )
     results = []
     for result in outputs:

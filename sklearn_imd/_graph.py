@@ -15,7 +15,6 @@ the coordinates.
 import warnings
 
 import numpy as np
-import scipy.sparse as sp
 
 from ._validation import JIT_MIN_POINTS, binary_exponent
 
@@ -111,7 +110,7 @@ def _prepare(X):
     return Xc
 
 
-def exact_knn(X, k, rows=None):
+def exact_knn(X, k, rows=None, jit=None):
     """Indices of the ``k`` nearest neighbours (self excluded) by blocked BLAS.
 
     Each pair of points is computed once: the tiles of ``X X^T`` on and above
@@ -130,21 +129,19 @@ def exact_knn(X, k, rows=None):
         Number of neighbours.
     rows : ndarray of int, optional
         Query only these points (default: all).
+    jit : bool, optional
+        Use the Numba kernels (default: from ``JIT_MIN_POINTS`` points), else
+        :func:`_exact_knn_numpy`: the same values, the same order.
 
     Returns
     -------
     ind : ndarray of shape (len(rows), k), int64
         Sorted by increasing distance; ties go to the lower index.
-
-    Notes
-    -----
-    Clouds of fewer than ``JIT_MIN_POINTS`` points are searched by
-    :func:`_exact_knn_numpy`, without Numba: the same values, the same order.
     """
     Xp = _prepare(X)
     n = Xp.shape[0]
     sq = np.einsum("ij,ij->i", Xp, Xp)
-    if n < JIT_MIN_POINTS:
+    if not (n >= JIT_MIN_POINTS if jit is None else jit):
         return _exact_knn_numpy(Xp, sq, k, np.arange(n) if rows is None else rows)
 
     from ._select import merge_buffers, merge_rows, merge_tile
@@ -227,11 +224,11 @@ def _exact_knn_numpy(Xp, sq, k, rows):
     return ind
 
 
-def _direct_distances(X, scale, rows, ind):
+def _direct_distances(X, scale, rows, ind, jit=None):
     """Squared distances of points ``rows[a]`` and ``ind[a, b]`` of ``X * scale``,
-    in float64 from the coordinates (``_select.direct_distances``; in NumPy
-    below ``JIT_MIN_POINTS`` points)."""
-    if X.shape[0] >= JIT_MIN_POINTS:
+    in float64 from the coordinates (``_select.direct_distances``, or NumPy:
+    ``jit`` as in :func:`exact_knn`)."""
+    if X.shape[0] >= JIT_MIN_POINTS if jit is None else jit:
         from ._select import direct_distances
 
         return direct_distances(X, scale, rows, ind)
@@ -463,7 +460,7 @@ def _duplicate_groups(X, rows, k, budget, notes):
     return src[keep], dst[keep]
 
 
-def _neighbour_lists(X, cand, k, notes=None):
+def _neighbour_lists(X, cand, k, notes=None, jit=None):
     """Each point's ``k`` nearest, with every point tied at the ``k``-th distance.
 
     Parameters
@@ -477,6 +474,8 @@ def _neighbour_lists(X, cand, k, notes=None):
     k : int
     notes : list, optional
         Where warnings go (see :func:`knn_adjacency`).
+    jit : bool, optional
+        As in :func:`exact_knn`.
 
     Returns
     -------
@@ -497,7 +496,7 @@ def _neighbour_lists(X, cand, k, notes=None):
     everyone = np.arange(n)
 
     def sorted_lists(rows, cand):
-        dist = _direct_distances(X, scale, rows, cand)
+        dist = _direct_distances(X, scale, rows, cand, jit)
         order = np.lexsort((cand, dist), axis=1)  # by distance, then by index
         return np.take_along_axis(dist, order, axis=1), np.take_along_axis(cand, order, axis=1)
 
@@ -524,8 +523,8 @@ def _neighbour_lists(X, cand, k, notes=None):
         else:
             width = min(n - 1, _WIDEN * width)
             # many rows (a lattice): one search of all points, each pair once
-            wider = (exact_knn(X, width)[rows] if 8 * rows.size > n
-                     else exact_knn(X, width, rows=rows))
+            wider = (exact_knn(X, width, jit=jit)[rows] if 8 * rows.size > n
+                     else exact_knn(X, width, rows=rows, jit=jit))
         dist, cand = sorted_lists(rows, wider)
         within = dist <= radius[rows, None]
         still = within[:, -1] & (width < n - 1)
@@ -541,7 +540,7 @@ def _neighbour_lists(X, cand, k, notes=None):
     return np.concatenate(src), np.concatenate(dst)
 
 
-def knn_adjacency(X, k, knn="auto", random_state=None, notes=None, plan=None):
+def knn_adjacency(X, k, knn="auto", random_state=None, notes=None, plan=None, dense=False):
     """Unweighted, OR-symmetrised kNN adjacency matrix as CSR (float64).
 
     Every point tied at the distance of the ``k``-th nearest is a neighbour
@@ -567,10 +566,12 @@ def knn_adjacency(X, k, knn="auto", random_state=None, notes=None, plan=None):
     plan : tuple, optional
         :func:`plan_search` of ``X`` made beforehand (its note given); by
         default made here.
+    dense : bool, default=False
+        Return a dense array, found without Numba and SciPy (small clouds).
 
     Returns
     -------
-    A : scipy.sparse.csr_matrix of shape (n, n)
+    A : scipy.sparse.csr_matrix or ndarray of shape (n, n)
         Symmetric, zero diagonal, every degree at least ``k``.
     """
     n = X.shape[0]
@@ -585,7 +586,7 @@ def knn_adjacency(X, k, knn="auto", random_state=None, notes=None, plan=None):
     method, fallback, _ = plan
     width = min(k + 1, n - 1)  # one more than k, to see ties
     if method == "exact":
-        cand = exact_knn(X, width)
+        cand = exact_knn(X, width, jit=not dense)
     else:
         cand = approx_knn(X, width, random_state, method)
         recall = sample_recall(X, cand[:, :k], k, random_state)
@@ -600,7 +601,13 @@ def knn_adjacency(X, k, knn="auto", random_state=None, notes=None, plan=None):
             else:
                 _warn(notes, f"{found} Use knn='exact' or 'auto' for accurate values (the exact "
                       "search's time grows as n^2).", ApproximateGraphWarning)
-    rows, cols = _neighbour_lists(X, cand, k, notes)
+    rows, cols = _neighbour_lists(X, cand, k, notes, jit=not dense)
+    if dense:
+        A = np.zeros((n, n))
+        A[rows, cols] = 1.0
+        return np.maximum(A, A.T)
+    import scipy.sparse as sp
+
     A = sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(n, n))
     A = A.maximum(A.T).tocsr()
     A.sort_indices()
@@ -612,9 +619,16 @@ def normalized_laplacian(A):
 
     Returns
     -------
-    L : scipy.sparse.csr_matrix
+    L : scipy.sparse.csr_matrix, or ndarray for a dense ``A``
         Symmetric with unit diagonal, so ``Tr L = n``; spectrum in [0, 2].
     """
+    if isinstance(A, np.ndarray):
+        s = 1.0 / np.sqrt(A.sum(axis=1))
+        L = -(s[:, None] * A) * s  # the entries of the sparse route, bit for bit
+        np.fill_diagonal(L, 1.0)
+        return L
+    import scipy.sparse as sp
+
     A = A.tocsr()
     A.sort_indices()
     n = A.shape[0]

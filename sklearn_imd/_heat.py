@@ -3,7 +3,6 @@
 import numpy as np
 
 from ._blas import single_blas_thread
-from ._validation import JIT_MIN_POINTS
 
 # The published signatures are 10^6 times the normalised trace.
 SIGNATURE_SCALE = 1e6
@@ -85,42 +84,39 @@ def laplacian_moments(L, hops):
     """Exact ``Tr (L - I)^j`` for ``j = 0 .. 2 hops``.
 
     Row by row with Numba (``_lanczos.shifted_moments``); below
-    ``JIT_MIN_POINTS`` nodes from the dense powers of ``M = L - I``
-    (symmetric): ``Tr M^(2l) = |M^l|_F^2``, ``Tr M^(2l-1) = <M^(l-1), M^l>_F``.
+    for a dense ``L`` from the dense powers ``M^l``, ``l <= hops``, of the
+    symmetric ``M = L - I``: ``Tr M^j = <M^(j // 2), M^(j - j // 2)>_F``.
     """
     n = L.shape[0]
-    if n >= JIT_MIN_POINTS:
+    if not isinstance(L, np.ndarray):
         import numba
 
         from ._lanczos import shifted_moments
 
         return shifted_moments(*_csr_arrays(L), hops, numba.get_num_threads())
-    M = L.tocsr(copy=True)
-    M.setdiag(M.diagonal() - 1.0)
-    mu = np.empty(2 * hops + 1)
-    mu[0] = n
-    power = M.toarray()
-    mu[1] = np.trace(power)
-    mu[2] = np.einsum("ij,ij->", power, power)
+    M = L - np.eye(n)
+    powers = [None, M]
     for level in range(2, hops + 1):
-        previous, power = power, M @ power
-        mu[2 * level - 1] = np.einsum("ij,ij->", previous, power)
-        mu[2 * level] = np.einsum("ij,ij->", power, power)
-    return mu
+        # an even power as M^i (M^i)^T: numpy's syrk, half a product
+        half = powers[level // 2]
+        powers.append(half @ half.T if level % 2 == 0 else M @ powers[-1])
+    mu = [float(n), float(np.trace(M))]
+    for j in range(2, 2 * hops + 1):
+        mu.append(float(np.einsum("ij,ij->", powers[j // 2], powers[j - j // 2])))
+    return np.array(mu)
 
 
 def lanczos_tridiagonal(L, V0, m):
     """Lanczos coefficients of each column of ``V0`` (see ``_lanczos``).
 
-    The Numba kernel, or below ``JIT_MIN_POINTS`` nodes the same recurrence
-    in NumPy (sparse times dense over the whole block).
+    The Numba kernel, or for a dense ``L`` the same recurrence in NumPy.
 
     Returns
     -------
     alpha : ndarray of shape (b, m)
     beta : ndarray of shape (b, m - 1)
     """
-    if L.shape[0] >= JIT_MIN_POINTS:
+    if not isinstance(L, np.ndarray):
         from ._lanczos import lanczos_tridiagonal
 
         return lanczos_tridiagonal(*_csr_arrays(L), V0, m)
@@ -179,8 +175,11 @@ def moment_work(L, hops):
     most ``(P^l 1)_u`` rows, ``P`` the sparsity pattern of ``L`` (a walk
     count, so an upper bound).
     """
-    P = L.copy()
-    P.data = np.ones_like(P.data)
+    if isinstance(L, np.ndarray):
+        P = (L != 0).astype(np.float64)
+    else:
+        P = L.copy()
+        P.data = np.ones_like(P.data)
     deg = P @ np.ones(L.shape[0])
     reach = np.ones(L.shape[0])
     work = 0.0
@@ -258,7 +257,7 @@ def slq_heat_trace(L, t, m, nv, rng, hops=None):
 
     Parameters
     ----------
-    L : scipy.sparse.csr_matrix of shape (n, n)
+    L : scipy.sparse.csr_matrix or ndarray of shape (n, n)
         Normalized Laplacian.
     t : ndarray of shape (n_times,)
     m : int

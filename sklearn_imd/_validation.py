@@ -15,13 +15,14 @@ NORMALIZATIONS = ("empty", "complete", "er", "none")
 KNN_METHODS = ("auto", "exact", "approx", "pynndescent")
 HEAT_METHODS = ("auto", "exact", "slq")
 DEFAULT_TIMES = (0.1, 10.0, 256)
-# Clouds of fewer points than this are searched, and their heat traces
-# estimated, with NumPy and SciPy alone: in a new process, Numba's start-up
-# (its compiler and our cached kernels, about 0.7 s on 2 cores) costs more
-# than the whole signature of such a cloud, while the NumPy route costs at
-# most about 1.5 times the kernels' 30-60 ms once both are loaded (dense
-# n x n work, which grows faster above this size).  Both routes give the
-# same graph, and traces equal to rounding (tests/test_routes.py).
+# A call whose clouds all have fewer points than this, and fewer than twice
+# this in all (one signature, one score), is computed with NumPy alone: a
+# dense graph and Laplacian, no Numba and no SciPy.  In a new process,
+# Numba's start-up (its compiler and our cached kernels, about 0.7 s on
+# 2 cores) and SciPy's import (0.2 s) cost more than such a call's whole work.
+# Once loaded, the kernels are faster (1,000 points: 0.03-0.05 s against
+# 0.1 s), so calls with more clouds take them.  Both routes give the same
+# graph, and traces equal to rounding (tests/test_routes.py).
 JIT_MIN_POINTS = 1024
 
 

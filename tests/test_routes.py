@@ -1,6 +1,7 @@
-"""Small clouds take a route without Numba (``JIT_MIN_POINTS``): it must give
-the graph of the Numba kernels and their heat traces to rounding, and a script
-that takes it must not import Numba, joblib or scikit-learn."""
+"""Small calls take a route without Numba and SciPy (``JIT_MIN_POINTS``): a
+dense graph and Laplacian.  It must give the graph of the Numba kernels and
+their heat traces to rounding, and a script that takes it must not import
+Numba, SciPy, joblib or scikit-learn."""
 
 import json
 import subprocess
@@ -13,14 +14,6 @@ import sklearn_imd._graph as graph
 import sklearn_imd._heat as heat
 from sklearn_imd import IMDSignature, imd_distance, imd_score, imd_signature
 from sklearn_imd._validation import JIT_MIN_POINTS, default_times
-
-
-def both_routes(monkeypatch, fn):
-    """``fn()`` by the NumPy route, then by the Numba kernels."""
-    numpy_route = fn()
-    monkeypatch.setattr(graph, "JIT_MIN_POINTS", 0)
-    monkeypatch.setattr(heat, "JIT_MIN_POINTS", 0)
-    return numpy_route, fn()
 
 
 def clouds():
@@ -36,20 +29,25 @@ def clouds():
 
 
 @pytest.mark.parametrize("name", list(clouds()))
-def test_exact_knn_routes_agree(monkeypatch, name):
+def test_exact_knn_routes_agree(name):
     X = clouds()[name]
     rows = np.array([0, 7, 3, len(X) - 1])
-    a, b = both_routes(monkeypatch, lambda: (graph.exact_knn(X, 9), graph.exact_knn(X, 4, rows)))
-    np.testing.assert_array_equal(a[0], b[0])
-    np.testing.assert_array_equal(a[1], b[1])
+    for args in ((X, 9), (X, 4, rows)):
+        np.testing.assert_array_equal(graph.exact_knn(*args, jit=False),
+                                      graph.exact_knn(*args, jit=True))
 
 
 @pytest.mark.filterwarnings("ignore::sklearn_imd.DuplicatePointsWarning")
 @pytest.mark.parametrize("name", list(clouds()))
-def test_graph_routes_agree(monkeypatch, name):
+def test_graph_routes_agree(name):
     X = clouds()[name]
-    a, b = both_routes(monkeypatch, lambda: graph.knn_adjacency(X, 5, "exact"))
-    assert (a != b).nnz == 0
+    A = graph.knn_adjacency(X, 5, "exact")
+    dense = graph.knn_adjacency(X, 5, "exact", dense=True)
+    assert isinstance(dense, np.ndarray)
+    np.testing.assert_array_equal(dense, A.toarray())
+    # the Laplacians' entries too, bit for bit
+    np.testing.assert_array_equal(graph.normalized_laplacian(dense),
+                                  graph.normalized_laplacian(A).toarray())
 
 
 def test_numpy_route_orders_ties_by_index():
@@ -68,17 +66,18 @@ def laplacian(n=900, seed=2):
 
 
 @pytest.mark.parametrize("hops", [1, 2, 3])
-def test_moment_routes_agree(monkeypatch, hops):
+def test_moment_routes_agree(hops):
     L = laplacian()
-    a, b = both_routes(monkeypatch, lambda: heat.laplacian_moments(L, hops))
-    np.testing.assert_allclose(a, b, rtol=1e-11, atol=1e-9)
+    np.testing.assert_allclose(heat.laplacian_moments(L.toarray(), hops),
+                               heat.laplacian_moments(L, hops), rtol=1e-11, atol=1e-9)
 
 
-def test_lanczos_routes_agree(monkeypatch):
+def test_lanczos_routes_agree():
     L = laplacian()
     Z = np.where(np.random.default_rng(0).random((L.shape[0], 7)) < 0.5, -1.0, 1.0)
     Z /= np.sqrt(L.shape[0])
-    a, b = both_routes(monkeypatch, lambda: heat.lanczos_tridiagonal(L, Z, 10))
+    a = heat.lanczos_tridiagonal(L.toarray(), Z, 10)
+    b = heat.lanczos_tridiagonal(L, Z, 10)
     np.testing.assert_allclose(a[0], b[0], rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(a[1], b[1], rtol=1e-10, atol=1e-12)
 
@@ -89,14 +88,14 @@ def test_lanczos_numpy_route_breakdown():
     import scipy.sparse as sp
 
     A = sp.block_diag([np.array([[0.0, 1.0], [1.0, 0.0]])] * 4, format="csr")
-    L = graph.normalized_laplacian(A)
+    L = graph.normalized_laplacian(A).toarray()
     Z = np.tile([1.0, 2.0], 4)[:, None] / np.sqrt(20.0)
     alpha, beta = heat.lanczos_tridiagonal(L, Z, 5)
     assert beta[0, 0] > 0 and np.all(beta[0, 1:] == 0) and np.all(alpha[0, 2:] == 0)
     nodes, weights = heat.gauss_quadrature(alpha, beta)
     # the quadrature is exact for any function of this graph's spectrum {0, 2}
     np.testing.assert_allclose(
-        (weights * np.exp(-nodes)).sum(), Z[:, 0] @ _expm(L.toarray()) @ Z[:, 0], rtol=1e-12)
+        (weights * np.exp(-nodes)).sum(), Z[:, 0] @ _expm(L) @ Z[:, 0], rtol=1e-12)
 
 
 def _expm(M):
@@ -104,12 +103,11 @@ def _expm(M):
     return (U * np.exp(-lam)) @ U.T
 
 
-def test_slq_routes_agree(monkeypatch):
+def test_slq_routes_agree():
     L = laplacian(1000)
     t = default_times()
-    a, b = both_routes(
-        monkeypatch,
-        lambda: heat.slq_heat_trace(L, t, 10, 30, np.random.default_rng(3)))
+    a, b = (heat.slq_heat_trace(M, t, 10, 30, np.random.default_rng(3))
+            for M in (L.toarray(), L))
     np.testing.assert_allclose(a[0], b[0], rtol=1e-12)
     np.testing.assert_allclose(a[1], b[1], rtol=1e-7, atol=1e-12)
 
@@ -158,18 +156,25 @@ def test_imd_signature_does_not_modify_its_input():
 SCRIPT = """
 import json, sys
 import numpy as np
-from sklearn_imd import imd_score, imd_signature
+from sklearn_imd import NAME
 rng = np.random.default_rng(0)
 X = rng.standard_normal((N, 6))
-imd_signature(X, random_state=0)
-imd_score(X, rng.standard_normal((N, 6)), random_state=0)
-print(json.dumps(sorted(m for m in ("numba", "joblib", "sklearn", "scipy.stats", "pynndescent")
-                        if m in sys.modules)))
+CALL
+print(json.dumps(sorted(m for m in ("numba", "scipy.sparse", "joblib", "sklearn", "scipy.stats",
+                                    "pynndescent") if m in sys.modules)))
 """
 
 
-@pytest.mark.parametrize("n, expected", [(1000, []), (JIT_MIN_POINTS, ["numba"])])
-def test_scripts_import_only_what_they_use(n, expected):
-    out = subprocess.run([sys.executable, "-c", SCRIPT.replace("N", str(n))],
-                         capture_output=True, text=True, check=True)
+@pytest.mark.parametrize("n, call, expected", [
+    (1000, "imd_signature(X, random_state=0)", []),
+    (1000, "imd_score(X, rng.standard_normal((N, 6)), random_state=0)", []),
+    # many small clouds, or a large one: the kernels, which are then faster
+    (1000, "pairwise_imd([X, X[:900], X[:800]], random_state=0)",
+     ["numba", "scipy.sparse"]),
+    (JIT_MIN_POINTS, "imd_signature(X, random_state=0)",
+     ["numba", "scipy.sparse"]),
+])
+def test_scripts_import_only_what_they_use(n, call, expected):
+    code = SCRIPT.replace("NAME", call.split("(")[0]).replace("CALL", call).replace("N", str(n))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == expected
