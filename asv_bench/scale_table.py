@@ -92,8 +92,9 @@ from sklearn_imd import imd_signature
 from sklearn_imd._compute import plan_search
 from sklearn_imd._graph import knn_adjacency, normalized_laplacian
 from sklearn_imd._heat import heat_trace
-from sklearn_imd._validation import default_times
+from sklearn_imd._validation import JIT_MIN_POINTS, default_times
 import numpy as np
+dense = spec["n"] < JIT_MIN_POINTS  # the route of a one-cloud call
 
 def median(fn, repeat=3):
     times = []
@@ -104,8 +105,9 @@ def median(fn, repeat=3):
 imd_signature(X, random_state=0)
 out = {"warm": median(lambda: imd_signature(X, random_state=0))}
 plan = plan_search(X, 5, "auto", 0)
-out["graph"] = median(lambda: knn_adjacency(X, 5, "auto", random_state=0, plan=plan))
-L = normalized_laplacian(knn_adjacency(X, 5, "auto", random_state=0, plan=plan))
+out["graph"] = median(lambda: knn_adjacency(X, 5, "auto", random_state=0, plan=plan,
+                                            dense=dense))
+L = normalized_laplacian(knn_adjacency(X, 5, "auto", random_state=0, plan=plan, dense=dense))
 out["heat"] = median(lambda: heat_trace(L, default_times(), "auto", 10, 100,
                                         np.random.default_rng(0)))
 Xc = X - X.mean(axis=0)
