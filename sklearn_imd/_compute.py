@@ -28,7 +28,9 @@ def _cloud_signature(X, t, k, m, nv, method, normalization, knn, seed, numba_thr
     process may run).  ``numba_threads`` caps
     the threads of the Numba kernels during the call, so that joblib
     workers running side by side do not oversubscribe the cores; the kernels
-    give the same result for any number of threads.
+    give the same result for any number of threads.  ``dense`` takes the
+    route of small calls (a dense graph and Laplacian, no Numba or SciPy:
+    see ``_validation.JIT_MIN_POINTS``).
     """
     notes = []
     if os.getpid() != caller:

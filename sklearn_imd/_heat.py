@@ -236,8 +236,10 @@ def _local_order(L):
 
 def _csr_arrays(L):
     """CSR arrays in the types the kernels are compiled for (column indices
-    in int32: graphs of fewer than 2^31 nodes)."""
-    return L.indptr.astype(np.int64), L.indices.astype(np.int32), L.data.astype(np.float64)
+    in int32: graphs of fewer than 2^31 nodes), copied only where the type
+    differs (they are taken once per block of Lanczos probes)."""
+    return (L.indptr.astype(np.int64, copy=False), L.indices.astype(np.int32, copy=False),
+            L.data.astype(np.float64, copy=False))
 
 
 def slq_heat_trace(L, t, m, nv, rng, hops=None):
