@@ -4,12 +4,14 @@ Private: :class:`~sklearn_imd.IMDSignature` and the score functions
 validate their input and call :func:`compute_signatures`.
 """
 
+import contextlib
 import os
 import sys
 import warnings
 
 import numpy as np
 
+from ._blas import single_blas_thread
 from ._graph import ExactSearchWarning, knn_adjacency, normalized_laplacian, plan_search
 from ._heat import heat_trace, normalize_trace
 from ._validation import JIT_MIN_POINTS, check_n_jobs, check_seed
@@ -45,11 +47,16 @@ def _cloud_signature(X, t, k, m, nv, method, normalization, knn, seed, numba_thr
         previous = numba.get_num_threads()
         numba.set_num_threads(max(1, min(numba_threads, numba.config.NUMBA_NUM_THREADS)))
     try:
-        L = normalized_laplacian(knn_adjacency(X, k, knn, random_state=seed, notes=notes,
-                                               plan=plan, dense=dense))
-        # a Krylov space of an n-node graph has at most n dimensions
-        trace, std_err = heat_trace(L, t, method, min(m, L.shape[0]), nv,
-                                    np.random.default_rng(seed))
+        # The dense route's products round differently with OpenBLAS's thread
+        # count (a joblib worker has fewer threads than the caller): on one
+        # thread, which such small matrices hardly need, the signature is the
+        # same in any process, as the kernels' is for any number of threads.
+        with single_blas_thread() if dense else contextlib.nullcontext():
+            L = normalized_laplacian(knn_adjacency(X, k, knn, random_state=seed, notes=notes,
+                                                   plan=plan, dense=dense))
+            # a Krylov space of an n-node graph has at most n dimensions
+            trace, std_err = heat_trace(L, t, method, min(m, L.shape[0]), nv,
+                                        np.random.default_rng(seed))
     finally:
         if numba_threads is not None:
             numba.set_num_threads(previous)

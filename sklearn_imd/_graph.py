@@ -101,13 +101,78 @@ def _scaled64(X):
     return np.ldexp(X.astype(np.float64), _scale_exponent(X))
 
 
+def _integer_valued(X):
+    """Whether every value of ``X`` is an integer (pixels, counts, a lattice),
+    checked in blocks of rows so that no copy of ``X`` is made."""
+    step = max(1, _BLOCK_ENTRIES // max(1, X.shape[1]))
+    return all(np.array_equal(B, np.round(B)) for B in
+               (X[start : start + step] for start in range(0, X.shape[0], step)))
+
+
+def _integer_centring(X):
+    """For integer-valued ``X`` (pixels, counts, a lattice): ``(Xc, dtype,
+    exact)``, ``Xc`` the float64 copy centred on the rounded mean (an integer,
+    so ``Xc`` stays integer-valued), ``dtype`` the one :func:`_prepare`
+    computes in and ``exact`` whether the distance expansion is then exact.
+    None for other data.
+
+    Each value of the expansion ``sq[j] - 2 <x_i, x_j>`` and each of its
+    partial sums is then an integer (times the exact power of two of the
+    rescaling) below ``3 d max|x|^2``.  Below ``2**24`` in float32 and
+    ``2**53`` in float64 all are exact, whatever the order in which a BLAS
+    kernel adds them: float32 data beyond the first bound is computed in
+    float64.
+    """
+    # (every float from 2**53 on is an integer: such data is left to the float path)
+    if not (float(np.abs(X).max()) < 2.0**53 and _integer_valued(X)):
+        return None
+    Xc = X.astype(np.float64) - np.round(X.mean(axis=0, dtype=np.float64))
+    bound = 3.0 * X.shape[1] * float(np.abs(Xc).max()) ** 2
+    if bound < 2.0 ** (np.finfo(X.dtype).nmant + 1):
+        return Xc, X.dtype, True
+    return (Xc, np.dtype(np.float64), True) if bound < 2.0**53 else (Xc, X.dtype, False)
+
+
 def _prepare(X):
-    """Rescale and centre a copy of X in its own dtype: kNN is invariant to
-    both, and they keep the squared norms of the distance expansion small and
-    free of overflow (rescaling first, so no intermediate can overflow)."""
+    """Rescale and centre a copy of X: kNN is invariant to both, and they keep
+    the squared norms of the distance expansion small and free of overflow
+    (rescaling first, so no intermediate can overflow).
+
+    Integer-valued data is centred on its rounded mean and may be computed in
+    float64 (:func:`_integer_centring`): its distances are then exact, so
+    tied distances are equal on every route, thread count and machine, and
+    go to the lower index.
+    """
+    plan = _integer_centring(X)
+    if plan is not None:
+        Xc, dtype, _ = plan
+        return np.ldexp(Xc, _scale_exponent(Xc)).astype(dtype, copy=False)
     Xc = np.ldexp(X, _scale_exponent(X)).astype(X.dtype, copy=False)
     Xc -= Xc.mean(axis=0, dtype=np.float64).astype(X.dtype)
     return Xc
+
+
+def expansion_error(X):
+    """A bound on the rounding error of the values ``sq[j] - 2 <x_i, x_j>`` that
+    :func:`exact_knn` computes for ``X``, in the units of :func:`_scaled64`.
+
+    0 where they are exact (integer-valued data, :func:`_integer_centring`).
+    Otherwise ``4 (d + 2) eps max_i |x_i - mean|^2``: an inner product or a
+    squared norm of ``d`` terms is off by at most ``d eps`` times the largest
+    squared norm (Higham's bound, in whatever order the BLAS kernel sums),
+    and the subtraction by ``3 eps`` times it.
+    """
+    plan = _integer_centring(X)
+    if plan is not None and plan[2]:
+        return 0.0
+    eps = float(np.finfo(X.dtype if plan is None else plan[1]).eps)
+    mean = X.mean(axis=0, dtype=np.float64)
+    scale = float(np.ldexp(1.0, _scale_exponent(X)))
+    step = max(1, _BLOCK_ENTRIES // max(1, X.shape[1]))
+    norm = max(float(np.einsum("ij,ij->i", D, D).max()) for D in
+               (X[start : start + step] * scale - mean * scale
+                for start in range(0, X.shape[0], step)))
+    return 4.0 * (X.shape[1] + 2) * eps * norm
 
 
 def exact_knn(X, k, rows=None, jit=None):
@@ -136,7 +201,14 @@ def exact_knn(X, k, rows=None, jit=None):
     Returns
     -------
     ind : ndarray of shape (len(rows), k), int64
-        Sorted by increasing distance; ties go to the lower index.
+        Sorted by increasing distance; ties go to the lower index.  The
+        distances are those of the expansion ``|x_j|^2 - 2 <x_i, x_j>``: exact
+        for integer-valued data (:func:`_prepare`), so that its ties and their
+        order are the same on every route and machine.  For other data, two
+        neighbours whose distances differ by less than the expansion's
+        rounding (about ``d * eps * max |x|^2``) may swap places with another
+        BLAS kernel or tile shape; the graph does not depend on it
+        (:func:`_neighbour_lists` ranks candidates by direct distances).
     """
     Xp = _prepare(X)
     n = Xp.shape[0]
@@ -460,7 +532,7 @@ def _duplicate_groups(X, rows, k, budget, notes):
     return src[keep], dst[keep]
 
 
-def _neighbour_lists(X, cand, k, notes=None, jit=None):
+def _neighbour_lists(X, cand, k, notes=None, jit=None, slack=0.0):
     """Each point's ``k`` nearest, with every point tied at the ``k``-th distance.
 
     Parameters
@@ -476,6 +548,14 @@ def _neighbour_lists(X, cand, k, notes=None, jit=None):
         Where warnings go (see :func:`knn_adjacency`).
     jit : bool, optional
         As in :func:`exact_knn`.
+    slack : float, default=0.0
+        For candidates of :func:`exact_knn`: its :func:`expansion_error`
+        ``delta``.  A point not among the candidates is then at most
+        ``2 delta`` nearer than the last candidate, so the ties are complete
+        only where the last candidate lies beyond the tie radius by more:
+        elsewhere the search goes on.  The graph is then that of the direct
+        distances, whatever order the expansion's rounding gave the
+        candidates on this machine.
 
     Returns
     -------
@@ -503,18 +583,23 @@ def _neighbour_lists(X, cand, k, notes=None, jit=None):
     spare = cand  # NN-descent's longer lists: the first place to look for more ties
     dist, cand = sorted_lists(everyone, cand[:, : k + 1])
     radius = dist[:, k - 1] * (1.0 + _TIE_RTOL)
+    guard = radius + 2.0 * slack
     within = dist <= radius[:, None]
-    # every candidate tied (and not all other points): the ties may go on
-    open_ = within[:, -1] & (cand.shape[1] < n - 1)
+    # the last candidate within the guard (and not all other points): the
+    # ties may go on beyond the candidates
+    open_ = (dist[:, -1] <= guard) & (cand.shape[1] < n - 1)
     done = ~open_
     src = [np.repeat(everyone[done], within[done].sum(axis=1))]
     dst = [cand[done][within[done]]]
     budget = max(_MAX_TIE_EDGES, 4 * n * k)
-    if (radius == 0).any():  # groups of more than k identical points
-        pair = _duplicate_groups(X, np.flatnonzero(open_ & (radius == 0)), k, budget, notes)
+    # groups of more than k identical points (a warning); the points with more
+    # than k identical copies take them from np.unique
+    duplicates = open_ & within[:, -1] & (radius == 0)
+    if (radius == 0).any():
+        pair = _duplicate_groups(X, np.flatnonzero(duplicates), k, budget, notes)
         src.append(pair[0])
         dst.append(pair[1])
-    rows = np.flatnonzero(open_ & (radius > 0))
+    rows = np.flatnonzero(open_ & ~duplicates)
     width = cand.shape[1]
     while rows.size:
         if width < spare.shape[1]:
@@ -527,7 +612,7 @@ def _neighbour_lists(X, cand, k, notes=None, jit=None):
                      else exact_knn(X, width, rows=rows, jit=jit))
         dist, cand = sorted_lists(rows, wider)
         within = dist <= radius[rows, None]
-        still = within[:, -1] & (width < n - 1)
+        still = (dist[:, -1] <= guard[rows]) & (width < n - 1)
         src.append(np.repeat(rows[~still], within[~still].sum(axis=1)))
         dst.append(cand[~still][within[~still]])
         rows = rows[still]
@@ -575,17 +660,16 @@ def knn_adjacency(X, k, knn="auto", random_state=None, notes=None, plan=None, de
         Symmetric, zero diagonal, every degree at least ``k``.
     """
     n = X.shape[0]
-    if X.dtype == np.float32 and np.array_equal(X, np.round(X)):
-        # integer values (pixels): ties are common, and the float32 distance
-        # expansion cannot order them; float64 can
-        X = X.astype(np.float64)
+    # (integer values, as pixels, have common ties: _prepare computes their
+    # distance expansion exactly, in float64 where float32 cannot)
     if plan is None:
         plan = plan_search(X, k, knn, random_state)
         if plan[2] is not None:
             _warn(notes, plan[2], ExactSearchWarning)
     method, fallback, _ = plan
     width = min(k + 1, n - 1)  # one more than k, to see ties
-    if method == "exact":
+    exact = method == "exact"
+    if exact:
         cand = exact_knn(X, width, jit=not dense)
     else:
         cand = approx_knn(X, width, random_state, method)
@@ -597,11 +681,12 @@ def knn_adjacency(X, k, knn="auto", random_state=None, notes=None, plan=None, de
             if fallback:
                 _warn(notes, f"{found} knn='auto' uses the exact graph instead (its time "
                       "grows as n^2).", ExactSearchWarning)
-                cand = exact_knn(X, width)
+                cand, exact = exact_knn(X, width), True
             else:
                 _warn(notes, f"{found} Use knn='exact' or 'auto' for accurate values (the exact "
                       "search's time grows as n^2).", ApproximateGraphWarning)
-    rows, cols = _neighbour_lists(X, cand, k, notes, jit=not dense)
+    rows, cols = _neighbour_lists(X, cand, k, notes, jit=not dense,
+                                  slack=expansion_error(X) if exact else 0.0)
     if dense:
         A = np.zeros((n, n))
         A[rows, cols] = 1.0

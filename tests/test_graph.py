@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from _neighbours import assert_same_neighbours
 from scipy.spatial.distance import cdist
 
 from sklearn_imd._graph import (
@@ -47,10 +48,21 @@ def _sorted_neighbours(X, k):
     return np.argsort(D, axis=1, kind="stable")[:, :k]
 
 
+def _count_tiles(monkeypatch):
+    """A list that grows by one at each call of the Numba tile kernel."""
+    import sklearn_imd._select as select
+
+    calls, real = [], select.merge_tile
+    monkeypatch.setattr(select, "merge_tile", lambda *a: calls.append(1) or real(*a))
+    return calls
+
+
 @pytest.mark.parametrize("panel_rows, tile_columns", [(7, 300), (50, 60), (64, 64), (16, 7)])
 def test_exact_knn_tiles_agree(rng, monkeypatch, panel_rows, tile_columns):
     """Panels and tiles of the upper triangle (row and column passes) change nothing,
-    and every query, whole or a subset, gets the definition's neighbours in order."""
+    and every query, whole or a subset, gets the definition's neighbours in order,
+    on both routes (the Numba kernels forced with jit=True: 300 points would
+    take the NumPy route)."""
     import sklearn_imd._graph as g
 
     X = rng.normal(size=(300, 4))
@@ -58,27 +70,44 @@ def test_exact_knn_tiles_agree(rng, monkeypatch, panel_rows, tile_columns):
     monkeypatch.setattr(g, "_PANEL_ROWS", panel_rows)
     monkeypatch.setattr(g, "_TILE_COLUMNS", tile_columns)
     monkeypatch.setattr(g, "_BLOCK_ENTRIES", 300 * 3)
-    np.testing.assert_array_equal(g.exact_knn(X, 6), expected)
+    tiles = _count_tiles(monkeypatch)
     rows = np.array([299, 0, 150, 7])
-    np.testing.assert_array_equal(g.exact_knn(X, 6, rows=rows), expected[rows])
+    for jit in (True, False):
+        assert_same_neighbours(X, g.exact_knn(X, 6, jit=jit), expected)
+        assert_same_neighbours(X, g.exact_knn(X, 6, rows=rows, jit=jit), expected[rows],
+                               rows=rows)
+    # the patched panels reached the kernels: one call per tile of the triangle
+    assert len(tiles) == sum(-(-(300 - r0) // tile_columns)
+                             for r0 in range(0, 300, panel_rows))
 
 
-def test_exact_knn_ties_go_to_the_lower_index(monkeypatch):
-    """Duplicated points: the order does not depend on which tile saw a pair first."""
+@pytest.mark.parametrize("jit", [True, False])
+def test_exact_knn_ties_go_to_the_lower_index(monkeypatch, jit):
+    """Duplicated points: the order does not depend on which tile saw a pair
+    first.  Integer coordinates make the distance expansion exact, so the
+    copies' distances are equal on any BLAS kernel, and ties are real ties."""
     import sklearn_imd._graph as g
 
-    X = np.repeat(np.random.default_rng(0).normal(size=(20, 3)), 3, axis=0)
+    X = np.repeat(np.random.default_rng(0).integers(-50, 50, size=(20, 3)), 3, axis=0)
+    X = X.astype(np.float64)
     monkeypatch.setattr(g, "_PANEL_ROWS", 8)
     monkeypatch.setattr(g, "_TILE_COLUMNS", 16)
-    ind = g.exact_knn(X, 2)
+    ind = g.exact_knn(X, 2, jit=jit)
     assert not (ind == np.arange(60)[:, None]).any()
-    np.testing.assert_array_equal(ind[:3], [[1, 2], [0, 2], [0, 1]])
-    np.testing.assert_array_equal(ind[57:], [[58, 59], [57, 59], [57, 58]])
+    # each point's two copies, lower index first
+    copies = np.array([[j for j in range(3 * (i // 3), 3 * (i // 3) + 3) if j != i]
+                       for i in range(60)])
+    np.testing.assert_array_equal(ind, copies)
+    # with more neighbours than copies: the next group's points, lower index first
+    wide = g.exact_knn(X, 5, jit=jit)
+    np.testing.assert_array_equal(wide[:, :2], copies)
+    np.testing.assert_array_equal(np.diff(wide[:, 2:], axis=1), 1)
 
 
 def test_exact_knn_is_the_same_for_any_number_of_threads(rng, monkeypatch):
     """Panels shared among threads, each with its own column buffers, give the
-    single-threaded result, bit for bit."""
+    single-threaded result, bit for bit (each tile is the same product on one
+    BLAS thread, whichever thread takes it)."""
     import numba
 
     import sklearn_imd._graph as g
@@ -86,16 +115,18 @@ def test_exact_knn_is_the_same_for_any_number_of_threads(rng, monkeypatch):
     X = rng.normal(size=(600, 5)).astype(np.float32)
     monkeypatch.setattr(g, "_PANEL_ROWS", 16)
     monkeypatch.setattr(g, "_TILE_COLUMNS", 40)
-    previous = numba.get_num_threads()
-    try:
-        numba.set_num_threads(1)
-        one = g.exact_knn(X, 7)
-        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
-        many = g.exact_knn(X, 7)
-    finally:
-        numba.set_num_threads(previous)
-    np.testing.assert_array_equal(one, many)
-    np.testing.assert_array_equal(one, _sorted_neighbours(X.astype(np.float64), 7))
+    tiles = _count_tiles(monkeypatch)
+    out = {}
+    for threads in (1, 2, 5):
+        # exact_knn sizes its pool of Python threads by numba.get_num_threads():
+        # patched, so that the test needs no NUMBA_NUM_THREADS >= 2
+        monkeypatch.setattr(numba, "get_num_threads", lambda threads=threads: threads)
+        out[threads] = g.exact_knn(X, 7, jit=True)
+    assert tiles
+    np.testing.assert_array_equal(out[1], out[2])
+    np.testing.assert_array_equal(out[1], out[5])
+    # float32 expansion: rounding about d * eps32 (5 * 6e-8) of the squared norms
+    assert_same_neighbours(X, out[1], _sorted_neighbours(X.astype(np.float64), 7), rtol=1e-5)
 
 
 def test_graph_survives_large_offsets_and_scales(rng):
@@ -389,3 +420,49 @@ def test_normalized_laplacian_is_the_formula(rng, stored_zeros):
     s = 1.0 / np.sqrt(dense.sum(axis=1))
     np.testing.assert_allclose(L.toarray(), np.eye(300) - s[:, None] * dense * s, atol=1e-15)
     assert L.has_canonical_format
+
+
+def test_ties_hidden_by_the_expansions_rounding_are_found():
+    """Another BLAS kernel may round the distance expansion so that a point
+    just beyond the k-th distance comes before one tied with it, which then
+    misses the k + 1 candidates.  Within the expansion's error bound of the
+    tie, the search goes on, and the graph is that of the direct distances."""
+    import sklearn_imd._graph as g
+
+    # point 0 at the origin: four at distance 1, a and p tied at 2, q at 2 (1 + 1e-7)
+    near = [[1, 0], [0, 1], [-1, 0], [0, -1]]
+    a, p, q = [2, 0], [0, 2], [-2 * np.sqrt(1 + 1e-7), 0]
+    far = np.random.default_rng(0).normal(size=(40, 2)) + 50
+    X = np.vstack([[[0, 0]], near, [a, p, q], far])
+    k = 5
+    D = cdist(X, X, "sqeuclidean")
+    np.fill_diagonal(D, np.inf)
+    cand = np.argsort(D, axis=1, kind="stable")[:, : k + 1]
+    # as that kernel would: q (7) ahead of p (6), which falls out of the list
+    cand[0] = [1, 2, 3, 4, 5, 7]
+    rows, cols = g._neighbour_lists(X, cand, k, slack=0.0)
+    assert sorted(cols[rows == 0]) == [1, 2, 3, 4, 5]  # p lost without the bound
+    # a bound of the expansion's error wider than the gap of q and the tie (4e-7)
+    rows, cols = g._neighbour_lists(X, cand, k, slack=1e-6)
+    assert sorted(cols[rows == 0]) == [1, 2, 3, 4, 5, 6]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_expansion_error_bounds_the_kernels_rounding(rng, dtype):
+    """The bound holds the rounding actually seen, and is 0 for integer data."""
+    import sklearn_imd._graph as g
+
+    X = (rng.normal(size=(300, 8)) + 3).astype(dtype)
+    Xp = g._prepare(X)
+    sq = np.einsum("ij,ij->i", Xp, Xp)
+    computed = sq[None, :] - 2 * (Xp @ Xp.T)  # in the dtype of X, as the kernels
+    Xs = g._scaled64(X)
+    # the reference in extended precision (eps 1e-19 on x86-64), uncentred: it
+    # differs from the centred values by a constant per row (2 <x_i, c> - |c|^2)
+    Xs = Xs.astype(np.longdouble)
+    exact = np.einsum("ij,ij->i", Xs, Xs)[None, :] - 2 * (Xs @ Xs.T)
+    error = (computed - exact).astype(np.float64)
+    # each error less its row's median (within the bound too): at most twice the bound
+    diff = error - np.median(error, axis=1, keepdims=True)
+    assert np.abs(diff).max() <= 2 * g.expansion_error(X)
+    assert g.expansion_error(np.round(X * 10)) == 0.0

@@ -174,7 +174,9 @@ def test_different_sample_sizes(n, m):
 
 def test_many_row_panels_and_column_tiles(monkeypatch):
     # small tiles: several panels of real rows (threads) and several tiles of
-    # generated columns, ragged at the ends
+    # generated columns, ragged at the ends; the radii's searches take the
+    # Numba kernels (these clouds would take the NumPy route), so the panels reach them
+    monkeypatch.setattr(_graph, "JIT_MIN_POINTS", 0)
     monkeypatch.setattr(_graph, "_PANEL_ROWS", 64)
     monkeypatch.setattr(_graph, "_TILE_COLUMNS", 128)
     monkeypatch.setattr(prdc_module, "_CROSS_ROWS", 64)

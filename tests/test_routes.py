@@ -9,6 +9,7 @@ import sys
 
 import numpy as np
 import pytest
+from _neighbours import assert_same_neighbours
 
 import sklearn_imd._graph as graph
 import sklearn_imd._heat as heat
@@ -33,8 +34,17 @@ def test_exact_knn_routes_agree(name):
     X = clouds()[name]
     rows = np.array([0, 7, 3, len(X) - 1])
     for args in ((X, 9), (X, 4, rows)):
-        np.testing.assert_array_equal(graph.exact_knn(*args, jit=False),
-                                      graph.exact_knn(*args, jit=True))
+        a, b = graph.exact_knn(*args, jit=False), graph.exact_knn(*args, jit=True)
+        if name in ("grid", "integers"):
+            # integer values: the expansion is exact on both routes, so ties
+            # are equal and both give them to the lower index, bit for bit
+            np.testing.assert_array_equal(a, b)
+        else:
+            # the routes' products have other shapes (one block against tiles),
+            # so neighbours tied to rounding may swap; float32 rounds at about
+            # d * eps32 = 40 * 6e-8 of the squared norms
+            assert_same_neighbours(X, a, b, rows=None if len(args) == 2 else rows,
+                                   rtol=1e-5 if X.dtype == np.float32 else 1e-9)
 
 
 @pytest.mark.filterwarnings("ignore::sklearn_imd.DuplicatePointsWarning")

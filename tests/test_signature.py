@@ -34,8 +34,17 @@ def test_custom_grid_and_three_d_input(rng):
     assert S.shape == (4, 3)
 
 
+@pytest.mark.parametrize("kernels", [False, True])
 @pytest.mark.parametrize("method", ["slq", "exact"])
-def test_same_random_state_same_output_for_any_n_jobs(rng, method):
+def test_same_random_state_same_output_for_any_n_jobs(rng, monkeypatch, method, kernels):
+    """Bit for bit: the Numba kernels give the same result for any number of
+    threads, and the dense route of these small clouds runs on one BLAS thread
+    in the caller and in joblib's workers alike (OpenBLAS rounds differently
+    with its thread count).  ``kernels`` forces the Numba route."""
+    import sklearn_imd._compute
+
+    if kernels:
+        monkeypatch.setattr(sklearn_imd._compute, "JIT_MIN_POINTS", 0)
     clouds = clouds3(rng)
     params = dict(FAST, method=method)
     S1 = IMDSignature(n_jobs=1, **params).fit_transform(clouds)
