@@ -332,17 +332,18 @@ def _run_stats(args):
 
     check_seed(args.seed, "--seed")
     _check_key(args.key, [args.REF], "REF is not one")
-    if not args.output.lower().endswith(".npz"):
-        raise ValueError(f"-o {args.output}: the statistics file must end in .npz.")
+    from .io import check_output_path
+
+    output = check_output_path(args.output)  # before any work
     X = _read(args.REF, args.key)
     stats = ReferenceStats.from_samples(
         X, k=args.k, imd_params=_imd_params(args), random_state=args.seed,
         keep_features=not args.no_features, n_jobs=args.n_jobs,
     )
-    stats.save(args.output)
+    output = stats.save(output)
     held = "mean, covariance, IMD signature" + (
         "" if args.no_features else f", {args.k}-NN radii, features")
-    print(f"wrote {args.output}: {stats.n_samples} samples x {stats.n_features} features; "
+    print(f"wrote {output}: {stats.n_samples} samples x {stats.n_features} features; "
           f"{held}")
     return 0
 

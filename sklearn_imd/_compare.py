@@ -12,7 +12,8 @@ import os
 
 import numpy as np
 
-from ._validation import check_choice, check_cloud, check_int, check_seed
+from .io import check_output_path
+from ._validation import binary_exponent, check_choice, check_cloud, check_int, check_seed
 
 __all__ = ["METRICS", "ReferenceStats", "compare"]
 
@@ -55,6 +56,96 @@ def _imd_seeds(random_state):
     return [int(s) for s in check_seed(random_state).randint(_INT32, size=2)]
 
 
+# Tolerances of the checks of ReferenceStats: a covariance is symmetric and
+# positive semi-definite to a relative 1e-6 of its largest variance (float32
+# features accumulate rounding of about 1e-7 times it; a matrix that is not a
+# covariance is off by far more), and its diagonal and the mean agree with
+# the stored features to the same relative 1e-6.
+_STATS_RTOL = 1e-6
+# Radii checked against the features, recomputed directly (a stale file's
+# radii are wrong almost everywhere).
+_RADII_CHECKED = 8
+
+
+def _check_covariance(C, fail):
+    """Refuse a matrix that is not symmetric positive semi-definite (to a tolerance)."""
+    top = float(np.abs(np.diag(C)).max()) if C.size else 0.0
+    if (np.diag(C) < 0).any():
+        fail("sigma (covariance)", "has negative variances on its diagonal")
+    if np.abs(C - C.T).max() > _STATS_RTOL * top:
+        fail("sigma (covariance)", "is not symmetric")
+    if top == 0:
+        return
+    try:  # positive semi-definite: C + tol I has a Cholesky factor (cheaper than eigvalsh)
+        np.linalg.cholesky(C + (_STATS_RTOL * top) * np.eye(C.shape[0]))
+    except np.linalg.LinAlgError:
+        fail("sigma (covariance)", "has negative eigenvalues: it is not a covariance matrix")
+
+
+def _scaled_blocks(features, shift, rows=1 << 14):
+    """The features divided by ``2**shift`` (exact), in float64, a block of rows
+    at a time: the checks never copy all of them."""
+    for start in range(0, features.shape[0], rows):
+        yield np.ldexp(features[start : start + rows].astype(np.float64), -shift)
+
+
+def _check_moments(features, mean, covariance, fail):
+    """Refuse moments that are not those of the stored features (mean, variances),
+    compared in the features' units divided by a power of two (``|x| < 1``)."""
+    n = features.shape[0]
+    shift = binary_exponent(features)
+    mu = sum(B.sum(axis=0) for B in _scaled_blocks(features, shift)) / n
+    if np.abs(np.ldexp(mean, -shift) - mu).max() > _STATS_RTOL:
+        fail("mu (mean)", "is not the mean of the stored features (statistics and features "
+             "from different samples?)")
+    var = sum(((B - mu) ** 2).sum(axis=0) for B in _scaled_blocks(features, shift)) / (n - 1)
+    if np.abs(np.ldexp(np.diag(covariance), -2 * shift) - var).max() > _STATS_RTOL:
+        fail("sigma (covariance)", "does not hold the variances of the stored features "
+             "(statistics and features from different samples?)")
+
+
+def _check_radii(features, k, radii, fail):
+    """Refuse radii that are not the stored features' (a few rows recomputed
+    directly, in float64)."""
+    n = features.shape[0]
+    rows = np.sort(np.random.default_rng(0).choice(n, min(n, _RADII_CHECKED), replace=False))
+    shift = binary_exponent(features)
+    Q = np.ldexp(features[rows].astype(np.float64), -shift)
+    d2 = np.concatenate([np.einsum("rij,rij->ri", B[None] - Q[:, None], B[None] - Q[:, None])
+                         for B in _scaled_blocks(features, shift, 1 << 8)], axis=1)
+    d2[np.arange(rows.size), rows] = np.inf  # itself
+    expected = np.partition(d2, k - 1, axis=1)[:, k - 1]
+    got = np.ldexp(radii[rows], -2 * shift)
+    bad = np.abs(got - expected) > _STATS_RTOL * np.maximum(expected, np.finfo(float).tiny)
+    if bad.any():
+        i = int(rows[np.argmax(bad)])
+        fail("prdc_radii (radii)", f"are not the {k}-NN radii of the stored features "
+             f"(row {i}: {radii[i]:.6g}, where its features give "
+             f"{float(np.ldexp(expected[np.argmax(bad)], 2 * shift)):.6g})")
+
+
+def _checked_imd_params(imd_params, fail):
+    """The IMD parameters of a stored signature, checked: a mapping of the keys
+    ``_IMD_KEYS`` (valid values) and ``random_state`` (an int or None)."""
+    from ._validation import check_imd_params
+
+    if not isinstance(imd_params, dict):
+        fail("imd_params", f"must be a mapping of IMD parameters; got "
+             f"{type(imd_params).__name__}")
+    missing = [key for key in _IMD_KEYS if key not in imd_params]
+    if missing:
+        fail("imd_params", f"lacks {', '.join(missing)}")
+    try:
+        params = check_imd_params(**{key: imd_params[key] for key in _IMD_KEYS})
+    except (TypeError, ValueError) as exc:
+        fail("imd_params", f"holds an invalid value ({exc})")
+    seed = imd_params.get("random_state")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)
+                             or not 0 <= seed < 2**32):
+        fail("imd_params", f"random_state must be an integer seed or null; got {seed!r}")
+    return {**params, "random_state": seed}
+
+
 class ReferenceStats:
     """What the metrics of :func:`compare` need of a reference sample, computed once.
 
@@ -91,7 +182,8 @@ class ReferenceStats:
     >>> rng = np.random.default_rng(0)
     >>> ref = ReferenceStats.from_samples(rng.normal(size=(500, 4)), random_state=0)
     >>> path = os.path.join(tempfile.mkdtemp(), "ref.npz")
-    >>> ref.save(path)
+    >>> ref.save(path) == path
+    True
     >>> same = ReferenceStats.load(path)
     >>> same.n_samples, same.n_features, same.k
     (500, 4, 5)
@@ -99,16 +191,93 @@ class ReferenceStats:
 
     def __init__(self, *, mean, covariance, n_samples, features=None, k=None, radii=None,
                  imd_signature=None, imd_t=None, imd_params=None):
-        self.mean = np.asarray(mean, dtype=np.float64)
-        self.covariance = np.asarray(covariance, dtype=np.float64)
-        self.n_samples = int(n_samples)
-        self.n_features = self.mean.shape[0]
-        self.features = features
-        self.k = k
-        self.radii = radii
-        self.imd_signature = imd_signature
-        self.imd_t = imd_t
-        self.imd_params = imd_params
+        self._set(mean=mean, covariance=covariance, n_samples=n_samples, features=features,
+                  k=k, radii=radii, imd_signature=imd_signature, imd_t=imd_t,
+                  imd_params=imd_params, where="ReferenceStats")
+
+    def _set(self, *, mean, covariance, n_samples, features, k, radii, imd_signature, imd_t,
+             imd_params, where):
+        """Check every field before any metric reads it; errors name ``where`` and
+        the field (as the file calls it, then the attribute)."""
+        def fail(field, problem):
+            raise ValueError(f"{where}: {field} {problem}.")
+
+        def array(value, field, ndim, keep_float32=False):
+            try:
+                arr = np.asarray(value)
+            except Exception as exc:  # ragged lists and other objects numpy refuses
+                fail(field, f"is not an array of numbers ({exc})")
+            if arr.dtype.kind not in "biuf" or arr.ndim != ndim:
+                kind = "vector" if ndim == 1 else "matrix"
+                fail(field, f"must be a {kind} of real numbers; got a {arr.ndim}-D array of "
+                     f"dtype {arr.dtype}")
+            if not (keep_float32 and arr.dtype == np.float32):
+                arr = arr.astype(np.float64)
+            if not np.isfinite(arr).all():
+                fail(field, "holds NaN or infinite values")
+            return arr
+
+        mean = array(mean, "mu (mean)", 1)
+        d = mean.shape[0]
+        if d < 1:
+            fail("mu (mean)", "is empty")
+        covariance = array(covariance, "sigma (covariance)", 2)
+        if covariance.shape != (d, d):
+            fail("sigma (covariance)", f"must be a {d} x {d} matrix, the length of mu; got "
+                 f"shape {covariance.shape}")
+        _check_covariance(covariance, fail)
+        if isinstance(n_samples, (bool, np.bool_)) or not isinstance(
+                n_samples, (numbers.Integral, np.ndarray)) or np.ndim(n_samples) != 0 \
+                or int(n_samples) < 0:
+            fail("n_samples", f"must be a non-negative integer; got {n_samples!r}")
+        n_samples = int(n_samples)
+        if features is not None:
+            features = array(features, "features", 2, keep_float32=True)
+            if features.shape[0] < 2 or features.shape[1] != d:
+                fail("features", f"must hold at least 2 rows of {d} features, the length of "
+                     f"mu; got shape {features.shape}")
+            if n_samples != features.shape[0]:
+                fail("n_samples", f"is {n_samples} but the features hold "
+                     f"{features.shape[0]} rows")
+            _check_moments(features, mean, covariance, fail)
+        if (k is None) != (radii is None):
+            fail("prdc_k (k)" if k is None else "prdc_radii (radii)",
+                 "is missing: the kNN radii and their k come together")
+        if radii is not None:
+            if features is None:
+                fail("prdc_radii (radii)", "needs the features they were computed from")
+            if isinstance(k, (bool, np.bool_)) or not isinstance(
+                    k, (numbers.Integral, np.ndarray)) or np.ndim(k) != 0 \
+                    or not 1 <= int(k) < features.shape[0]:
+                fail("prdc_k (k)", f"must be an integer from 1 to {features.shape[0] - 1}; got "
+                     f"{k!r}")
+            k = int(k)
+            radii = array(radii, "prdc_radii (radii)", 1)
+            if radii.shape != (features.shape[0],):
+                fail("prdc_radii (radii)", f"must hold one radius per feature row "
+                     f"({features.shape[0]}); got {radii.shape[0]}")
+            if (radii < 0).any():
+                fail("prdc_radii (radii)", "holds negative values; they are squared distances")
+            _check_radii(features, k, radii, fail)
+        parts = {"imd_signature": imd_signature, "imd_t": imd_t, "imd_params": imd_params}
+        given = [name for name, value in parts.items() if value is not None]
+        if given and len(given) != 3:
+            missing = sorted(set(parts) - set(given))
+            fail(missing[0], "is missing: an IMD signature comes with its times and "
+                 "parameters (imd_signature, imd_t, imd_params)")
+        if given:
+            imd_signature = array(imd_signature, "imd_signature", 1)
+            imd_t = array(imd_t, "imd_t", 1)
+            if imd_t.size == 0 or imd_signature.shape != imd_t.shape:
+                fail("imd_signature", f"must hold one value per time of imd_t "
+                     f"({imd_t.size}); got {imd_signature.size}")
+            if (imd_t <= 0).any() or (np.diff(imd_t) <= 0).any():
+                fail("imd_t", "must be positive diffusion times in increasing order")
+            imd_params = _checked_imd_params(imd_params, fail)
+        self.mean, self.covariance, self.n_samples = mean, covariance, n_samples
+        self.n_features = d
+        self.features, self.k, self.radii = features, k, radii
+        self.imd_signature, self.imd_t, self.imd_params = imd_signature, imd_t, imd_params
 
     def __repr__(self):
         held = [name for name, value in (("features", self.features), ("radii", self.radii),
@@ -179,9 +348,17 @@ imd_signature)
         Parameters
         ----------
         path : str or os.PathLike
-            Where to write; ``.npz`` is appended when missing (as
-            :func:`numpy.savez` does).
+            Where to write: exactly this path (``.npz`` is appended only when
+            it has no extension, as :func:`numpy.savez` does).  A folder, a
+            missing parent folder or another extension is refused before
+            anything is written.
+
+        Returns
+        -------
+        path : str
+            The path written.
         """
+        path = check_output_path(path)
         arrays = {"format": np.array(_FORMAT), "version": np.array(_VERSION),
                   "n_samples": np.array(self.n_samples), "mu": self.mean,
                   "sigma": self.covariance}
@@ -194,15 +371,30 @@ imd_signature)
             arrays["imd_signature"] = self.imd_signature
             arrays["imd_t"] = self.imd_t
             arrays["imd_params"] = np.array(json.dumps(self.imd_params))
-        np.savez(path, **arrays)
+        # written beside, then renamed: an interrupted save leaves no half file
+        partial = f"{path}.partial-{os.getpid()}"
+        try:
+            with open(partial, "wb") as f:
+                np.savez(f, **arrays)
+            os.replace(partial, path)
+        finally:
+            if os.path.exists(partial):
+                os.remove(partial)
+        return path
 
     @classmethod
     def load(cls, path):
         """Read statistics written by :meth:`save`, or pytorch-fid's ``mu``/``sigma``.
 
+        Every field is checked before any metric uses it (as the constructor
+        does): finite values, a symmetric positive semi-definite covariance,
+        one non-negative radius per feature row, moments and radii that are
+        those of the stored features, the IMD parameters of the signature.
+
         Parameters
         ----------
         path : str or os.PathLike
+            A regular file (pipes and devices are refused).
 
         Returns
         -------
@@ -211,53 +403,59 @@ imd_signature)
         Raises
         ------
         ValueError
-            If the file is neither, or its arrays do not fit together.
+            If the file is not a ``.npz`` archive of statistics, or a field is
+            missing or malformed: the message names the file and the field.
+        MemoryError
+            If its arrays would take more memory than the limit of
+            :func:`sklearn_imd.io.memory_limit`.
         """
+        from .io import _check_regular, read_npz_members
+
         path = os.fsdecode(path)
-        try:
-            data = np.load(path, allow_pickle=False)
-        except (OSError, ValueError) as exc:
-            raise ValueError(f"{path}: not a readable .npz file ({exc}).") from None
-        if not hasattr(data, "files"):
-            raise ValueError(f"{path}: a statistics file is a .npz archive, not a .npy array.")
-        with data:
-            keys = set(data.files)
-            if not {"mu", "sigma"} <= keys:
-                raise ValueError(
-                    f"{path} holds no reference statistics (arrays 'mu' and 'sigma'); write "
-                    "them with `sklearn-imd stats REF -o FILE.npz`."
-                )
-            if "format" in keys and str(data["format"]) != _FORMAT:
-                raise ValueError(f"{path}: unknown statistics format {str(data['format'])!r}.")
-            if "version" in keys and int(data["version"]) > _VERSION:
-                raise ValueError(
-                    f"{path} was written by a newer sklearn-imd (statistics version "
-                    f"{int(data['version'])}); upgrade sklearn-imd to read it."
-                )
-            mean, cov = data["mu"].astype(np.float64), data["sigma"].astype(np.float64)
-            d = mean.shape[0] if mean.ndim == 1 else -1
-            if d < 1 or cov.shape != (d, d) or not (np.isfinite(mean).all()
-                                                   and np.isfinite(cov).all()):
-                raise ValueError(
-                    f"{path}: 'mu' must be a finite vector and 'sigma' a finite square matrix "
-                    f"of its length; got shapes {mean.shape} and {cov.shape}."
-                )
-            features = data["features"] if "features" in keys else None
-            if features is not None:
-                features = check_cloud(features, min_points=2, name=f"{path}: features")
-                if features.shape[1] != d:
-                    raise ValueError(f"{path}: features and mu have different lengths.")
-            n_samples = (int(data["n_samples"]) if "n_samples" in keys
-                         else (features.shape[0] if features is not None else 0))
-            stats = cls(mean=mean, covariance=cov, n_samples=n_samples, features=features)
-            if "prdc_radii" in keys and features is not None:
-                stats.k, stats.radii = int(data["prdc_k"]), data["prdc_radii"]
-                if stats.radii.shape != (features.shape[0],):
-                    raise ValueError(f"{path}: prdc_radii does not match the features.")
-            if "imd_signature" in keys:
-                stats.imd_signature = data["imd_signature"].astype(np.float64)
-                stats.imd_t = data["imd_t"].astype(np.float64)
-                stats.imd_params = json.loads(str(data["imd_params"]))
+        _check_regular(path)
+        with open(path, "rb") as f:
+            if f.read(6) == b"\x93NUMPY":
+                raise ValueError(f"{path}: a statistics file is a .npz archive, not a .npy "
+                                 "array; write one with `sklearn-imd stats REF -o FILE.npz`.")
+        arrays = read_npz_members(path, what="a statistics file")
+        keys = set(arrays)
+        if not {"mu", "sigma"} <= keys:
+            raise ValueError(
+                f"{path} holds no reference statistics (arrays 'mu' and 'sigma'); write "
+                "them with `sklearn-imd stats REF -o FILE.npz`."
+            )
+
+        def scalar(name, kind):
+            value = arrays[name]
+            if value.shape != () or value.dtype.kind not in kind:
+                raise ValueError(f"{path}: {name} must be a single "
+                                 f"{'string' if kind == 'U' else 'integer'}; got an array of "
+                                 f"shape {value.shape} and dtype {value.dtype}.")
+            return value.item()
+
+        if "format" in keys and scalar("format", "U") != _FORMAT:
+            raise ValueError(f"{path}: unknown statistics format {scalar('format', 'U')!r}.")
+        if "version" in keys and scalar("version", "iu") > _VERSION:
+            raise ValueError(
+                f"{path} was written by a newer sklearn-imd (statistics version "
+                f"{scalar('version', 'iu')}); upgrade sklearn-imd to read it."
+            )
+        features = arrays.get("features")
+        n_samples = (scalar("n_samples", "iu") if "n_samples" in keys
+                     else (features.shape[0] if features is not None
+                           and features.ndim == 2 else 0))
+        imd_params = None
+        if "imd_params" in keys:
+            try:
+                imd_params = json.loads(scalar("imd_params", "U"))
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}: imd_params is not valid JSON ({exc}).") from None
+        stats = cls.__new__(cls)
+        stats._set(mean=arrays["mu"], covariance=arrays["sigma"], n_samples=n_samples,
+                   features=features,
+                   k=scalar("prdc_k", "iu") if "prdc_k" in keys else None,
+                   radii=arrays.get("prdc_radii"), imd_signature=arrays.get("imd_signature"),
+                   imd_t=arrays.get("imd_t"), imd_params=imd_params, where=path)
         return stats
 
 

@@ -7,6 +7,7 @@ command line ``sklearn-imd score`` reads its inputs with it.
 """
 
 import itertools
+import lzma
 import math
 import numbers
 import os
@@ -19,7 +20,7 @@ import zlib
 
 import numpy as np
 
-__all__ = ["load_images", "load_points"]
+__all__ = ["load_images", "load_points", "memory_limit"]
 
 EXTENSIONS = (".npy", ".npz", ".csv")
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
@@ -260,7 +261,9 @@ def load_images(path, *, size=None, flatten=True):
                     "height); pass size=(width, height) to resize all to one size."
                 )
     width, height = size
-    out = np.empty((len(files), height, width) + ((3,) if colour else ()), dtype=np.float32)
+    shape = (len(files), height, width) + ((3,) if colour else ())
+    check_memory(4 * math.prod(shape), f"{folder} ({len(files)} images of {width}x{height})")
+    out = np.empty(shape, dtype=np.float32)
     # Second pass: the pixels, one image at a time, into the output's rows.
     for row, file in zip(out, files):
         with _open_image(Image, file, load=True) as img:
@@ -300,11 +303,12 @@ def _check_file(path):
 # --------------------------------------------------------------------- NumPy
 
 
-def _read_npy(f, size, where, stacklevel):
+def _read_npy(f, size, where, stacklevel, points=True):
     """The array of the .npy stream ``f`` of ``size`` bytes, checked before its data is read.
 
     A 3-D or 4-D array of images is flattened to 2-D with a warning (``stacklevel``
-    pointing at the caller of :func:`load_points`).
+    pointing at the caller of :func:`load_points`).  With ``points=False``
+    (the members of a statistics file) any shape is read, and strings too.
     """
     if f.read(len(_NPY_MAGIC)) != _NPY_MAGIC:
         raise ValueError(
@@ -326,10 +330,20 @@ def _read_npy(f, size, where, stacklevel):
             f"{where} holds Python objects (dtype {dtype}), which are not loaded: "
             "unpickling them could run arbitrary code. Save an array of numbers."
         )
-    if dtype.kind not in "biuf":
+    if dtype.kind not in ("biuf" if points else "biufU"):
         raise ValueError(
             f"{where} holds an array of dtype {dtype}; a point cloud needs real numbers."
         )
+    n_bytes = math.prod(shape) * dtype.itemsize
+    if size - f.tell() < n_bytes:
+        raise ValueError(
+            f"{where} is truncated: its header announces a {shape} array of {dtype} "
+            f"({n_bytes} bytes) but only {size - f.tell()} bytes follow."
+        )
+    check_memory(n_bytes, where)
+    if not points:
+        f.seek(0)
+        return np.lib.format.read_array(f, allow_pickle=False)
     if len(shape) not in (2, 3, 4):
         hint = {
             1: " Save a single feature as x.reshape(-1, 1).",
@@ -342,12 +356,6 @@ def _read_npy(f, size, where, stacklevel):
         )
     if 0 in shape:
         raise ValueError(f"{where} holds an empty array of shape {shape}.")
-    n_bytes = math.prod(shape) * dtype.itemsize
-    if size - f.tell() < n_bytes:
-        raise ValueError(
-            f"{where} is truncated: its header announces a {shape} array of {dtype} "
-            f"({n_bytes} bytes) but only {size - f.tell()} bytes follow."
-        )
     f.seek(0)
     X = np.lib.format.read_array(f, allow_pickle=False)
     if X.ndim > 2:
@@ -362,13 +370,61 @@ def _read_npy(f, size, where, stacklevel):
     return X
 
 
-def _load_npz(path, key):
+# What reading a zip member can raise besides our ValueError: an encrypted
+# member (RuntimeError), an unknown compression method (NotImplementedError),
+# corrupt data of each method.
+_ZIP_ERRORS = (RuntimeError, NotImplementedError, zipfile.BadZipFile, zlib.error, EOFError,
+               OSError, lzma.LZMAError, struct.error)
+
+
+def _open_zip(path):
+    """``(archive, members)``: the open archive and its ``.npy`` members by name."""
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, EOFError, ValueError) as exc:
+    except (zipfile.BadZipFile, EOFError, ValueError, OSError, struct.error) as exc:
         raise ValueError(f"{path} is not a valid .npz file ({exc}).") from None
-    with archive:
+    try:
         members = {n[: -len(".npy")]: n for n in archive.namelist() if n.endswith(".npy")}
+    except Exception:
+        archive.close()
+        raise
+    return archive, members
+
+
+def _read_member(archive, member, where, stacklevel, points):
+    """One ``.npy`` member of an open archive, read as :func:`_read_npy` does."""
+    info = archive.getinfo(member)
+    if info.flag_bits & 0x1:
+        raise ValueError(f"{where} is encrypted; sklearn-imd reads only unencrypted .npz files.")
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise ValueError(
+            f"{where} uses zip compression method {info.compress_type}; numpy writes "
+            "stored (np.savez) or deflated (np.savez_compressed) members only."
+        )
+    try:
+        with archive.open(info) as f:
+            return _read_npy(f, info.file_size, where, stacklevel=stacklevel + 1, points=points)
+    except _ZIP_ERRORS as exc:
+        raise ValueError(f"{where} could not be read: the archive is corrupt ({exc}).") from None
+
+
+def read_npz_members(path, what="a .npz file"):
+    """Every ``.npy`` member of the archive ``path`` (a dict name -> array), checked
+    as :func:`load_points` checks its arrays, but of any shape and dtype of numbers
+    or strings (never objects).  The members' sizes together are checked against
+    :func:`memory_limit` before any is read."""
+    archive, members = _open_zip(path)
+    with archive:
+        if not members:
+            raise ValueError(f"{path} holds no arrays (no .npy members); it is not {what}.")
+        check_memory(sum(archive.getinfo(m).file_size for m in members.values()), path)
+        return {name: _read_member(archive, member, f"{path}, array {name!r},", 3, False)
+                for name, member in members.items()}
+
+
+def _load_npz(path, key):
+    archive, members = _open_zip(path)
+    with archive:
         keys = ", ".join(members) or "(none)"
         if key is not None:
             if key not in members:
@@ -382,15 +438,107 @@ def _load_npz(path, key):
                 f"{path} holds {len(members)} arrays; choose one with key=NAME "
                 f"(--key NAME on the command line). Available keys: {keys}."
             )
-        where = f"{path}, array {key!r},"
-        info = archive.getinfo(members[key])
-        try:
-            with archive.open(info) as f:
-                return _read_npy(f, info.file_size, where, stacklevel=4)
-        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        return _read_member(archive, members[key], f"{path}, array {key!r},", 3, True)
+
+
+# -------------------------------------------------------------------- Memory
+
+
+def memory_limit():
+    """Most bytes one input may take once decoded: a share of this machine's memory.
+
+    Half of the physical memory by default; the environment variable
+    ``SKLEARN_IMD_MEMORY_LIMIT`` sets another limit, in bytes or with a
+    suffix ``K``, ``M``, ``G`` or ``T`` (powers of 1024), e.g. ``16G``.
+    :func:`load_points`, :func:`load_images` and
+    :meth:`sklearn_imd.ReferenceStats.load` refuse an input beyond it before
+    decoding it (a compressed ``.npz`` file or a folder of images can take far
+    more memory than disk).
+
+    Returns
+    -------
+    limit : int
+        In bytes.
+
+    Examples
+    --------
+    >>> from sklearn_imd.io import memory_limit
+    >>> memory_limit() > 0
+    True
+    """
+    text = os.environ.get("SKLEARN_IMD_MEMORY_LIMIT", "").strip()
+    if text:
+        match = re.fullmatch(r"(\d+(?:\.\d*)?)\s*([KMGT]?)i?B?", text, flags=re.I)
+        if not match:
             raise ValueError(
-                f"{where} could not be read: the archive is corrupt ({exc})."
-            ) from None
+                f"SKLEARN_IMD_MEMORY_LIMIT={text!r} is not a size; give bytes or a number "
+                "with K, M, G or T, e.g. 16G."
+            )
+        power = " KMGT".index(match.group(2).upper() or " ")
+        return int(float(match.group(1)) * 1024**power)
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
+    except (ValueError, OSError, AttributeError):  # no sysconf (Windows): 8 GiB
+        return 8 << 30
+
+
+def _size_text(n_bytes):
+    for unit, size in (("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n_bytes >= size:
+            return f"{n_bytes / size:.1f} {unit}"
+    return f"{n_bytes} bytes"
+
+
+def check_memory(n_bytes, where):
+    """Refuse an input that would take more than :func:`memory_limit` bytes decoded."""
+    limit = memory_limit()
+    if n_bytes > limit:
+        raise MemoryError(
+            f"{where} would take {_size_text(n_bytes)} in memory once decoded, more than the "
+            f"limit of {_size_text(limit)} (half of this machine's memory unless "
+            "SKLEARN_IMD_MEMORY_LIMIT says otherwise); set SKLEARN_IMD_MEMORY_LIMIT=SIZE "
+            "(e.g. 64G) to raise it."
+        )
+
+
+# -------------------------------------------------------------------- Paths
+
+
+def _check_regular(path):
+    """Refuse a missing path, a folder or a special file (FIFO, device, socket)."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path}: no such file.") from None
+    if stat.S_ISDIR(mode):
+        raise ValueError(f"{path} is a folder, not a file.")
+    if not stat.S_ISREG(mode):
+        kind = next((name for test, name in _FILE_KINDS if test(mode)), "special file")
+        raise ValueError(f"{path} is not a regular file (it is a {kind}).")
+
+
+def check_output_path(path, suffix=".npz"):
+    """The path a file will be written to, checked before any work: it ends in
+    ``suffix`` (in any case; appended when the name has no extension), is not
+    a folder, and its folder exists and can be written."""
+    path = os.fsdecode(path)
+    if os.path.isdir(path):
+        raise ValueError(f"{path} is a folder; give the path of the {suffix} file to write.")
+    ext = os.path.splitext(path)[1]
+    if not ext:
+        path += suffix
+    elif ext.lower() != suffix:
+        raise ValueError(f"{path}: the file to write must end in {suffix}.")
+    if os.path.isdir(path):
+        raise ValueError(f"{path} is a folder; give the path of the {suffix} file to write.")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"{path}: the folder {folder} does not exist.")
+    if not os.access(folder, os.W_OK):
+        raise PermissionError(f"{path}: the folder {folder} cannot be written.")
+    if os.path.exists(path) and not os.path.isfile(path):
+        raise ValueError(f"{path} exists and is not a regular file.")
+    return path
 
 
 # -------------------------------------------------------------------- Images

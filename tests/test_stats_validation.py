@@ -1,0 +1,208 @@
+"""ReferenceStats checks what it holds before any metric reads it: a clear error
+naming the file and the field, never a KeyError or a silently wrong number."""
+
+import json
+import os
+import zipfile
+
+import numpy as np
+import pytest
+
+from sklearn_imd import ReferenceStats
+
+
+@pytest.fixture(scope="module")
+def good(tmp_path_factory):
+    X = np.random.default_rng(0).normal(size=(300, 4))
+    path = tmp_path_factory.mktemp("stats") / "ref.npz"
+    ReferenceStats.from_samples(X, random_state=0).save(path)
+    with np.load(path) as data:
+        return {key: data[key] for key in data.files}
+
+
+def write(tmp_path, arrays, name="s.npz"):
+    path = tmp_path / name
+    np.savez(path, **arrays)
+    return path
+
+
+def spd_with_negative_eigenvalue(d=4):
+    """Symmetric with positive variances, but eigenvalues 3 and -1 in its first block."""
+    A = np.eye(d)
+    A[0, 1] = A[1, 0] = 2.0
+    return A
+
+
+BAD = {
+    "mu NaN": ({"mu": lambda a: np.where(np.arange(4) == 1, np.nan, a["mu"])}, "mu"),
+    "mu 2-D": ({"mu": lambda a: a["mu"][None]}, "mu"),
+    "mu strings": ({"mu": lambda a: np.array(["a", "b", "c", "d"])}, "mu"),
+    "sigma shape": ({"sigma": lambda a: a["sigma"][:3, :3]}, "sigma"),
+    "sigma inf": ({"sigma": lambda a: a["sigma"] * np.inf}, "sigma"),
+    "sigma asymmetric": ({"sigma": lambda a: a["sigma"] + np.triu(np.ones((4, 4)), 1)},
+                         "not symmetric"),
+    "sigma negative eigenvalue": ({"sigma": lambda a: spd_with_negative_eigenvalue(),
+                                   "features": None, "prdc_k": None, "prdc_radii": None,
+                                   "n_samples": None}, "negative eigenvalues"),
+    "sigma negative variance": ({"sigma": lambda a: -a["sigma"]}, "negative variances"),
+    "sigma other sample": ({"sigma": lambda a: 4 * a["sigma"]}, "variances"),
+    "mu other sample": ({"mu": lambda a: a["mu"] + 1}, "not the mean"),
+    "radii negative": ({"prdc_radii": lambda a: -a["prdc_radii"]}, "negative"),
+    "radii short": ({"prdc_radii": lambda a: a["prdc_radii"][:-1]}, "one radius per"),
+    "radii NaN": ({"prdc_radii": lambda a: a["prdc_radii"] * np.nan}, "NaN"),
+    "radii stale": ({"prdc_radii": lambda a: a["prdc_radii"][::-1]}, "not the 5-NN radii"),
+    "radii without k": ({"prdc_k": None}, "prdc_k"),
+    "k without radii": ({"prdc_radii": None}, "prdc_radii"),
+    "k zero": ({"prdc_k": lambda a: np.array(0)}, "prdc_k"),
+    "k array": ({"prdc_k": lambda a: np.array([5, 5])}, "prdc_k"),
+    "k too large": ({"prdc_k": lambda a: np.array(300)}, "prdc_k"),
+    "radii without features": ({"features": None, "n_samples": None}, "needs the features"),
+    "features short": ({"features": lambda a: a["features"][:, :3]}, "features"),
+    "n_samples wrong": ({"n_samples": lambda a: np.array(7)}, "n_samples"),
+    "n_samples negative": ({"n_samples": lambda a: np.array(-1)}, "n_samples"),
+    "signature NaN": ({"imd_signature": lambda a: a["imd_signature"] * np.nan}, "NaN"),
+    "signature short": ({"imd_signature": lambda a: a["imd_signature"][:-1]}, "one value per"),
+    "t negative": ({"imd_t": lambda a: -a["imd_t"]}, "positive"),
+    "t missing": ({"imd_t": None}, "imd_t"),
+    "params missing": ({"imd_params": None}, "imd_params"),
+    "params not JSON": ({"imd_params": lambda a: np.array("{k: 5")}, "JSON"),
+    "params a list": ({"imd_params": lambda a: np.array("[5, 10]")}, "mapping"),
+    "params lack k": ({"imd_params": lambda a: np.array(json.dumps(
+        {key: v for key, v in json.loads(str(a["imd_params"])).items() if key != "k"}))},
+                      "lacks k"),
+    "params bad k": ({"imd_params": lambda a: np.array(json.dumps(
+        {**json.loads(str(a["imd_params"])), "k": -3}))}, "invalid value"),
+    "params bad seed": ({"imd_params": lambda a: np.array(json.dumps(
+        {**json.loads(str(a["imd_params"])), "random_state": "zero"}))}, "random_state"),
+    "version array": ({"version": lambda a: np.array([1, 2])}, "version"),
+    "newer version": ({"version": lambda a: np.array(99)}, "newer sklearn-imd"),
+    "format other": ({"format": lambda a: np.array("something else")}, "unknown statistics"),
+    "mu missing": ({"mu": None}, "holds no reference statistics"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_a_bad_field_is_named(tmp_path, good, case):
+    changes, match = BAD[case]
+    arrays = dict(good)
+    for key, change in changes.items():
+        if change is None:
+            arrays.pop(key)
+        else:
+            arrays[key] = change(arrays)
+    path = write(tmp_path, arrays)
+    with pytest.raises(ValueError, match=match) as info:
+        ReferenceStats.load(path)
+    assert str(path) in str(info.value)
+
+
+def test_the_constructor_checks_too(good):
+    kw = dict(mean=good["mu"], covariance=good["sigma"], n_samples=300,
+              features=good["features"], k=5, radii=good["prdc_radii"])
+    ReferenceStats(**kw)
+    with pytest.raises(ValueError, match="ReferenceStats: prdc_radii .* negative"):
+        ReferenceStats(**{**kw, "radii": -good["prdc_radii"]})
+    with pytest.raises(ValueError, match="ReferenceStats: prdc_radii .* one radius per"):
+        ReferenceStats(**{**kw, "radii": good["prdc_radii"][:10]})
+    with pytest.raises(ValueError, match="ReferenceStats: sigma .* negative eigenvalues"):
+        ReferenceStats(**{**kw, "covariance": spd_with_negative_eigenvalue(), "features": None,
+                          "k": None, "radii": None})
+    with pytest.raises(ValueError, match="ReferenceStats: imd_t is missing"):
+        ReferenceStats(**kw, imd_signature=np.zeros(3), imd_params={})
+    # nothing given is modified
+    radii = good["prdc_radii"].copy()
+    ReferenceStats(**kw)
+    np.testing.assert_array_equal(radii, good["prdc_radii"])
+
+
+def test_pytorch_fid_files_still_load(tmp_path, good):
+    path = write(tmp_path, {"mu": good["mu"], "sigma": good["sigma"]})
+    stats = ReferenceStats.load(path)
+    assert stats.features is None and stats.n_samples == 0
+
+
+def test_not_statistics_files(tmp_path, good):
+    np.save(tmp_path / "y.npy", np.zeros(3))
+    with pytest.raises(ValueError, match="not a .npy array"):
+        ReferenceStats.load(tmp_path / "y.npy")
+    (tmp_path / "z.npz").write_text("not a zip")
+    with pytest.raises(ValueError, match="z.npz is not a valid .npz file"):
+        ReferenceStats.load(tmp_path / "z.npz")
+    with pytest.raises(ValueError, match="is a folder"):
+        ReferenceStats.load(tmp_path)
+    with pytest.raises(FileNotFoundError):
+        ReferenceStats.load(tmp_path / "missing.npz")
+    # an array of Python objects: our message, not numpy's advice to allow pickles
+    np.savez(tmp_path / "o.npz", mu=np.array([{}], dtype=object), sigma=np.eye(1))
+    with pytest.raises(ValueError, match="Python objects") as info:
+        ReferenceStats.load(tmp_path / "o.npz")
+    assert "allow_pickle" not in str(info.value)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_is_refused_without_blocking(tmp_path):
+    fifo = tmp_path / "stats.npz"
+    os.mkfifo(fifo)
+    with pytest.raises(ValueError, match="not a regular file .*FIFO"):
+        ReferenceStats.load(fifo)
+
+
+def _rewrite_member_header(path, member, flag_bits=None, compress_type=None):
+    """Set the flags or the compression method of one member in both of the zip's
+    headers: its local header and its central directory entry."""
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        local = archive.getinfo(member).header_offset
+    central = data.find(b"PK\x01\x02", 0)
+    name = member.encode()
+    while central >= 0:  # find the member's central directory entry
+        n = int.from_bytes(data[central + 28 : central + 30], "little")
+        if bytes(data[central + 46 : central + 46 + n]) == name:
+            break
+        central = data.find(b"PK\x01\x02", central + 4)
+    # (flags, method) sit at offsets 6 and 8 of the local header, 8 and 10 of the entry
+    for flags_at in (local + 6, central + 8):
+        if flag_bits is not None:
+            data[flags_at : flags_at + 2] = flag_bits.to_bytes(2, "little")
+        if compress_type is not None:
+            data[flags_at + 2 : flags_at + 4] = compress_type.to_bytes(2, "little")
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("change", [dict(flag_bits=1), dict(compress_type=99),
+                                    dict(compress_type=12)])
+def test_encrypted_or_unknown_compression_members(tmp_path, good, change):
+    path = write(tmp_path, good)
+    _rewrite_member_header(path, "mu.npy", **change)
+    with pytest.raises(ValueError, match="mu.* (encrypted|compression method|corrupt)"):
+        ReferenceStats.load(path)
+
+
+def test_memory_before_work(tmp_path, good, monkeypatch):
+    path = tmp_path / "big.npz"
+    np.savez_compressed(path, mu=np.zeros(4), sigma=np.eye(4),
+                        features=np.zeros((200_000, 4)))  # 6.4 MB decoded, a few KB on disk
+    monkeypatch.setenv("SKLEARN_IMD_MEMORY_LIMIT", "1M")
+    with pytest.raises(MemoryError, match="big.npz would take 6.1 MiB .* SKLEARN_IMD_MEMORY_LIMIT"):
+        ReferenceStats.load(path)
+    monkeypatch.setenv("SKLEARN_IMD_MEMORY_LIMIT", "lots")
+    with pytest.raises(ValueError, match="is not a size"):
+        ReferenceStats.load(path)
+
+
+def test_save_writes_exactly_its_path(tmp_path, good):
+    stats = ReferenceStats.load(write(tmp_path, good))
+    assert stats.save(tmp_path / "x.NPZ") == str(tmp_path / "x.NPZ")
+    assert (tmp_path / "x.NPZ").is_file() and not (tmp_path / "x.NPZ.npz").exists()
+    assert stats.save(tmp_path / "plain") == str(tmp_path / "plain.npz")
+    with pytest.raises(ValueError, match="is a folder"):
+        stats.save(tmp_path)
+    (tmp_path / "dir.npz").mkdir()
+    with pytest.raises(ValueError, match="is a folder"):
+        stats.save(tmp_path / "dir.npz")
+    with pytest.raises(ValueError, match="must end in .npz"):
+        stats.save(tmp_path / "x.txt")
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        stats.save(tmp_path / "missing" / "x.npz")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dir.npz", "plain.npz", "s.npz",
+                                                         "x.NPZ"]
