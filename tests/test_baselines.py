@@ -282,8 +282,10 @@ def test_baseline_parameters_are_checked(rng):
         scaled_mmd(X, Y, sigma=0.0)
     with pytest.raises(TypeError, match="n_permutations must be an integer"):
         mmd_test(X, Y, n_permutations=9.5)
-    with pytest.raises(ValueError, match="X has 20 points; n_landmarks = 64 distinct landmarks"):
-        geometry_score(X, Y)
+    with pytest.raises(ValueError, match="X has 0 points; a witness complex needs at least one"):
+        geometry_score(X[:0], Y)
+    with pytest.raises(ValueError, match="n_landmarks must be >= 3"):
+        geometry_score(X, Y, n_landmarks=2)
 
 
 # ----------------------------------------------------------------------------- odd inputs
@@ -397,13 +399,38 @@ def test_random_state_is_checked(rng, fn):
         fn(X, Y, random_state="abc", **kw)
 
 
-def test_geometry_score_refuses_clouds_with_too_few_distinct_points(rng):
-    X = rng.normal(size=(50, 2))
-    with pytest.raises(ValueError, match="Y has 1 distinct point; n_landmarks = 8 distinct "
-                                         "landmarks needs at least 8 distinct points"):
-        geometry_score(X, np.zeros((100, 2)), n_landmarks=8, n_iterations=1)
-    with pytest.raises(ValueError, match="X has 5 distinct points; n_landmarks = 8"):
-        geometry_score(np.repeat(X[:5], 20, axis=0), X, n_landmarks=8, n_iterations=1)
+def _reference_rlts(X, L_0, gamma, i_max, n, rs):
+    """The authors' Algorithm 1 as written in KhrulkovV/geometry-score
+    (gs/geom_score.py ``rlt``/``rlts``, gs/utils.py ``random_landmarks``,
+    ``lmrk_table``, ``witness``, ``relative``), on the RandomState ``rs``."""
+    import gudhi
+    from scipy.spatial.distance import cdist
+
+    N = X.shape[0]
+    if gamma is None:
+        gamma = 1.0 / 128 * N / 5000
+    out = np.zeros((n, i_max))
+    for it in range(n):
+        L = X[rs.choice(N, L_0)]
+        a = cdist(X, L)
+        idx = np.argsort(a)
+        table = np.dstack([idx, a[np.arange(N)[:, None], idx]])
+        alpha_max = a.max() * gamma
+        st = gudhi.WitnessComplex(table).create_simplex_tree(max_alpha_square=alpha_max,
+                                                             limit_dimension=2)
+        st.persistence(homology_coeff_field=2)
+        intervals = [[b, alpha_max if np.isinf(d) else d]
+                     for b, d in st.persistence_intervals_in_dimension(1)]
+        if not intervals:
+            out[it, 0] = 1.0
+            continue
+        switch = np.unique(np.array(intervals + [[0, alpha_max]]).ravel())
+        for lo, hi in zip(switch[:-1], switch[1:]):
+            s = sum(b <= (lo + hi) / 2 < d for b, d in intervals)
+            if s < i_max:
+                out[it, s] += hi - lo
+        out[it] /= alpha_max
+    return out
 
 
 def _circle_and_blob(rng, n=120):
@@ -411,16 +438,67 @@ def _circle_and_blob(rng, n=120):
     return np.column_stack([np.cos(angle), np.sin(angle)]), rng.normal(size=(n, 2))
 
 
-def test_geometry_score_draws_distinct_landmarks(rng):
+@pytest.mark.parametrize("gamma", [None, 0.1])
+def test_geometry_score_is_the_authors_algorithm(rng, gamma):
+    """Same seed, same landmarks (drawn with replacement), same gamma (None:
+    1/128 * n / 5000 per sample, so X and Y of different sizes differ), same
+    MRLTs as the reference code; Y repeats points and has fewer distinct
+    points than landmarks."""
     pytest.importorskip("gudhi")
-    circle, blob = _circle_and_blob(rng)
-    kw = {"n_landmarks": 16, "gamma": 0.1, "n_iterations": 3, "random_state": 0,
-          "return_mrlt": True}
-    # duplicated points witness the same simplices and are never two landmarks
-    ref = geometry_score(circle, blob, **kw)
-    got = geometry_score(np.vstack([circle, circle[::-1]]), blob, **kw)
-    assert got[0] == ref[0]
-    np.testing.assert_array_equal(got[1], ref[1])
+    circle, _ = _circle_and_blob(rng, 150)
+    few = rng.normal(size=(12, 2))[rng.integers(0, 12, 90)]
+    kw = dict(n_landmarks=16, i_max=20)
+    got = geometry_score(circle, few, gamma=gamma, n_iterations=6, random_state=5,
+                         return_mrlt=True, **kw)
+    rs = np.random.RandomState(5)
+    ref = [_reference_rlts(S, 16, gamma, 20, 6, rs).mean(axis=0) for S in (circle, few)]
+    assert np.unique(few, axis=0).shape[0] == 12 < 16
+    assert ref[0].sum() == pytest.approx(1.0) and ref[0][1] > 0  # the check can fail
+    # the RLTs sum the same segment lengths, by a loop here and np.add.at there
+    np.testing.assert_allclose(got[1], ref[0], rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(got[2], ref[1], rtol=1e-12, atol=1e-15)
+    assert got[0] == pytest.approx(np.sum((ref[0] - ref[1]) ** 2), rel=1e-10, abs=1e-15)
+
+
+def test_geometry_score_default_gamma_is_per_sample(rng):
+    pytest.importorskip("gudhi")
+    circle, _ = _circle_and_blob(rng, 200)
+    blob = rng.normal(size=(2000, 2))
+    kw = dict(n_landmarks=16, n_iterations=4, random_state=2, return_mrlt=True)
+    default = geometry_score(circle, blob, **kw)
+    # each sample's MRLT depends on its own gamma only (the draws do not)
+    small = geometry_score(circle, blob, gamma=1 / 128 * 200 / 5000, **kw)
+    large = geometry_score(circle, blob, gamma=1 / 128 * 2000 / 5000, **kw)
+    # the same float gamma, computed as 1.0 / 128 * n / 5000 inside: the
+    # complexes are equal and only the score's sum may round differently
+    np.testing.assert_allclose(default[1], small[1], rtol=1e-12)
+    np.testing.assert_allclose(default[2], large[2], rtol=1e-12)
+    # ... and they are not the ones of the other sample's gamma, nor of 1/128
+    assert not np.allclose(default[1], large[1]) and not np.allclose(default[2], small[2])
+    old = geometry_score(circle, blob, gamma=1 / 128, **kw)
+    assert not np.allclose(default[1], old[1]) and not np.allclose(default[2], old[2])
+
+
+def test_geometry_score_of_one_repeated_point_has_no_hole(rng):
+    """alpha_max = 0, no interval: RLT(0) = 1, as the reference finds, at the
+    default 1000 landmark sets without building their complexes."""
+    pytest.importorskip("gudhi")
+    circle, _ = _circle_and_blob(rng, 100)
+    score, one, also_one = geometry_score(np.full((5000, 3), 2.5), [[1.0, -1.0]],
+                                          return_mrlt=True, random_state=0)
+    expected = np.eye(1, 100)[0]
+    np.testing.assert_array_equal(one, expected)
+    np.testing.assert_array_equal(also_one, expected)
+    assert score == 0.0
+    # beside a circle, its landmark draws are still taken: Y's are the reference's
+    got = geometry_score(np.zeros((30, 2)), circle, n_landmarks=8, gamma=0.2, n_iterations=3,
+                         random_state=4, return_mrlt=True)
+    rs = np.random.RandomState(4)
+    ref = [_reference_rlts(S, 8, 0.2, 100, 3, rs).mean(axis=0)
+           for S in (np.zeros((30, 2)), circle)]
+    np.testing.assert_array_equal(ref[0], expected)
+    # see test_geometry_score_is_the_authors_algorithm for the tolerance
+    np.testing.assert_allclose(got[2], ref[1], rtol=1e-12, atol=1e-15)
 
 
 @pytest.mark.parametrize("c", SCALES)
