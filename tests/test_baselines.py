@@ -2,6 +2,7 @@
 forms and independent formulas."""
 
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -70,9 +71,13 @@ def test_kid_on_one_full_subset_is_the_unbiased_cubic_mmd(rng):
     params = dict(degree=3, gamma=1 / 7, coef0=1)
     expected = _unbiased_mmd2(polynomial_kernel(X, **params), polynomial_kernel(Y, **params),
                               polynomial_kernel(X, Y, **params))
-    kid, std = kid_score(X, Y, n_subsets=3, subset_size=1000, random_state=0, return_std=True)
+    with pytest.warns(UserWarning, match=r"X has 80 points and Y has 60 points, at most "
+                      r"subset_size = 1000: every subset is the whole sample, so the standard "
+                      r"deviation of the subset estimates is 0 and means nothing"):
+        kid, std = kid_score(X, Y, n_subsets=3, subset_size=1000, random_state=0,
+                             return_std=True)
     assert kid == pytest.approx(expected, rel=1e-10)
-    assert std == pytest.approx(0.0, abs=1e-12)  # every subset is the whole sample
+    assert std == 0.0  # one estimate, computed once
     assert mmd_score(X, Y, kernel="polynomial", **params) == pytest.approx(expected, rel=1e-10)
 
 
@@ -89,8 +94,57 @@ def test_kid_subsets_are_drawn_without_replacement_and_averaged(rng):
         values.append(_unbiased_mmd2(polynomial_kernel(x, **p), polynomial_kernel(y, **p),
                                      polynomial_kernel(x, y, **p)))
     assert kid == pytest.approx(np.mean(values), rel=1e-10)
-    assert std == pytest.approx(np.std(values, ddof=1), rel=1e-10)
+    # ddof=0, torch-fidelity's np.std(mmds)
+    assert std == pytest.approx(np.std(values), rel=1e-10)
+    assert std != pytest.approx(np.std(values, ddof=1), rel=1e-3)  # 20 subsets: 2.6% apart
     assert kid_score(X, Y, n_subsets=20, subset_size=100, random_state=3) == kid
+
+
+def _torch_fidelity_kid(f1, f2, kid_subsets, kid_subset_size, rng_seed, degree=3, coef0=1):
+    """torch_fidelity/metric_kid.py ``kid_features_to_metric`` with its
+    ``kernel_poly`` and ``mmd2(..., mmd_est="unbiased")``, on NumPy arrays."""
+    n1, n2 = len(f1), len(f2)
+    assert n1 >= kid_subset_size and n2 >= kid_subset_size  # it refuses smaller samples
+    mmds = np.zeros(kid_subsets)
+    rng = np.random.RandomState(rng_seed)
+    for i in range(kid_subsets):
+        a = f1[rng.choice(n1, kid_subset_size, replace=False)]
+        b = f2[rng.choice(n2, kid_subset_size, replace=False)]
+        k = lambda u, v: (u @ v.T / u.shape[1] + coef0) ** degree  # noqa: E731
+        K_XX, K_YY, K_XY = k(a, a), k(b, b), k(a, b)
+        m = kid_subset_size
+        mmds[i] = ((K_XX.sum() - np.trace(K_XX) + K_YY.sum() - np.trace(K_YY)) / (m * (m - 1))
+                   - 2 * K_XY.sum() / (m * m))
+    return float(np.mean(mmds)), float(np.std(mmds))
+
+
+def test_kid_mean_and_std_are_torch_fidelitys(rng):
+    X, Y = rng.normal(size=(300, 6)), rng.normal(0.1, 1.2, size=(250, 6))
+    ref_mean, ref_std = _torch_fidelity_kid(X, Y, 30, 120, rng_seed=11)
+    kid, std = kid_score(X, Y, n_subsets=30, subset_size=120, random_state=11, return_std=True)
+    # the same subsets; sums in another order (BLAS, ** vs products)
+    assert kid == pytest.approx(ref_mean, rel=1e-10)
+    assert std == pytest.approx(ref_std, rel=1e-8)  # differences of ~equal terms
+
+
+def test_kid_warns_when_a_sample_is_used_whole_and_a_std_is_asked(rng):
+    X, Y = rng.normal(size=(50, 3)), rng.normal(size=(200, 3))
+    with pytest.warns(UserWarning, match=r"^X has 50 points, at most subset_size = 50: every "
+                      r"subset of X is the whole sample, so the standard deviation of the "
+                      r"subset estimates reflects Y's subsets alone and understates KID's "
+                      r"uncertainty; pass a subset_size below the sample sizes\.$"):
+        kid, std = kid_score(X, Y, n_subsets=10, subset_size=50, random_state=0,
+                             return_std=True)
+    assert std > 0  # Y's subsets still vary
+    with pytest.warns(UserWarning, match=r"^Y has 200 points, at most subset_size = 300: every "
+                      r"subset of Y is the whole sample, .* reflects X's subsets alone"):
+        kid_score(rng.normal(size=(400, 3)), Y, n_subsets=3, subset_size=300, random_state=0,
+                  return_std=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        # no std asked: the mean of whole-sample estimates is the unbiased KID
+        assert kid_score(X, Y, n_subsets=10, subset_size=50, random_state=0) == kid
+        kid_score(X, Y, n_subsets=10, subset_size=49, random_state=0, return_std=True)
 
 
 # ----------------------------------------------------------------------------- MMD

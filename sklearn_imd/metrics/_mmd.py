@@ -458,8 +458,18 @@ def kid_score(X, Y, *, n_subsets=100, subset_size=1000, degree=3, gamma=None, co
     the first three moments of the features.  The unbiased MMD^2 is averaged
     over ``n_subsets`` pairs of random subsets of ``subset_size`` points of
     each sample, drawn without replacement, as in the reference
-    implementation; a ``subset_size`` larger than a sample uses the whole
-    sample (and when both are used whole, the one estimate is computed once).
+    implementations: with samples of at least ``subset_size`` points, the
+    mean and the standard deviation are torch-fidelity's
+    (``kid_features_to_metric``, whose ``rng_seed`` draws the subsets as
+    ``random_state`` does here).
+
+    A sample of at most ``subset_size`` points is used whole in every subset
+    (torch-fidelity refuses ``subset_size`` larger than a sample; Bińkowski's
+    estimate is unbiased at any size, so the whole sample gives the same
+    expected KID with less noise).  Its subsets then do not vary: when both
+    samples are used whole the one estimate is computed once and the standard
+    deviation is 0, and when one is, the standard deviation reflects the
+    other sample's subsets alone.  ``return_std=True`` warns in both cases.
 
     Parameters
     ----------
@@ -474,8 +484,10 @@ def kid_score(X, Y, *, n_subsets=100, subset_size=1000, degree=3, gamma=None, co
     random_state : int, RandomState instance or None, default=None
         Seeds the subsets.
     return_std : bool, default=False
-        Also return the standard deviation of the subset estimates
-        (``ddof=1``; 0 for a single subset).
+        Also return the standard deviation of the ``n_subsets`` subset
+        estimates, with ``ddof=0`` (``np.std``) as torch-fidelity's
+        ``kernel_inception_distance_std``; 0 for a single subset.  It is the
+        spread of single-subset estimates, not a standard error of ``kid``.
 
     Returns
     -------
@@ -491,6 +503,13 @@ def kid_score(X, Y, *, n_subsets=100, subset_size=1000, degree=3, gamma=None, co
         If the estimate is not finite: the kernel grows as the values to the
         power ``2 * degree``, so values of order 1e50 and beyond overflow
         float64 (KID depends on the features' scale; rescale them).
+
+    Warns
+    -----
+    UserWarning
+        With ``return_std=True``, if a sample has at most ``subset_size``
+        points: its subsets are all the whole sample, so the standard
+        deviation is 0 or understated.
 
     Examples
     --------
@@ -513,6 +532,28 @@ def kid_score(X, Y, *, n_subsets=100, subset_size=1000, degree=3, gamma=None, co
                                                               strict=True)
     rng = check_seed(random_state)
     m, n = min(subset_size, X.shape[0]), min(subset_size, Y.shape[0])
+    small = [(name, size) for name, size in (("X", X.shape[0]), ("Y", Y.shape[0]))
+             if size <= subset_size]
+    if return_std and small:
+        # torch-fidelity raises when subset_size exceeds a sample; the mean of
+        # whole-sample estimates is still the unbiased KID (and what a sample
+        # of exactly subset_size points gives there), so it is computed, but
+        # the spread of subsets that cannot vary is no uncertainty: say so
+        import warnings
+
+        sizes = " and ".join(f"{name} has {size} point{'s' if size != 1 else ''}"
+                             for name, size in small)
+        if len(small) == 2:
+            what = ("every subset is the whole sample, so the standard deviation of the "
+                    "subset estimates is 0 and means nothing")
+        else:
+            name, other = small[0][0], "Y" if small[0][0] == "X" else "X"
+            what = (f"every subset of {name} is the whole sample, so the standard deviation "
+                    f"of the subset estimates reflects {other}'s subsets alone and "
+                    "understates KID's uncertainty")
+        warnings.warn(f"{sizes}, at most subset_size = {subset_size}: {what}; pass a "
+                      "subset_size below the sample sizes.", UserWarning, stacklevel=2)
+
     def kernel(a, b):
         base = a @ b.T
         base *= gamma
@@ -538,7 +579,8 @@ def kid_score(X, Y, *, n_subsets=100, subset_size=1000, degree=3, gamma=None, co
     _check_finite(estimates, "KID", (X, Y))
     kid = float(estimates.mean())
     if return_std:
-        return kid, float(estimates.std(ddof=1)) if n_subsets > 1 else 0.0
+        # ddof=0, as torch-fidelity's np.std(mmds); one estimate has no spread
+        return kid, 0.0 if whole else float(estimates.std())
     return kid
 
 
