@@ -256,17 +256,136 @@ def test_max_samples_refuses_large_kernel_matrices():
     vendi_score(X, kernel="linear", max_samples=1)
 
 
-def test_zero_rows():
+def _cosine_with_zero_rows(X):
+    """The cosine kernel matrix written out, with k(0, 0) = 1 and k(0, y) = 0."""
+    X = np.asarray(X, dtype=np.float64)
+    norm = np.linalg.norm(X, axis=1)
+    zero = norm == 0
+    Z = X / np.where(zero, 1.0, norm)[:, None]
+    K = Z @ Z.T
+    K[np.ix_(zero, zero)] = 1.0
+    return K
+
+
+@pytest.mark.parametrize("q", QS)
+def test_cosine_zero_rows_are_one_sample_unlike_all_others(q):
     X = np.eye(5)
     X[3] = 0.0
-    with pytest.raises(ValueError, match=r"X has 1 zero row \(first: row 3\); the cosine kernel"):
-        vendi_score(X)
+    # four orthonormal rows and the origin: five distinct samples
+    assert vendi_score(X, q=q) == pytest.approx(5.0, rel=1e-12)
     X[1] = 0.0
-    with pytest.raises(ValueError, match=r"X has 2 zero rows \(first: row 1\)"):
-        vendi_score(X)
+    # three orthonormal rows and two copies of the origin: eigenvalues (1, 1, 1, 2) / 5
+    lam = np.array([1, 1, 1, 2]) / 5
+    if q in (0, 1, np.inf):
+        expected = {0: 4.0, 1: np.exp(-np.sum(lam * np.log(lam))), np.inf: 2.5}[q]
+    else:
+        expected = np.sum(lam**q) ** (1 / (1 - q))
+    assert vendi_score(X, q=q) == pytest.approx(expected, rel=1e-12)
+    assert vendi_score(np.zeros((4, 3)), q=q) == 1.0  # all the origin
+    assert vendi_score(np.zeros((1, 3)), q=q) == 1.0
+
+
+@pytest.mark.parametrize("shape", ["n<d", "n>d", "n>d, rank 5"])
+@pytest.mark.parametrize("n_zero", [1, 3])
+def test_cosine_zero_rows_match_the_matrix_written_out(monkeypatch, shape, n_zero):
+    X = SHAPES[shape]().copy()
+    rows = np.random.default_rng(n_zero).choice(X.shape[0], n_zero, replace=False)
+    X[rows] = 0.0
+    for q in QS:
+        expected = _reference(_cosine_with_zero_rows(X), q)
+        assert vendi_score(X, q=q) == pytest.approx(expected, rel=1e-8)
+        # row scales still do not matter; the zero rows stay zero
+        scale = np.random.default_rng(0).uniform(1e-3, 1e3, size=(X.shape[0], 1))
+        assert vendi_score(X * scale, q=q) == pytest.approx(expected, rel=1e-8)
+    ref = vendi_score(X)
+    monkeypatch.setattr(_vendi, "_BLOCK_ENTRIES", 64)  # many blocks of rows or columns
+    assert vendi_score(X) == pytest.approx(ref, rel=1e-10)
+
+
+def test_linear_kernel_zero_rows():
+    X = np.eye(5)
+    X[[1, 3]] = 0.0
     assert vendi_score(X, kernel="linear") == pytest.approx(3.0)  # zero rows add nothing
     with pytest.raises(ValueError, match=r"X is all zeros; the linear kernel"):
         vendi_score(np.zeros((4, 2)), kernel="linear")
+
+
+@pytest.mark.parametrize("q", QS)
+def test_precomputed_matches_the_definition(q):
+    X = SHAPES["n>d"]()[:60]
+    gamma = 1.0 / 16
+    for K in (_kernel(X, "cosine"), _kernel(X, "rbf", gamma), _kernel(X, "poly2")):
+        assert vendi_score(K, kernel="precomputed", q=q) == pytest.approx(_reference(K, q),
+                                                                          rel=1e-8)
+    # the same as the kernel computed from X
+    assert vendi_score(_kernel(X, "rbf", gamma), kernel="precomputed", q=q) == pytest.approx(
+        vendi_score(X, kernel="rbf", gamma=gamma, q=q), rel=1e-10)
+    # a diagonal other than 1 is scaled to 1, as for the other kernels
+    raw = (X @ X.T + 1.0) ** 2
+    assert vendi_score(raw, kernel="precomputed", q=q) == pytest.approx(
+        _reference(_kernel(X, "poly2"), q), rel=1e-8)
+
+
+def test_precomputed_reproduces_the_vendi_score_readme():
+    """The vendi_score package's README: score_K of this matrix is 2.1573."""
+    K = np.array([[1.0, 0.9, 0.0], [0.9, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    lam = np.array([1.9, 0.1, 1.0]) / 3  # eigenvalues of the 2 x 2 block, and 1
+    expected = np.exp(-np.sum(lam * np.log(lam)))
+    assert round(expected, 4) == 2.1573
+    assert vendi_score(K, kernel="precomputed") == pytest.approx(expected, rel=1e-12)
+    assert vendi_score(K.astype(np.float32), kernel="precomputed") == pytest.approx(
+        expected, rel=1e-6)  # float32 entries: 0.9 to 3e-8
+
+
+def test_precomputed_is_checked_and_not_modified():
+    X = SHAPES["n<d"]()
+    K = _kernel(X, "cosine")
+    noisy = K + 1e-13 * np.random.default_rng(0).normal(size=K.shape)  # rounding-sized
+    assert vendi_score(noisy, kernel="precomputed") == pytest.approx(
+        vendi_score(K, kernel="precomputed"), rel=1e-9)
+    before = K.copy()
+    K.flags.writeable = False  # would raise on any write
+    vendi_score(K, kernel="precomputed")
+    np.testing.assert_array_equal(K, before)
+    with pytest.raises(ValueError, match=r"kernel='precomputed' takes X as the square n x n "
+                                         r"similarity matrix of the samples; got shape \(20, 50\)"):
+        vendi_score(X, kernel="precomputed")
+    bad = before.copy()
+    bad[2, 5] += 1e-3
+    with pytest.raises(ValueError, match=r"needs a symmetric similarity matrix; X\[2, 5\] = "):
+        vendi_score(bad, kernel="precomputed")
+    bad = before.copy()
+    bad[7, 7] = 0.0
+    with pytest.raises(ValueError, match=r"kernel='precomputed' gives k\(x, x\) = 0 <= 0 for "
+                                         r"sample 7"):
+        vendi_score(bad, kernel="precomputed")
+    bad[7, 7] = np.nan
+    with pytest.raises(ValueError, match=r"X contains NaN \(first at row 7, column 7\)"):
+        vendi_score(bad, kernel="precomputed")
+    with pytest.raises(TypeError, match=r"kernel='precomputed' takes no parameters; got gamma"):
+        vendi_score(before, kernel="precomputed", gamma=1.0)
+
+
+def test_callable_kernel_of_one_feature_as_in_the_vendi_score_readme():
+    """The vendi_score package's README kernel, lambda a, b: np.exp(-np.abs(a - b)),
+    gives shape-(1,) arrays on rows of one feature; its score there is 2.9999."""
+    samples = np.array([0, 0, 10, 10, 20, 20], dtype=float)[:, None]
+    got = vendi_score(samples, kernel=lambda a, b: np.exp(-np.abs(a - b)))
+    expected = _reference(np.exp(-np.abs(samples - samples.T)), 1)
+    assert expected == pytest.approx(2.9999, abs=1e-4)
+    assert got == pytest.approx(expected, rel=1e-10)
+    X = SHAPES["n>d"]()[:10]
+    with pytest.raises(ValueError, match=r"kernel='<lambda>' returned an array of shape \(8,\) "
+                                         r"for two rows of X \(1-D arrays of shape \(8,\)\); a "
+                                         "kernel callable must return one number"):
+        vendi_score(X, kernel=lambda a, b: np.exp(-np.abs(a - b)))
+    with pytest.raises(TypeError, match=r"kernel='<lambda>' returned None for two rows of X"):
+        vendi_score(X, kernel=lambda a, b: None)
+    with pytest.raises(TypeError, match=r"returned 1j .*must return a real number"):
+        vendi_score(X, kernel=lambda a, b: 1j)
+    # a 0-d array or a NumPy scalar is one number
+    assert vendi_score(X, kernel=lambda a, b: np.asarray(np.exp(-np.sum((a - b) ** 2)))) == (
+        pytest.approx(vendi_score(X, kernel="rbf", gamma=1.0), rel=1e-10))
 
 
 def test_bad_kernels():

@@ -46,10 +46,13 @@ def _row_blocks(n, width):
 
 def _row_divisors(X, kernel):
     """Two divisors per row (float64, ``None`` for none) that turn the rows of
-    ``X`` into ones whose Gram matrix is the kernel matrix up to a constant.
+    ``X`` into ones whose Gram matrix is the kernel matrix up to a constant,
+    and the indices of the zero rows.
 
     Cosine: the row's largest absolute value, then the norm of the row divided
-    by it (in ``[1, sqrt(d)]``), so that neither overflows nor underflows.
+    by it (in ``[1, sqrt(d)]``), so that neither overflows nor underflows; a
+    zero row is divided by 1 and stays 0 (its similarities are added apart,
+    see ``vendi_score``).
     Linear: the power of two just above the largest absolute value of ``X``
     (an exact scaling under which the squared norms cannot overflow); the
     constant goes in the trace normalisation.
@@ -58,26 +61,22 @@ def _row_divisors(X, kernel):
     peak = np.empty(n)
     for rows in _row_blocks(n, d):
         peak[rows] = np.abs(X[rows]).max(axis=1)
+    zero = np.flatnonzero(peak == 0)
     if kernel == "linear":
         top = float(peak.max())
         if top == 0:
             raise ValueError(
                 "X is all zeros; the linear kernel matrix is 0 and has no Vendi score."
             )
-        return np.full(n, np.ldexp(1.0, int(np.frexp(top)[1]))), None
-    zero = np.flatnonzero(peak == 0)
-    if zero.size:
-        raise ValueError(
-            f"X has {zero.size} zero row{'s' if zero.size > 1 else ''} (first: row "
-            f"{zero[0]}); the cosine kernel divides each row by its norm. Remove the zero "
-            "rows, or use another kernel."
-        )
+        return (np.full(n, np.ldexp(1.0, int(np.frexp(top)[1]))), None), zero
+    peak[zero] = 1.0
     norm = np.empty(n)
     for rows in _row_blocks(n, d):
         B = X[rows].astype(np.float64)
         B /= peak[rows, None]
         norm[rows] = np.sqrt(np.einsum("ij,ij->i", B, B))
-    return peak, norm
+    norm[zero] = 1.0
+    return (peak, norm), zero
 
 
 def _scaled(block, first, second):
@@ -108,6 +107,45 @@ def _gram(X, first, second):
     return G
 
 
+def _unit_diagonal(K, name, rows="row"):
+    """``K`` (float64, written in place) scaled to unit diagonal,
+    ``K_ij / sqrt(K_ii K_jj)``; refused if a diagonal entry is not positive."""
+    diag = K.diagonal().copy()
+    bad = np.flatnonzero(diag <= 0)
+    if bad.size:
+        raise ValueError(
+            f"kernel={name!r} gives k(x, x) = {diag[bad[0]]:g} <= 0 for {rows} {bad[0]} of X; "
+            "the Vendi score scales the kernel to k(x, x) = 1, which needs k(x, x) > 0."
+        )
+    if not (diag == 1).all():
+        root = np.sqrt(diag)
+        K /= root[:, None]
+        K /= root[None, :]
+    return K
+
+
+def _one_number(kernel, name):
+    """``kernel`` as a function returning a float: a result holding one real
+    number (e.g. the shape-(1,) array ``np.exp(-np.abs(a - b))`` gives for
+    rows of one feature) is that number; anything else is refused by name."""
+    def k(a, b, **params):
+        value = kernel(a, b, **params)
+        arr = np.asarray(value)
+        if arr.size != 1:
+            raise ValueError(
+                f"kernel={name!r} returned an array of shape {arr.shape} for two rows of X "
+                f"(1-D arrays of shape {a.shape}); a kernel callable must return one "
+                "number, e.g. lambda a, b: np.exp(-np.sum(np.abs(a - b)))."
+            )
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(
+                f"kernel={name!r} returned {value!r} for two rows of X; a kernel callable "
+                "must return a real number."
+            )
+        return float(arr.reshape(()))
+    return k
+
+
 def _kernel_matrix(X, kernel, params, max_samples):
     """The n x n matrix of a scikit-learn or callable kernel, scaled to unit
     diagonal."""
@@ -123,26 +161,41 @@ def _kernel_matrix(X, kernel, params, max_samples):
             "kernel='cosine' or kernel='linear' (computed through the n_features x "
             "n_features problem), subsample X, or raise max_samples."
         )
+    metric = kernel if isinstance(kernel, str) else _one_number(kernel, name)
     with np.errstate(over="ignore", invalid="ignore"):  # reported just below
-        K = np.asarray(pairwise_kernels(X.astype(np.float64), metric=kernel, **params),
+        K = np.asarray(pairwise_kernels(X.astype(np.float64), metric=metric, **params),
                        dtype=np.float64)
     if not np.isfinite(K).all():
         raise ValueError(
             f"The kernel matrix of kernel={name!r} is not finite (NaN or overflow); "
             "rescale X or check the kernel and its parameters."
         )
-    diag = K.diagonal().copy()
-    bad = np.flatnonzero(diag <= 0)
-    if bad.size:
+    return _unit_diagonal(K, name)
+
+
+def _precomputed(K):
+    """A float64 copy of the similarity matrix ``K`` (already checked finite),
+    symmetric and with unit diagonal."""
+    n, m = K.shape
+    if n != m:
         raise ValueError(
-            f"kernel={name!r} gives k(x, x) = {diag[bad[0]]:g} <= 0 for row {bad[0]} of X; "
-            "the Vendi score scales the kernel to k(x, x) = 1, which needs k(x, x) > 0."
+            f"kernel='precomputed' takes X as the square n x n similarity matrix of the "
+            f"samples; got shape {K.shape}."
         )
-    if not (diag == 1).all():
-        root = np.sqrt(diag)
-        K /= root[:, None]
-        K /= root[None, :]
-    return K
+    K = np.array(K, dtype=np.float64)  # a copy: scaled and diagonalised in place
+    # rounding in a computed kernel matrix leaves asymmetries of a few ulps;
+    # sqrt(eps) of the largest entry is far above them and far below a
+    # matrix that is not symmetric (eigvalsh would read its lower half only)
+    gap = np.abs(K - K.T)
+    i, j = np.unravel_index(np.argmax(gap), gap.shape)
+    if gap[i, j] > np.sqrt(np.finfo(np.float64).eps) * np.abs(K).max():
+        raise ValueError(
+            f"kernel='precomputed' needs a symmetric similarity matrix; X[{i}, {j}] = "
+            f"{K[i, j]:g} and X[{j}, {i}] = {K[j, i]:g} differ."
+        )
+    K *= 0.5  # halved first: the sum cannot overflow
+    K += K.T  # NumPy buffers the overlapping transpose
+    return _unit_diagonal(K, "precomputed", rows="sample")
 
 
 def _entropy(p, q):
@@ -178,7 +231,10 @@ def vendi_score(X, *, kernel="cosine", q=1, max_samples=20000, **kernel_params):
     X : array-like of shape (n_samples, n_features)
         The sample (e.g. features of generated images).  Not modified.
     kernel : str or callable, default="cosine"
-        ``"cosine"``: ``k(x, y) = x.y / (|x| |y|)``; no row may be zero.
+        ``"cosine"``: ``k(x, y) = x.y / (|x| |y|)``.  A zero row (e.g. the
+        features of a blank image) has no direction: zero rows count as one
+        group of identical samples, ``k(0, 0) = 1``, dissimilar to every other
+        row, ``k(0, y) = 0``, so a sample with zero rows still has a score.
         ``"linear"``: ``k(x, y) = x.y``, the kernel matrix divided by its
         mean diagonal (``trace(K) / n``) so that the eigenvalues of ``K / n``
         sum to 1; equal to ``"cosine"`` when all rows have the same norm.
@@ -189,7 +245,15 @@ def vendi_score(X, *, kernel="cosine", q=1, max_samples=20000, **kernel_params):
         two 1-D arrays: the n x n kernel matrix is computed (in float64),
         with scikit-learn's default parameters unless given (e.g.
         ``gamma = 1 / n_features`` for ``"rbf"``), and scaled to unit
-        diagonal, ``K_ij / sqrt(K_ii K_jj)``, if its diagonal is not 1.
+        diagonal, ``K_ij / sqrt(K_ii K_jj)``, if its diagonal is not 1.  A
+        callable gets two rows of X, 1-D arrays of shape (n_features,), and
+        must return one number (a result holding one number, such as the
+        shape-(1,) array of an element-wise formula on one feature, counts).
+        ``"precomputed"``: X is the n x n similarity matrix ``K`` itself,
+        finite and symmetric (to ``sqrt(eps)`` of its largest entry, then
+        symmetrised), with a positive diagonal, scaled to unit diagonal as
+        above: the score of the ``vendi_score`` package's ``score_K(K, q)``
+        when the diagonal is 1 (``score_K(K, q, normalize=True)`` otherwise).
     q : float or "inf", default=1
         Order of the Renyi entropy, ``>= 0``; ``np.inf`` or ``"inf"`` for the
         min-entropy.  ``q = 1`` is the Shannon entropy (the score of the
@@ -198,10 +262,11 @@ def vendi_score(X, *, kernel="cosine", q=1, max_samples=20000, **kernel_params):
     max_samples : int, default=20000
         Largest ``n`` for which the n x n kernel matrix of a kernel other than
         ``"cosine"`` and ``"linear"`` is built (8 n^2 bytes: 3.2 GB at
-        20,000); larger samples are refused.  Unused by those two kernels.
+        20,000); larger samples are refused.  Unused by those two kernels and
+        by ``"precomputed"``.
     **kernel_params
         Passed to the kernel (``gamma``, ``degree``, ``coef0``, ...); not
-        accepted by ``"cosine"`` and ``"linear"``.
+        accepted by ``"cosine"``, ``"linear"`` and ``"precomputed"``.
 
     Returns
     -------
@@ -211,13 +276,15 @@ def vendi_score(X, *, kernel="cosine", q=1, max_samples=20000, **kernel_params):
     Raises
     ------
     ValueError
-        For a zero row with ``kernel="cosine"``, all-zero ``X`` with
-        ``kernel="linear"``, a kernel with ``k(x, x) <= 0`` or non-finite
-        values, ``n_samples > max_samples`` with an n x n kernel, or ``q``
+        For all-zero ``X`` with ``kernel="linear"``, a kernel with
+        ``k(x, x) <= 0`` or non-finite values, a callable returning more than
+        one number, ``n_samples > max_samples`` with an n x n kernel, a
+        precomputed matrix that is not square or not symmetric, or ``q``
         negative, NaN or a string other than ``"inf"``.
     TypeError
-        For ``q`` or ``max_samples`` of the wrong type, or kernel parameters
-        given to ``"cosine"`` or ``"linear"``.
+        For ``q`` or ``max_samples`` of the wrong type, a callable returning
+        something other than a real number, or kernel parameters given to
+        ``"cosine"``, ``"linear"`` or ``"precomputed"``.
 
     Warns
     -----
@@ -252,7 +319,8 @@ def vendi_score(X, *, kernel="cosine", q=1, max_samples=20000, **kernel_params):
 
     For ``"cosine"`` and ``"linear"``, ``K = Z Z^T`` with ``Z`` the rows of X
     (normalised, or scaled), and ``Z^T Z`` (n_features x n_features) has the
-    same nonzero eigenvalues.  The smaller of the two is formed, in float64
+    same nonzero eigenvalues; under ``"cosine"`` the ``m`` zero rows stay 0
+    in ``Z`` and their block of ones in ``K`` adds the one eigenvalue ``m``.  The smaller of the two is formed, in float64
     whatever the input's dtype, accumulated over blocks of rows or columns
     so that memory stays about the size of X plus that matrix: the cost is
     ``O(n d min(n, d))`` for the product and ``O(min(n, d)^3)`` for its
@@ -282,6 +350,15 @@ def vendi_score(X, *, kernel="cosine", q=1, max_samples=20000, **kernel_params):
     True
     >>> vendi_score(X, kernel="rbf", gamma=1.0 / 16) > 100  # local similarity only
     True
+
+    A precomputed similarity matrix, and a callable kernel on one feature:
+
+    >>> K = np.array([[1.0, 0.9, 0.0], [0.9, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    >>> round(vendi_score(K, kernel="precomputed"), 4)
+    2.1573
+    >>> samples = np.array([[0.0], [0.0], [10.0], [10.0], [20.0], [20.0]])
+    >>> round(vendi_score(samples, kernel=lambda a, b: np.exp(-np.abs(a - b))), 4)
+    3.0
     """
     q = _check_q(q)
     max_samples = check_int(max_samples, "max_samples", 1)
@@ -289,18 +366,28 @@ def vendi_score(X, *, kernel="cosine", q=1, max_samples=20000, **kernel_params):
     n, d = X.shape
     if n == 0:
         raise ValueError("X has 0 samples; the Vendi score needs at least one.")
-    if isinstance(kernel, str) and kernel in _GRAM_KERNELS:
-        if kernel_params:
-            raise TypeError(
-                f"kernel={kernel!r} takes no parameters; got "
-                f"{', '.join(sorted(kernel_params))}."
-            )
-        G = _gram(X, *_row_divisors(X, kernel))
+    named = isinstance(kernel, str) and kernel in _GRAM_KERNELS + ("precomputed",)
+    if named and kernel_params:
+        raise TypeError(
+            f"kernel={kernel!r} takes no parameters; got {', '.join(sorted(kernel_params))}."
+        )
+    zero = ()
+    if named and kernel == "precomputed":
+        G = _precomputed(X)
+    elif named:
+        divisors, zero = _row_divisors(X, kernel)
+        G = _gram(X, *divisors)
     else:
         kernel = _check_kernel(kernel)
         _check_kernel_params(kernel, kernel_params)
         G = _kernel_matrix(X, kernel, kernel_params, max_samples)
     lam = eigvalsh(G, overwrite_a=True, check_finite=False)
+    if kernel == "cosine" and len(zero):
+        # The zero rows, left 0 in G, are all the same point, the origin,
+        # which has no direction: similar (1) to each other and (0) to every
+        # other row, as if mapped to one unit vector orthogonal to all rows.
+        # Their block of ones in K adds the one eigenvalue len(zero).
+        lam = np.sort(np.append(lam, float(len(zero))))
     top = lam[-1]
     if top <= 0:  # unreachable for a unit diagonal or a nonzero Gram matrix
         raise ValueError("The kernel matrix has no positive eigenvalue.")
