@@ -26,6 +26,7 @@ _LAZY = {
     "vendi_score": "sklearn_imd.metrics",
     "compare": "sklearn_imd._compare",
     "ReferenceStats": "sklearn_imd._compare",
+    "MetricWarning": "sklearn_imd._compare",
     "ApproximateGraphWarning": "sklearn_imd._graph",
     "DuplicatePointsWarning": "sklearn_imd._graph",
     "ExactSearchWarning": "sklearn_imd._graph",

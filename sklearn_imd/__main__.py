@@ -302,8 +302,12 @@ def _run_compare(args):
     )
     if args.json:
         import json
+        import math
 
-        print(json.dumps(dict(zip(names, rows)), indent=2))
+        # NaN and infinities are not JSON: an empty cell is null
+        clean = {name: {m: (v if math.isfinite(v) else None) for m, v in row.items()}
+                 for name, row in zip(names, rows)}
+        print(json.dumps(clean, indent=2, allow_nan=False))
         return 0
     cells = [[name] + [_cell(row, m, args.ci) for m in metrics]
              for name, row in zip(names, rows)]
@@ -320,9 +324,15 @@ def _run_compare(args):
 
 
 def _cell(row, metric, ci):
+    import math
+
+    if not math.isfinite(row[metric]):
+        return "-"  # could not be computed (a warning said why)
     text = f"{row[metric]:.4g}"
     if ci:
-        text += f" [{row[metric + '_low']:.3g}, {row[metric + '_high']:.3g}]"
+        low, high = row[metric + "_low"], row[metric + "_high"]
+        text += (f" [{low:.3g}, {high:.3g}]" if math.isfinite(low) and math.isfinite(high)
+                 else " [-]")
     return text
 
 

@@ -9,13 +9,14 @@ import json
 import math
 import numbers
 import os
+import warnings
 
 import numpy as np
 
 from .io import check_output_path
 from ._validation import binary_exponent, check_choice, check_cloud, check_int, check_seed
 
-__all__ = ["METRICS", "ReferenceStats", "compare"]
+__all__ = ["METRICS", "MetricWarning", "ReferenceStats", "compare"]
 
 # Every metric, in the order of the table's columns.
 METRICS = ("imd", "fid", "kid", "precision", "recall", "density", "coverage", "vendi")
@@ -27,7 +28,8 @@ _RANGE = {"imd": (0, math.inf), "fid": (0, math.inf), "kid": (-math.inf, math.in
           "precision": (0, 1), "recall": (0, 1), "density": (0, math.inf), "coverage": (0, 1),
           "vendi": (1, math.inf)}
 _FORMAT = "sklearn-imd reference statistics"
-_VERSION = 1
+# 2: mu, sigma and the radii may be those of the features / 2**scale_exponent
+_VERSION = 2
 _IMD_KEYS = ("k", "m", "nv", "method", "normalization", "knn")
 _INT32 = np.iinfo(np.int32).max
 
@@ -67,6 +69,12 @@ _STATS_RTOL = 1e-6
 _RADII_CHECKED = 8
 
 
+def _lossless(A, e):
+    """Whether ``A * 2**e`` holds ``A`` exactly: no overflow, no digit lost to underflow."""
+    with np.errstate(over="ignore", under="ignore"):
+        return bool(np.array_equal(np.ldexp(np.ldexp(A, e), -e), A))
+
+
 def _check_covariance(C, fail):
     """Refuse a matrix that is not symmetric positive semi-definite (to a tolerance)."""
     top = float(np.abs(np.diag(C)).max()) if C.size else 0.0
@@ -89,22 +97,23 @@ def _scaled_blocks(features, shift, rows=1 << 14):
         yield np.ldexp(features[start : start + rows].astype(np.float64), -shift)
 
 
-def _check_moments(features, mean, covariance, fail):
-    """Refuse moments that are not those of the stored features (mean, variances),
-    compared in the features' units divided by a power of two (``|x| < 1``)."""
+def _check_moments(features, mean, covariance, e, fail):
+    """Refuse moments (of the features divided by ``2**e``) that are not those of
+    the stored features (mean, variances), compared in the features' units
+    divided by a power of two (``|x| < 1``)."""
     n = features.shape[0]
     shift = binary_exponent(features)
     mu = sum(B.sum(axis=0) for B in _scaled_blocks(features, shift)) / n
-    if np.abs(np.ldexp(mean, -shift) - mu).max() > _STATS_RTOL:
+    if np.abs(np.ldexp(mean, e - shift) - mu).max() > _STATS_RTOL:
         fail("mu (mean)", "is not the mean of the stored features (statistics and features "
              "from different samples?)")
     var = sum(((B - mu) ** 2).sum(axis=0) for B in _scaled_blocks(features, shift)) / (n - 1)
-    if np.abs(np.ldexp(np.diag(covariance), -2 * shift) - var).max() > _STATS_RTOL:
+    if np.abs(np.ldexp(np.diag(covariance), 2 * (e - shift)) - var).max() > _STATS_RTOL:
         fail("sigma (covariance)", "does not hold the variances of the stored features "
              "(statistics and features from different samples?)")
 
 
-def _check_radii(features, k, radii, fail):
+def _check_radii(features, k, radii, e, fail):
     """Refuse radii that are not the stored features' (a few rows recomputed
     directly, in float64)."""
     n = features.shape[0]
@@ -115,13 +124,13 @@ def _check_radii(features, k, radii, fail):
                          for B in _scaled_blocks(features, shift, 1 << 8)], axis=1)
     d2[np.arange(rows.size), rows] = np.inf  # itself
     expected = np.partition(d2, k - 1, axis=1)[:, k - 1]
-    got = np.ldexp(radii[rows], -2 * shift)
+    got = np.ldexp(radii[rows], 2 * (e - shift))
     bad = np.abs(got - expected) > _STATS_RTOL * np.maximum(expected, np.finfo(float).tiny)
     if bad.any():
         i = int(rows[np.argmax(bad)])
         fail("prdc_radii (radii)", f"are not the {k}-NN radii of the stored features "
              f"(row {i}: {radii[i]:.6g}, where its features give "
-             f"{float(np.ldexp(expected[np.argmax(bad)], 2 * shift)):.6g})")
+             f"{float(np.ldexp(expected[np.argmax(bad)], 2 * (shift - e))):.6g})")
 
 
 def _checked_imd_params(imd_params, fail):
@@ -146,6 +155,15 @@ def _checked_imd_params(imd_params, fail):
     return {**params, "random_state": seed}
 
 
+class MetricWarning(UserWarning):
+    """A metric of :func:`compare` could not be computed for one sample.
+
+    Its cell of the table is empty (NaN; ``null`` in the command line's
+    JSON) and the warning says why (e.g. an FID beyond float64's range); the
+    other cells are computed as usual.
+    """
+
+
 class ReferenceStats:
     """What the metrics of :func:`compare` need of a reference sample, computed once.
 
@@ -155,6 +173,11 @@ class ReferenceStats:
     :meth:`from_samples`, keep it with :meth:`save` (``sklearn-imd stats``
     does both) and read it back with :meth:`load`, which also reads the
     ``mu``/``sigma`` files of pytorch-fid's ``--save-stats`` (FID only).
+
+    Every field is checked when the statistics are made or loaded, before
+    any metric reads them (a ValueError names the field): finite values, a
+    symmetric positive semi-definite covariance, one non-negative radius per
+    feature row, and moments and radii that are those of the stored features.
 
     Attributes
     ----------
@@ -167,6 +190,12 @@ class ReferenceStats:
         Neighbour of ``radii``.
     radii : ndarray of shape (n_samples,) or None
         Squared distance of each point to its ``k``-th nearest neighbour.
+    scale_exponent : int
+        ``mean``, ``covariance`` and ``radii`` are those of the features
+        divided by ``2**scale_exponent``: 0 (the features' own units, as
+        pytorch-fid's files) unless a covariance or a radius would overflow
+        or underflow float64 there (features beyond about 1e154 or below
+        1e-154), so that the metrics are right at any scale.
     imd_signature : ndarray of shape (n_times,) or None
     imd_t : ndarray of shape (n_times,) or None
         The diffusion times of the signature (those with a nonzero IMD weight).
@@ -190,13 +219,13 @@ class ReferenceStats:
     """
 
     def __init__(self, *, mean, covariance, n_samples, features=None, k=None, radii=None,
-                 imd_signature=None, imd_t=None, imd_params=None):
+                 imd_signature=None, imd_t=None, imd_params=None, scale_exponent=0):
         self._set(mean=mean, covariance=covariance, n_samples=n_samples, features=features,
                   k=k, radii=radii, imd_signature=imd_signature, imd_t=imd_t,
-                  imd_params=imd_params, where="ReferenceStats")
+                  imd_params=imd_params, scale_exponent=scale_exponent, where="ReferenceStats")
 
     def _set(self, *, mean, covariance, n_samples, features, k, radii, imd_signature, imd_t,
-             imd_params, where):
+             imd_params, scale_exponent, where):
         """Check every field before any metric reads it; errors name ``where`` and
         the field (as the file calls it, then the attribute)."""
         def fail(field, problem):
@@ -217,6 +246,12 @@ class ReferenceStats:
                 fail(field, "holds NaN or infinite values")
             return arr
 
+        if isinstance(scale_exponent, (bool, np.bool_)) or not isinstance(
+                scale_exponent, (numbers.Integral, np.ndarray)) or np.ndim(scale_exponent) != 0 \
+                or abs(int(scale_exponent)) > 2200:
+            fail("scale_exponent", f"must be an integer from -2200 to 2200; got "
+                 f"{scale_exponent!r}")
+        e = int(scale_exponent)
         mean = array(mean, "mu (mean)", 1)
         d = mean.shape[0]
         if d < 1:
@@ -239,7 +274,7 @@ class ReferenceStats:
             if n_samples != features.shape[0]:
                 fail("n_samples", f"is {n_samples} but the features hold "
                      f"{features.shape[0]} rows")
-            _check_moments(features, mean, covariance, fail)
+            _check_moments(features, mean, covariance, e, fail)
         if (k is None) != (radii is None):
             fail("prdc_k (k)" if k is None else "prdc_radii (radii)",
                  "is missing: the kNN radii and their k come together")
@@ -258,7 +293,7 @@ class ReferenceStats:
                      f"({features.shape[0]}); got {radii.shape[0]}")
             if (radii < 0).any():
                 fail("prdc_radii (radii)", "holds negative values; they are squared distances")
-            _check_radii(features, k, radii, fail)
+            _check_radii(features, k, radii, e, fail)
         parts = {"imd_signature": imd_signature, "imd_t": imd_t, "imd_params": imd_params}
         given = [name for name, value in parts.items() if value is not None]
         if given and len(given) != 3:
@@ -275,6 +310,7 @@ class ReferenceStats:
                 fail("imd_t", "must be positive diffusion times in increasing order")
             imd_params = _checked_imd_params(imd_params, fail)
         self.mean, self.covariance, self.n_samples = mean, covariance, n_samples
+        self.scale_exponent = e
         self.n_features = d
         self.features, self.k, self.radii = features, k, radii
         self.imd_signature, self.imd_t, self.imd_params = imd_signature, imd_t, imd_params
@@ -324,8 +360,8 @@ class ReferenceStats:
 imd_signature)
         """
         from ._compute import compute_signatures
-        from .metrics._fid import fid_moments
-        from .metrics._prdc import real_radii
+        from .metrics._fid import scaled_moments
+        from .metrics._prdc import scaled_radii
 
         params, t = _imd_setup(imd_params)
         k = check_int(k, "k", 1)
@@ -334,13 +370,21 @@ imd_signature)
         s_ref = _imd_seeds(random_state)[0]
         signature = compute_signatures([X], t, params, None, n_jobs, ["reference"],
                                        seeds=[s_ref])[0][0]
-        mean, covariance = fid_moments(X)
+        mean, covariance, e = scaled_moments(X)
+        radii = scaled_radii(X, k)[0] if keep_features else None
+        # in the features' own units (pytorch-fid's), unless a covariance or a
+        # radius would overflow or lose digits to underflow there
+        if all(_lossless(A, p * e) for A, p in ((mean, 1), (covariance, 2), (radii, 2))
+               if A is not None):
+            mean, covariance = np.ldexp(mean, e), np.ldexp(covariance, 2 * e)
+            radii = None if radii is None else np.ldexp(radii, 2 * e)
+            e = 0
         return cls(mean=mean, covariance=covariance, n_samples=X.shape[0],
                    features=X.copy() if keep_features else None,
-                   k=k if keep_features else None,
-                   radii=real_radii(X, k) if keep_features else None,
+                   k=k if keep_features else None, radii=radii,
                    imd_signature=signature, imd_t=t,
-                   imd_params={**params, "random_state": None if seed is None else int(seed)})
+                   imd_params={**params, "random_state": None if seed is None else int(seed)},
+                   scale_exponent=e)
 
     def save(self, path):
         """Write the statistics to a ``.npz`` file (no pickled objects).
@@ -359,9 +403,14 @@ imd_signature)
             The path written.
         """
         path = check_output_path(path)
-        arrays = {"format": np.array(_FORMAT), "version": np.array(_VERSION),
+        # version 2 only where it matters: readers of version 1 take mu, sigma
+        # and the radii in the features' units
+        arrays = {"format": np.array(_FORMAT), "version": np.array(2 if self.scale_exponent
+                                                                   else 1),
                   "n_samples": np.array(self.n_samples), "mu": self.mean,
                   "sigma": self.covariance}
+        if self.scale_exponent:
+            arrays["scale_exponent"] = np.array(self.scale_exponent)
         if self.features is not None:
             arrays["features"] = self.features
         if self.radii is not None:
@@ -455,7 +504,9 @@ imd_signature)
                    features=features,
                    k=scalar("prdc_k", "iu") if "prdc_k" in keys else None,
                    radii=arrays.get("prdc_radii"), imd_signature=arrays.get("imd_signature"),
-                   imd_t=arrays.get("imd_t"), imd_params=imd_params, where=path)
+                   imd_t=arrays.get("imd_t"), imd_params=imd_params,
+                   scale_exponent=(scalar("scale_exponent", "iu") if "scale_exponent" in keys
+                                   else 0), where=path)
         return stats
 
 
@@ -532,14 +583,16 @@ def _check_generated(generated):
 
 
 def _round_scores(X, stats, Ys, metrics, k, params, t, sig_ref, seeds, kid_params, n_jobs,
-                  bar):
+                  bar, failures=None):
     """One row of scores per generated sample in ``Ys`` against the reference:
-    its features ``X`` (or None) and its ``ReferenceStats`` (or None)."""
+    its features ``X`` (or None) and its ``ReferenceStats`` (or None).  A
+    metric that cannot be computed for a sample is NaN, and ``(sample index,
+    metric names, reason)`` is appended to ``failures`` when given."""
     from ._compute import compute_signatures
-    from .metrics._fid import fid_from_moments, fid_moments
+    from .metrics._fid import fid_from_moments, scaled_moments
     from .metrics._imd import _imd_pairs
     from .metrics._mmd import kid_score
-    from .metrics._prdc import _prdc, real_radii
+    from .metrics._prdc import _prdc, scaled_radii
     from .metrics._vendi import vendi_score
 
     rows = [{} for _ in Ys]
@@ -554,20 +607,34 @@ def _round_scores(X, stats, Ys, metrics, k, params, t, sig_ref, seeds, kid_param
             row["imd"] = float(value)
     mean = cov = radii = None
     if "fid" in metrics:
-        mean, cov = (stats.mean, stats.covariance) if stats is not None else fid_moments(X)
+        mean, cov, e_fid = ((stats.mean, stats.covariance, stats.scale_exponent)
+                            if stats is not None else scaled_moments(X))
     if any(m in metrics for m in _PRDC):
-        radii = (stats.radii if stats is not None and stats.radii is not None and stats.k == k
-                 else real_radii(X, k))
-    for row, Y in zip(rows, Ys):
+        radii, e_radii = ((stats.radii, stats.scale_exponent)
+                          if stats is not None and stats.radii is not None and stats.k == k
+                          else scaled_radii(X, k))
+    for i, (row, Y) in enumerate(zip(rows, Ys)):
+        def cell(names, compute):
+            # one metric that cannot be computed for one sample leaves its
+            # cell empty (NaN), with the reason, and the rest of the table
+            try:
+                values = compute()
+            except (ValueError, FloatingPointError, ArithmeticError, np.linalg.LinAlgError) as exc:
+                if failures is not None:
+                    failures.append((i, names, " ".join(str(exc).split())))
+                values = {name: math.nan for name in names}
+            row.update(values)
+
         if "fid" in metrics:
-            row["fid"] = fid_from_moments(mean, cov, Y)
+            cell(["fid"], lambda: {"fid": fid_from_moments(mean, cov, Y, e_fid)})
         if "kid" in metrics:
-            row["kid"] = kid_score(X, Y, random_state=seeds[2], **kid_params)
+            cell(["kid"], lambda: {"kid": kid_score(X, Y, random_state=seeds[2], **kid_params)})
         if radii is not None:
-            res = _prdc(X, Y, k, radii).as_dict()
-            row.update({m: res[m] for m in _PRDC if m in metrics})
+            chosen = [m for m in _PRDC if m in metrics]
+            cell(chosen, lambda: {m: _prdc(X, Y, k, radii, e_radii).as_dict()[m]
+                                  for m in chosen})
         if "vendi" in metrics:
-            row["vendi"] = vendi_score(Y)
+            cell(["vendi"], lambda: {"vendi": vendi_score(Y)})
         bar.update()
     return rows
 
@@ -640,8 +707,15 @@ def compare_records(reference, generated, *, metrics=None, k=5, interval=None, n
 
     bar = progress_bar(len(Ys) * (1 + (n_resamples if interval else 0)), "compare", verbose)
     try:
+        failures = []
         rows = _round_scores(X, ref, Ys, metrics, k, params, t, sig_ref, seeds, kid_params,
-                             n_jobs, bar)
+                             n_jobs, bar, failures)
+        for i, failed, reason in failures:
+            sample = names[i] if file_names else f"generated[{names[i]!r}]"
+            warnings.warn(
+                f"{sample}: {', '.join(failed)} could not be computed, so "
+                f"{'its cell is' if len(failed) == 1 else 'their cells are'} empty (NaN): "
+                f"{reason}", MetricWarning, stacklevel=3)
         if interval is not None:
             _add_intervals(rows, X, Ys, metrics, k, params, t, kid_params, n_jobs, bar,
                            interval, n_resamples, confidence, np.random.RandomState(s_gen))
@@ -674,6 +748,10 @@ def _add_intervals(rows, X, Ys, metrics, k, params, t, kid_params, n_jobs, bar, 
     for row, acc in zip(rows, values):
         for m in metrics:
             v = np.asarray(acc[m])
+            if not (np.isfinite(v).all() and math.isfinite(row[m])):
+                # the metric failed on the sample or on a redraw: no interval
+                row[f"{m}_low"] = row[f"{m}_high"] = math.nan
+                continue
             q_lo, q_hi = np.quantile(v - v.mean(), [alpha / 2, 1 - alpha / 2])
             lo, hi = _RANGE[m]
             row[f"{m}_low"] = float(min(max(row[m] - scale * q_hi, lo), hi))

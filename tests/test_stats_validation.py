@@ -206,3 +206,94 @@ def test_save_writes_exactly_its_path(tmp_path, good):
         stats.save(tmp_path / "missing" / "x.npz")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dir.npz", "plain.npz", "s.npz",
                                                          "x.NPZ"]
+
+
+# ----------------------------------------------------------------------------- any scale
+
+
+@pytest.fixture(scope="module")
+def pair():
+    rng = np.random.default_rng(1)
+    return rng.normal(size=(400, 4)), 1.2 * rng.normal(size=(350, 4))
+
+
+@pytest.mark.parametrize("factor", [1e160, 1e-170])
+def test_stats_and_compare_are_scale_free(tmp_path, pair, factor):
+    from sklearn_imd import compare
+
+    X, Y = pair
+    kw = dict(metrics="imd,precision,recall,density,coverage,vendi", random_state=0)
+    base = compare(X, {"Y": Y}, **kw)
+    stats = ReferenceStats.from_samples(X * factor, random_state=0)
+    assert stats.scale_exponent != 0
+    stats.save(tmp_path / "s.npz")
+    loaded = ReferenceStats.load(tmp_path / "s.npz")
+    assert loaded.scale_exponent == stats.scale_exponent
+    for ref in (X * factor, loaded):
+        got = compare(ref, {"Y": Y * factor}, **kw)
+        # PRDC counts are exact at any scale (the radii kept in units of 2**e);
+        # IMD and cosine-Vendi are scale-invariant: the same numbers
+        for m in ("precision", "recall", "density", "coverage"):
+            assert got.loc["Y", m] == base.loc["Y", m], m
+        np.testing.assert_allclose(got.loc["Y", ["imd", "vendi"]].to_numpy(dtype=float),
+                                   base.loc["Y", ["imd", "vendi"]].to_numpy(dtype=float),
+                                   rtol=1e-9)  # Vendi's eigenvalues of rescaled rows
+
+
+def test_unscaled_stats_keep_pytorch_fid_units(pair):
+    X, _ = pair
+    stats = ReferenceStats.from_samples(X, random_state=0)
+    assert stats.scale_exponent == 0
+    np.testing.assert_allclose(stats.covariance, np.cov(X, rowvar=False), rtol=1e-12)
+
+
+def test_fid_scales_by_the_square_or_refuses(pair):
+    from sklearn_imd import MetricWarning, compare
+
+    X, Y = pair
+    base = compare(X, {"Y": Y}, metrics="fid").loc["Y", "fid"]
+    # a power of two scales every step exactly: the same digits
+    small = compare(ReferenceStats.from_samples(np.ldexp(X, -500), random_state=0),
+                    {"Y": np.ldexp(Y, -500)}, metrics="fid").loc["Y", "fid"]
+    np.testing.assert_allclose(small, np.ldexp(base, -1000), rtol=1e-14)
+    # beyond float64: that cell is empty, with the reason; the others are there
+    with pytest.warns(MetricWarning, match="fid could not be computed.*overflows"):
+        table = compare(ReferenceStats.from_samples(X * 1e160, random_state=0),
+                        {"Y": Y * 1e160}, metrics="fid,precision")
+    assert np.isnan(table.loc["Y", "fid"]) and table.loc["Y", "precision"] > 0
+
+
+def test_cli_json_is_valid_whatever_the_numbers(tmp_path, pair, capsys):
+    from sklearn_imd.__main__ import main
+
+    X, Y = pair
+    np.save(tmp_path / "x.npy", X * 1e160)
+    np.save(tmp_path / "y.npy", Y * 1e160)
+    rc = main(["compare", str(tmp_path / "x.npy"), str(tmp_path / "y.npy"), "--metrics",
+               "fid,kid,precision", "--json", "--seed", "0"])
+    out = capsys.readouterr()
+    assert rc == 0
+    data = json.loads(out.out, parse_constant=lambda c: pytest.fail(f"{c} in JSON"))
+    row = data[str(tmp_path / "y.npy")]
+    assert row["fid"] is None and row["kid"] is None and row["precision"] > 0
+    assert "fid could not be computed" in out.err
+    # the table shows an empty cell
+    rc = main(["compare", str(tmp_path / "x.npy"), str(tmp_path / "y.npy"), "--metrics",
+               "fid,precision", "--seed", "0"])
+    assert rc == 0 and " - " in capsys.readouterr().out
+
+
+def test_stats_then_compare_at_any_scale_by_the_cli(tmp_path, pair, capsys):
+    from sklearn_imd.__main__ import main
+
+    X, Y = pair
+    for factor in (1e160, 1e-170):
+        np.save(tmp_path / "x.npy", X * factor)
+        np.save(tmp_path / "y.npy", Y * factor)
+        assert main(["stats", str(tmp_path / "x.npy"), "-o", str(tmp_path / "r.npz"),
+                     "--seed", "0"]) == 0
+        assert main(["compare", str(tmp_path / "r.npz"), str(tmp_path / "y.npy"), "--metrics",
+                     "precision,recall", "--json", "--seed", "0"]) == 0
+        out = capsys.readouterr().out
+        row = json.loads(out[out.index("{"):])[str(tmp_path / "y.npy")]
+        assert 0.5 < row["precision"] <= 1 and 0.5 < row["recall"] <= 1

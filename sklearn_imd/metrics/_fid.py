@@ -37,22 +37,42 @@ def _frechet(mu_X, F_X, mu_Y, F_Y, shift):
         return np.ldexp(max(0.0, mean_term + float(trace_term - 2.0 * cross)), 2 * shift)
 
 
-def fid_moments(X):
-    """Mean and covariance (``ddof=1``) of validated features, the statistics
-    FID keeps of a sample (pytorch-fid's ``mu`` and ``sigma``)."""
+def scaled_moments(X):
+    """``(mean, covariance, e)``: the mean and covariance (``ddof=1``) of the
+    validated features ``X / 2**e``, ``e = binary_exponent(X)`` (an exact
+    scaling, which no covariance can overflow or underflow in)."""
     shift = binary_exponent(X)
     Xs = np.ldexp(X.astype(np.float64, copy=False), -shift)
-    return np.ldexp(Xs.mean(axis=0), shift), np.ldexp(np.cov(Xs, rowvar=False, ddof=1)
-                                                      .reshape(X.shape[1], X.shape[1]), 2 * shift)
+    cov = np.cov(Xs, rowvar=False, ddof=1).reshape(X.shape[1], X.shape[1])
+    return Xs.mean(axis=0), cov, shift
 
 
-def fid_from_moments(mu_X, sigma_X, Y):
+def fid_moments(X):
+    """Mean and covariance (``ddof=1``) of validated features, the statistics
+    FID keeps of a sample (pytorch-fid's ``mu`` and ``sigma``), in the
+    features' units (the covariance overflows beyond values of about 1e154)."""
+    mean, cov, shift = scaled_moments(X)
+    return np.ldexp(mean, shift), np.ldexp(cov, 2 * shift)
+
+
+def fid_from_moments(mu_X, sigma_X, Y, exponent=0):
     """FID between features summarised by ``(mu_X, sigma_X)`` and validated
-    features ``Y``: :func:`fid_score` with the first sample's statistics."""
+    features ``Y``: :func:`fid_score` with the first sample's statistics.
+
+    ``exponent``: the moments are those of the features divided by
+    ``2**exponent`` (:func:`scaled_moments`).  The FID is that of the
+    features' own units; a ValueError if it overflows float64.
+    """
+    Y = np.ldexp(Y.astype(np.float64, copy=False), -exponent)
     shift = binary_exponent(mu_X, Y, np.sqrt(np.abs(np.diag(sigma_X))))
-    Ys = np.ldexp(Y.astype(np.float64, copy=False), -shift)
+    Ys = np.ldexp(Y, -shift)
     score = _frechet(np.ldexp(mu_X, -shift), _symmetric_sqrt(np.ldexp(sigma_X, -2 * shift)),
-                     Ys.mean(axis=0), _covariance_factor(Ys), shift)
+                     Ys.mean(axis=0), _covariance_factor(Ys), shift + exponent)
+    if np.isinf(score):
+        raise ValueError(
+            "The FID overflows float64: the features' squared distances are beyond "
+            "1.8e308 (values of about 1e154 and more); rescale the features."
+        )
     return float(score)
 
 

@@ -176,22 +176,30 @@ def _check_pair(X, Y, k):
     return X, Y, k
 
 
-def real_radii(X, k):
-    """Squared ``k``-NN radii of a validated sample, in its own units (the
-    reference statistics PRDC keeps)."""
+def scaled_radii(X, k):
+    """``(R, e)``: the squared ``k``-NN radii of the validated sample ``X / 2**e``,
+    ``e = binary_exponent(X)`` (the reference statistics PRDC keeps, in units
+    where no squared distance overflows or underflows)."""
     e = binary_exponent(X)
-    return np.ldexp(_radii(X, np.ldexp(1.0, -e), k), 2 * e)
+    return _radii(X, np.ldexp(1.0, -e), k), e
 
 
-def _prdc(X, Y, k, R=None):
-    """PRDCResult of validated samples; ``R``: the real squared radii, if known
-    (from :func:`real_radii`)."""
+def real_radii(X, k):
+    """Squared ``k``-NN radii of a validated sample, in its own units (they
+    overflow beyond values of about 1e154, underflow below 1e-154)."""
+    R, e = scaled_radii(X, k)
+    return np.ldexp(R, 2 * e)
+
+
+def _prdc(X, Y, k, R=None, R_exponent=0):
+    """PRDCResult of validated samples; ``R``: the real squared radii, if known,
+    of ``X / 2**R_exponent`` (:func:`scaled_radii`, :func:`real_radii`)."""
     e = binary_exponent(X, Y)
     scale = np.ldexp(1.0, -e)
     # scaling by a power of two is exact: the radii in the shared units.  The
     # real sample is centred on its own mean, as its radii search needs.
     real = _Sample(X, scale, X.mean(axis=0, dtype=np.float64) * scale)
-    R = _radii(X, scale, k, real) if R is None else np.ldexp(R, -2 * e)
+    R = _radii(X, scale, k, real) if R is None else np.ldexp(R, 2 * (R_exponent - e))
     S = _radii(Y, scale, k)
     counts, covered, recalled = _cross(real, _Sample(Y, scale, real.center), R, S)
     return PRDCResult(
