@@ -204,6 +204,13 @@ def _add_compare_parser(sub, formatter):
     compare.add_argument("--json", action="store_true", help="print JSON instead of a table")
     _add_imd_options(compare, "neighbours of the IMD graphs and of the kNN radii of "
                      "precision, recall, density and coverage (default: %(default)s)")
+    kid = compare.add_argument_group("KID")
+    kid.add_argument("--kid-subsets", type=int, default=None, metavar="INT",
+                     help="random subsets KID averages over (default: 100, as "
+                     "sklearn_imd.kid_score)")
+    kid.add_argument("--kid-subset-size", type=int, default=None, metavar="INT",
+                     help="points of each KID subset; a sample no larger is used whole "
+                     "(default: 1000)")
     ci = compare.add_argument_group("intervals")
     ci.add_argument("--ci", action="store_true",
                     help="add a subsampling interval to every metric (half-size subsamples "
@@ -261,10 +268,34 @@ def _check_key(key, paths, none_is):
 
 
 def _read(path, key):
-    """load_points with --key only for .npz inputs."""
+    """load_points with --key only for .npz inputs; a statistics file gives its
+    stored features (never its mean, covariance or radii as points)."""
     from .io import load_points
 
+    if _is_stats_file(path):
+        return _stats_features(path, key)
     return load_points(path, key if _is_npz(path) else None)
+
+
+def _stats_features(path, key):
+    """The features a statistics file holds, as a point cloud."""
+    from ._compare import ReferenceStats
+
+    if key not in (None, "features"):
+        raise ValueError(
+            f"{path} is a statistics file (sklearn-imd stats or pytorch-fid): its {key!r} "
+            "is a summary, not a point cloud. A point cloud is its 'features', if it holds "
+            f"them; for FID from its mean and covariance use `{PROG} compare {path} GEN`."
+        )
+    stats = ReferenceStats.load(path)
+    if stats.features is None:
+        raise ValueError(
+            f"{path} is a statistics file without features (only their mean and covariance"
+            f"{' and IMD signature' if stats.imd_signature is not None else ''}): score needs "
+            f"points. Use `{PROG} compare {path} GEN`, which scores FID (and IMD, from a "
+            "stored signature) against it."
+        )
+    return stats.features
 
 
 def _imd_params(args):
@@ -299,6 +330,9 @@ def _run_compare(args):
         confidence=_CI_LEVEL if args.ci_level is None else args.ci_level,
         imd_params=_imd_params(args), random_state=args.seed, n_jobs=args.n_jobs,
         verbose=_verbose(args), reference_name=args.REF, file_names=True,
+        kid_params={name: value for name, value in (("n_subsets", args.kid_subsets),
+                                                    ("subset_size", args.kid_subset_size))
+                    if value is not None},
     )
     if args.json:
         import json

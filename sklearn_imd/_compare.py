@@ -538,6 +538,28 @@ def _reference_signature(ref, X, params, t, s_ref, random_state, n_jobs):
     return S[0], None
 
 
+def _check_kid_params(kid_params):
+    """KID's parameters checked before any work (as :func:`kid_score` checks
+    them), so that a wrong one is an error, not an empty column."""
+    from ._validation import check_real
+
+    kid_params = dict(kid_params or {})
+    if "random_state" in kid_params:
+        raise TypeError("kid_params must not hold random_state: compare seeds KID itself.")
+    unknown = set(kid_params) - {"n_subsets", "subset_size", "degree", "gamma", "coef0"}
+    if unknown:
+        raise TypeError(f"kid_params got unexpected parameters {sorted(unknown)}; expected some "
+                        "of n_subsets, subset_size, degree, gamma, coef0.")
+    for name, low in (("n_subsets", 1), ("subset_size", 2), ("degree", 1)):
+        if name in kid_params:
+            kid_params[name] = check_int(kid_params[name], name, low)
+    if "coef0" in kid_params:
+        kid_params["coef0"] = check_real(kid_params["coef0"], "coef0")
+    if kid_params.get("gamma") is not None:
+        kid_params["gamma"] = check_real(kid_params["gamma"], "gamma", minimum=0, strict=True)
+    return kid_params
+
+
 def _check_metrics(metrics, ref, same_dims):
     """The metrics to compute, in table order; ``None``: all that apply."""
     available = {name: None for name in METRICS}
@@ -588,7 +610,7 @@ def _round_scores(X, stats, Ys, metrics, k, params, t, sig_ref, seeds, kid_param
     its features ``X`` (or None) and its ``ReferenceStats`` (or None).  A
     metric that cannot be computed for a sample is NaN, and ``(sample index,
     metric names, reason)`` is appended to ``failures`` when given."""
-    from ._compute import compute_signatures
+    from ._compute import compute_signatures, fingerprint
     from .metrics._fid import fid_from_moments, scaled_moments
     from .metrics._imd import _imd_pairs
     from .metrics._mmd import kid_score
@@ -603,6 +625,9 @@ def _round_scores(X, stats, Ys, metrics, k, params, t, sig_ref, seeds, kid_param
         if sig_ref is None:
             sig_ref = compute_signatures([X], t, params, None, n_jobs, ["reference"],
                                          seeds=[seeds[0]])[0][0]
+        if X is not None:  # a copy of the reference gets its probes: IMD 0, as imd_score
+            own = fingerprint(X)
+            S[[i for i, Y in enumerate(Ys) if fingerprint(Y) == own]] = sig_ref
         for row, value in zip(rows, _imd_pairs(sig_ref[None, :], S, t)):
             row["imd"] = float(value)
     mean = cov = radii = None
@@ -662,9 +687,7 @@ def compare_records(reference, generated, *, metrics=None, k=5, interval=None, n
                 or not 0 < confidence < 1:
             raise ValueError(f"confidence must be a number in (0, 1), got {confidence!r}.")
     params, t = _imd_setup(imd_params)
-    kid_params = dict(kid_params or {})
-    if "random_state" in kid_params:
-        raise TypeError("kid_params must not hold random_state: compare seeds KID itself.")
+    kid_params = _check_kid_params(kid_params)
     names, samples = _check_generated(generated)
     halves = 2 if interval == "subsample" else 1
 
@@ -685,6 +708,14 @@ def compare_records(reference, generated, *, metrics=None, k=5, interval=None, n
           for name, Y in zip(names, samples)]
     d = ref.n_features if ref is not None else X.shape[1]
     same_dims = all(Y.shape[1] == d for Y in Ys)
+    if metrics is None and not same_dims:
+        other = [f"{name if file_names else repr(name)} ({Y.shape[1]})"
+                 for name, Y in zip(names, Ys) if Y.shape[1] != d]
+        warnings.warn(
+            f"{', '.join(other)}: another number of features than the reference's {d}, so "
+            "FID, KID, precision, recall, density and coverage, which compare points in one "
+            "feature space, are left out; the table has IMD and Vendi only.",
+            UserWarning, stacklevel=3)
     metrics = _check_metrics(metrics, ref, same_dims)
     if interval is not None and X is None:
         raise ValueError(

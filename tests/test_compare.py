@@ -334,7 +334,9 @@ def test_samples_of_another_dimension(data):
     ref, _ = data
     rng = np.random.default_rng(3)
     Y = rng.normal(size=(150, 2))
-    tab = compare(ref, {"low": Y}, random_state=0, imd_params=IMD)
+    with pytest.warns(UserWarning, match="'low' .2.: another number of features than the "
+                      "reference's 4, so FID, KID, precision"):
+        tab = compare(ref, {"low": Y}, random_state=0, imd_params=IMD)
     assert list(tab.columns) == ["imd", "vendi"]
     assert tab.loc["low", "imd"] == imd_score(ref, Y, random_state=0, **IMD)
     assert tab.loc["low", "vendi"] == vendi_score(Y)
@@ -343,8 +345,9 @@ def test_samples_of_another_dimension(data):
                            "have different numbers of features"):
             compare(ref, {"low": Y}, metrics=m)
     # one sample of another dimension among others: the common metrics only
-    tab = compare(ref, {"same": rng.normal(size=(150, 4)), "low": Y}, random_state=0,
-                  imd_params=IMD)
+    with pytest.warns(UserWarning, match="'low' .2.: another number of features"):
+        tab = compare(ref, {"same": rng.normal(size=(150, 4)), "low": Y}, random_state=0,
+                      imd_params=IMD)
     assert list(tab.columns) == ["imd", "vendi"]
     with pytest.raises(ValueError, match="different numbers of features"):
         compare(ref, {"same": rng.normal(size=(150, 4)), "low": Y}, metrics="imd,fid")
