@@ -133,6 +133,25 @@ def _check_radii(features, k, radii, e, fail):
              f"{float(np.ldexp(expected[np.argmax(bad)], 2 * (shift - e))):.6g})")
 
 
+def _check_signature_range(signature, t, params, n_samples, fail):
+    """Refuse a signature outside the range of any heat trace: ``Tr exp(-tL) / n``
+    lies in ``[exp(-2t), 1]`` (the spectrum of L in [0, 2]), times 1e6 (and n for
+    ``normalization="none"``); 5% of slack for the estimator's noise (a few
+    thousandths).  The other normalizations divide by a null model: only
+    non-negative there."""
+    if (signature < 0).any():
+        fail("imd_signature", "holds negative values; a heat trace is positive")
+    scale = {"empty": 1.0, "none": float(n_samples)}.get(params["normalization"])
+    if scale is None or (params["normalization"] == "none" and n_samples == 0):
+        return
+    low, high = 0.95e6 * scale * np.exp(-2.0 * t), 1.05e6 * scale
+    if ((signature < low) | (signature > high)).any():
+        fail("imd_signature", f"is not a heat-trace signature of normalization="
+             f"{params['normalization']!r}: its values must lie between 1e6 exp(-2t) and "
+             "1e6 (times n_samples for 'none'): the spectrum of a normalized Laplacian "
+             "is in [0, 2]")
+
+
 def _checked_imd_params(imd_params, fail):
     """The IMD parameters of a stored signature, checked: a mapping of the keys
     ``_IMD_KEYS`` (valid values) and ``random_state`` (an int or None)."""
@@ -309,6 +328,7 @@ class ReferenceStats:
             if (imd_t <= 0).any() or (np.diff(imd_t) <= 0).any():
                 fail("imd_t", "must be positive diffusion times in increasing order")
             imd_params = _checked_imd_params(imd_params, fail)
+            _check_signature_range(imd_signature, imd_t, imd_params, n_samples, fail)
         self.mean, self.covariance, self.n_samples = mean, covariance, n_samples
         self.scale_exponent = e
         self.n_features = d
@@ -484,6 +504,9 @@ imd_signature)
 
         if "format" in keys and scalar("format", "U") != _FORMAT:
             raise ValueError(f"{path}: unknown statistics format {scalar('format', 'U')!r}.")
+        if "version" in keys and scalar("version", "iu") < 1:
+            raise ValueError(f"{path}: version must be a positive integer; got "
+                             f"{scalar('version', 'iu')}.")
         if "version" in keys and scalar("version", "iu") > _VERSION:
             raise ValueError(
                 f"{path} was written by a newer sklearn-imd (statistics version "

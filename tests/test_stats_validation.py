@@ -62,6 +62,12 @@ BAD = {
     "n_samples negative": ({"n_samples": lambda a: np.array(-1)}, "n_samples"),
     "signature NaN": ({"imd_signature": lambda a: a["imd_signature"] * np.nan}, "NaN"),
     "signature short": ({"imd_signature": lambda a: a["imd_signature"][:-1]}, "one value per"),
+    "signature zeros": ({"imd_signature": lambda a: 0 * a["imd_signature"]},
+                        "not a heat-trace signature"),
+    "signature huge": ({"imd_signature": lambda a: 10 * a["imd_signature"]},
+                       "not a heat-trace signature"),
+    "signature negative": ({"imd_signature": lambda a: -a["imd_signature"]}, "negative"),
+    "version zero": ({"version": lambda a: np.array(0)}, "version must be a positive"),
     "t negative": ({"imd_t": lambda a: -a["imd_t"]}, "positive"),
     "t missing": ({"imd_t": None}, "imd_t"),
     "params missing": ({"imd_params": None}, "imd_params"),
@@ -297,3 +303,18 @@ def test_stats_then_compare_at_any_scale_by_the_cli(tmp_path, pair, capsys):
         out = capsys.readouterr().out
         row = json.loads(out[out.index("{"):])[str(tmp_path / "y.npy")]
         assert 0.5 < row["precision"] <= 1 and 0.5 < row["recall"] <= 1
+
+
+def test_the_malformed_sweep_finds_nothing_else():
+    """A sample of the sweep of asv_bench/malformed_sweep.py (the whole one feeds
+    346 files): every malformed file is a clear error or still valid."""
+    import importlib.util
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "asv_bench" / "malformed_sweep.py"
+    spec = importlib.util.spec_from_file_location("malformed_sweep", script)
+    sweep = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sweep)
+    counts, others = sweep.sweep(quick=True)
+    assert others == []
+    assert sum(c.get("clear error", 0) for c in counts.values()) > 40
