@@ -418,7 +418,8 @@ def read_npz_members(path, what="a .npz file"):
         if not members:
             raise ValueError(f"{path} holds no arrays (no .npy members); it is not {what}.")
         check_memory(sum(archive.getinfo(m).file_size for m in members.values()), path)
-        return {name: _read_member(archive, member, f"{path}, array {name!r},", 3, False)
+        # points=False: no warning, so no stack level to point with
+        return {name: _read_member(archive, member, f"{path}, array {name!r},", 1, False)
                 for name, member in members.items()}
 
 
@@ -438,7 +439,8 @@ def _load_npz(path, key):
                 f"{path} holds {len(members)} arrays; choose one with key=NAME "
                 f"(--key NAME on the command line). Available keys: {keys}."
             )
-        return _read_member(archive, members[key], f"{path}, array {key!r},", 3, True)
+        # _read_npy <- _read_member <- _load_npz <- load_points <- its caller
+        return _read_member(archive, members[key], f"{path}, array {key!r},", 4, True)
 
 
 # -------------------------------------------------------------------- Memory

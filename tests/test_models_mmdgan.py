@@ -1,6 +1,7 @@
 """MMDGAN of sklearn_imd.models (the ``models`` extra): SMMD / GCMMD / MMD critics."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -10,12 +11,13 @@ jnp = pytest.importorskip("jax.numpy")
 models = pytest.importorskip("sklearn_imd.models")
 
 from sklearn.base import clone  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 
 from sklearn_imd import scaled_mmd  # noqa: E402
 from sklearn_imd.latent import magnification_factor  # noqa: E402
 from sklearn_imd.models import MMDGAN  # noqa: E402
 from sklearn_imd.models._mmdgan import (  # noqa: E402
-    _critic_objective, _features, _gcmmd2, _mmd2, _gaussian,
+    _critic_objective, _diagnosis, _features, _gcmmd2, _mmd2, _gaussian,
 )
 from sklearn_imd.models._nn import batch_jacobian, init_mlp  # noqa: E402
 
@@ -185,3 +187,45 @@ def test_bad_input(X, gan):
     from sklearn.exceptions import NotFittedError
     with pytest.raises(NotFittedError):
         MMDGAN().sample(3)
+
+
+def test_a_healthy_fit_warns_nothing(X):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        MMDGAN(random_state=0, **SMALL).fit(X)
+
+
+def test_a_nan_objective_is_an_error_naming_the_epoch(X):
+    # Adam steps of 1e20 overflow the float32 weights at once.
+    with pytest.raises(FloatingPointError, match=r"became nan at epoch 1\. Lower learning_rate"
+                       r" \(now 1e\+20"):
+        MMDGAN(random_state=0, **{**SMALL, "learning_rate": 1e20}).fit(X)
+
+
+@pytest.mark.parametrize("kwargs, scale, problem", [
+    # steps of 1e3 saturate the critic's ELUs: features equal, objective ~1e-17,
+    # and the generator's gradient vanishes with it
+    ({"learning_rate": 1e3}, 1.0, r"the critic collapsed: its objective over the last epoch "
+                                  r"is .*e-1\d.*the generator is frozen"),
+    # steps of 1 throw the generator's samples tens of times wider than the data
+    ({"learning_rate": 1.0}, 1.0, r"training diverged: the generator's samples spread .* "
+                                  r"times wider than the data"),
+    # data at 1e30: the generator's outputs stay of order 1
+    ({}, 1e30, r"the generator.s samples spread .*e-\d\d times the data's: it never reached the data's scale"),
+])
+def test_a_failed_fit_warns_what_failed_and_what_to_change(X, kwargs, scale, problem):
+    with pytest.warns(ConvergenceWarning, match="MMDGAN training failed: " + problem) as record:
+        MMDGAN(random_state=0, **{**SMALL, **kwargs}).fit(X * scale)
+    assert "Lower learning_rate (now" in str(record[0].message)
+    assert "standardise the data" in str(record[0].message)
+    assert record[0].filename == __file__
+
+
+def test_diagnosis_thresholds():
+    assert _diagnosis(1e-3, 1e-3, 1.0, 1e-4) is None
+    assert _diagnosis(-1e-3, 1e-3, 0.2, 1e-4) is None  # unbiased MMD^2 < 0; partly trained
+    assert "critic collapsed" in _diagnosis(-1e-10, 1e-3, 1.0, 1e-4)
+    assert "generator is frozen: its weights changed by 0 " in _diagnosis(1e-3, 0.0, 1.0, 1e-4)
+    assert "times wider" in _diagnosis(1e-3, 1e-3, 11.0, 1e-4)
+    assert "never reached" in _diagnosis(1e-3, 1e-3, 1e-4, 1e-4)
+    assert "wider" in _diagnosis(1e-3, 1e-3, np.inf, 1e-4)

@@ -20,12 +20,14 @@ minimises it for one step (the paper's schedule).
 """
 
 import functools
+import warnings
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
 from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
 
 from .._validation import check_choice, check_cloud, check_int, check_real, check_seed
 from ._nn import (
@@ -41,6 +43,57 @@ CRITICS = ("smmd", "gcmmd", "mmd")
 # is continuous and the critic's Jacobian (in the SMMD / GCMMD scaling) has a
 # gradient in the critic's weights.
 _ACTIVATION = "elu"
+
+# What fit calls a collapsed critic: |critic objective| below this over the
+# last epoch.  Kernel values lie in (0, 1], so a minibatch MMD^2 that still
+# tells the samples from the data is of the order of 1 / batch_size or more;
+# 1e-9 means all features lie within ~3e-5 sigma of each other, where the
+# generator's gradient (the objective's) vanishes with it.
+_COLLAPSED = 1e-9
+# A generator moved less than this (relative change of its weights over the
+# last epoch) is frozen: below float32's resolution of its own weights.
+_FROZEN = 1e-7
+# Spread of the generator's samples (RMS distance to their mean) over the
+# data's: outside these bounds training diverged (wider) or never reached the
+# data's scale (narrower).
+_SPREAD = (1e-3, 10.0)
+
+
+def _relative_change(before, after):
+    """``|after - before| / |before|`` over all the weights of an MLP."""
+    num = sum(float(np.sum((np.asarray(a) - np.asarray(b)) ** 2))
+              for pa, pb in zip(after, before) for a, b in zip(pa, pb))
+    den = sum(float(np.sum(np.asarray(b) ** 2)) for pb in before for b in pb)
+    return np.sqrt(num / den) if den > 0 else np.sqrt(num)
+
+
+def _spread(X):
+    """RMS distance of the rows of ``X`` to their mean."""
+    return float(np.sqrt(np.mean(np.sum((X - X.mean(axis=0)) ** 2, axis=1))))
+
+
+def _diagnosis(objective, moved, spread_ratio, lr):
+    """The problems of a finished fit, in the user's terms (empty when healthy)."""
+    problems = []
+    if abs(objective) < _COLLAPSED:
+        problems.append(
+            f"the critic collapsed: its objective over the last epoch is {objective:.3g} "
+            "(its features no longer tell the samples from the data, so the generator "
+            "gets no gradient)")
+    if moved < _FROZEN:
+        problems.append(f"the generator is frozen: its weights changed by {moved:.3g} "
+                        "(relative) over the last epoch")
+    if spread_ratio > _SPREAD[1]:
+        problems.append(f"training diverged: the generator's samples spread "
+                        f"{spread_ratio:.3g} times wider than the data")
+    elif spread_ratio < _SPREAD[0]:
+        problems.append(f"the generator's samples spread {spread_ratio:.3g} times the "
+                        "data's: it never reached the data's scale")
+    if not problems:
+        return None
+    return (f"MMDGAN training failed: {'; '.join(problems)}. Lower learning_rate "
+            f"(now {lr:g}; the default is 1e-4) and standardise the data "
+            "(e.g. sklearn.preprocessing.StandardScaler).")
 
 
 def _features(params, X):
@@ -327,6 +380,23 @@ class MMDGAN(LatentGeneratorMixin, BaseEstimator):
         Returns
         -------
         self : MMDGAN
+
+        Raises
+        ------
+        FloatingPointError
+            When the critic objective becomes NaN or infinite (training
+            diverged), naming the epoch.
+
+        Warns
+        -----
+        sklearn.exceptions.ConvergenceWarning
+            When training failed without a NaN: the critic collapsed (its
+            objective over the last epoch below 1e-9 in absolute value, so the
+            generator gets no gradient), the generator is frozen (its weights
+            changed by less than 1e-7, relative, over the last epoch), or its
+            samples spread more than 10 times wider, or less than 1e-3 times
+            as wide, as the data (RMS distance to the mean, on 1,000 samples at
+            most).  The message says which, and what to change.
         """
         p = self._check_params()
         X = check_cloud(X, min_points=2, name="X", purpose="training an MMD GAN")
@@ -345,6 +415,7 @@ class MMDGAN(LatentGeneratorMixin, BaseEstimator):
         curve = []
         for e in range(p["epochs"]):
             key, sub = jax.random.split(key)
+            before = carry[0]
             carry, value = epoch(carry, sub, Xd)
             value = float(value)
             curve.append(value)
@@ -352,15 +423,26 @@ class MMDGAN(LatentGeneratorMixin, BaseEstimator):
                 print(f"epoch {e + 1}/{p['epochs']}: critic objective {value:.6g}")
             if not np.isfinite(value):
                 raise FloatingPointError(
-                    f"the critic objective became {value} at epoch {e + 1}; lower "
-                    "learning_rate or rescale the data."
+                    f"MMDGAN training diverged: the critic objective became {value} at "
+                    f"epoch {e + 1}. Lower learning_rate (now {p['lr']:g}; the default "
+                    "is 1e-4) and standardise the data (e.g. "
+                    "sklearn.preprocessing.StandardScaler)."
                 )
+        moved = _relative_change(before, carry[0])
         self.generator_params_ = to_numpy(carry[0])
         self.critic_params_ = to_numpy(carry[1])
         self.loss_curve_ = np.asarray(curve, dtype=np.float64)
         self.latent_dim_ = p["latent_dim"]
         self.n_features_in_ = d
         self.n_iter_ = p["epochs"] * steps
+        with np.errstate(over="ignore", invalid="ignore"):
+            S = self.sample(min(n, 1000), random_state=0)
+            spread_ratio = _spread(S) / max(_spread(X), np.finfo(np.float64).tiny)
+        if not np.isfinite(spread_ratio):  # samples that overflow: diverged
+            spread_ratio = np.inf
+        message = _diagnosis(value, moved, spread_ratio, p["lr"])
+        if message is not None:
+            warnings.warn(message, ConvergenceWarning, stacklevel=2)
         return self
 
     def _generator_fn(self, z):
