@@ -895,15 +895,18 @@ def compare(reference, generated, *, metrics=None, k=5, interval=None, n_resampl
     >>> import numpy as np
     >>> from sklearn_imd import compare
     >>> rng = np.random.default_rng(0)
-    >>> real = rng.normal(size=(600, 5))
-    >>> models = {"good": rng.normal(size=(600, 5)),
-    ...           "collapsed": 0.3 * rng.normal(size=(600, 5))}
-    >>> table = compare(real, models, metrics="fid,recall,coverage", random_state=0)
+    >>> centres = 4 * rng.normal(size=(8, 8))        # a mixture of 8 modes
+    >>> def sample(n, n_modes):                        # from the first n_modes
+    ...     return centres[rng.integers(n_modes, size=n)] + rng.normal(size=(n, 8))
+    >>> real = sample(600, 8)
+    >>> models = {"good": sample(600, 8), "collapsed": sample(600, 2)}
+    >>> table = compare(real, models, metrics="imd,fid,recall,coverage", random_state=0)
     >>> list(table.columns)
-    ['fid', 'recall', 'coverage']
-    >>> bool(table.loc["good", "fid"] < table.loc["collapsed", "fid"])
+    ['imd', 'fid', 'recall', 'coverage']
+    >>> worse = table.loc["collapsed"] - table.loc["good"]
+    >>> bool(worse["imd"] > 0 and worse["fid"] > 0)
     True
-    >>> bool(table.loc["good", "recall"] > table.loc["collapsed", "recall"])
+    >>> bool(worse["recall"] < 0 and worse["coverage"] < 0)
     True
     """
     try:

@@ -29,6 +29,12 @@ def test_readme_examples_run():
     assert namespace["res"].pvalue == 0.01
     assert abs(namespace["fid"]) < 0.01 and abs(namespace["kid"]) < 0.01
     assert namespace["structure"] > 50
+    table = namespace["table"]  # the collapsed model (3 of 8 modes) is the worse row
+    good, collapsed = table.loc["good"], table.loc["collapsed"]
+    for worse_when_higher in ("imd", "fid", "kid"):
+        assert collapsed[worse_when_higher] > good[f"{worse_when_higher}_high"]
+    for worse_when_lower in ("recall", "coverage", "vendi"):
+        assert collapsed[worse_when_lower] < good[f"{worse_when_lower}_low"]
     assert namespace["mf"].shape == (5,)
     assert namespace["path"].length <= namespace["path"].straight_length
 
