@@ -30,6 +30,7 @@ _LAZY = {
     "ApproximateGraphWarning": "sklearn_imd._graph",
     "DuplicatePointsWarning": "sklearn_imd._graph",
     "ExactSearchWarning": "sklearn_imd._graph",
+    "CacheDirWarning": "sklearn_imd._jit",
 }
 
 __all__ = sorted(_LAZY)

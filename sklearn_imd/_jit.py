@@ -61,7 +61,7 @@ class CacheDirWarning(UserWarning):
     Examples
     --------
     >>> import warnings
-    >>> from sklearn_imd._jit import CacheDirWarning
+    >>> from sklearn_imd import CacheDirWarning
     >>> issubclass(CacheDirWarning, UserWarning)
     True
     >>> with warnings.catch_warnings():
