@@ -123,7 +123,7 @@ def check_cloud(X, *, min_points=2, name="X", purpose=None):
         kind = "NaN" if np.isnan(arr[tuple(bad)]) else "infinite values"
         raise ValueError(
             f"{name} contains {kind} (first at row {bad[0]}, column {bad[1]}); "
-            "remove or impute them before computing IMD."
+            "remove or impute them first."
         )
     return arr
 
@@ -311,3 +311,29 @@ def check_seed(random_state, name="random_state"):
     if random_state is None:
         return np.random.mtrand._rand
     return random_state
+
+
+def one_number_kernel(kernel, name):
+    """``kernel`` (a callable of two rows) as a function returning a float.
+
+    A result holding one real number (e.g. the shape-(1,) array that
+    ``np.exp(-np.abs(a - b))`` gives for rows of one feature) is that number;
+    anything else is refused by name, before scikit-learn's ``pairwise_kernels``
+    fails on it with "setting an array element with a sequence".
+    """
+    def k(a, b, **params):
+        value = kernel(a, b, **params)
+        arr = np.asarray(value)
+        if arr.size != 1:
+            raise ValueError(
+                f"kernel={name!r} returned an array of shape {arr.shape} for two rows "
+                f"(1-D arrays of shape {a.shape}); a kernel callable must return one "
+                "number, e.g. lambda a, b: np.exp(-np.sum(np.abs(a - b)))."
+            )
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(
+                f"kernel={name!r} returned {value!r} for two rows; a kernel callable "
+                "must return a real number."
+            )
+        return float(arr.reshape(()))
+    return k

@@ -178,6 +178,22 @@ def test_mmd_median_heuristic_and_callable_kernels(rng):
     assert mmd_score(X, Y, kernel=gauss) == pytest.approx(mmd_score(X, Y), rel=1e-10)
 
 
+def test_a_callable_kernel_may_return_one_number_in_an_array(rng):
+    # np.exp(-np.abs(a - b)) on rows of one feature is a shape-(1,) array, which
+    # scikit-learn's pairwise_kernels cannot store ("setting an array element
+    # with a sequence"); it is that one number, as in vendi_score.
+    X, Y = rng.normal(size=(30, 1)), rng.normal(1.0, size=(20, 1))
+    in_array = lambda a, b: np.exp(-np.abs(a - b))  # noqa: E731
+    scalar = lambda a, b: float(np.exp(-np.abs(a - b))[0])  # noqa: E731
+    assert mmd_score(X, Y, kernel=in_array) == mmd_score(X, Y, kernel=scalar)
+    assert mmd_score(X, Y, kernel=in_array) == pytest.approx(
+        mmd_score(X, Y, kernel="laplacian", gamma=1.0), rel=1e-12)  # same kernel, other route
+    with pytest.raises(ValueError, match=r"returned an array of shape \(2,\) for two rows"):
+        mmd_score(np.c_[X, X], np.c_[Y, Y], kernel=in_array)
+    with pytest.raises(TypeError, match="must return a real number"):
+        mmd_score(X, Y, kernel=lambda a, b: "near")
+
+
 def test_mmd_linear_kernel_biased_is_the_squared_mean_difference(rng):
     X, Y = rng.normal(size=(100, 5)), rng.normal(size=(80, 5)) + 2
     expected = np.sum((X.mean(0) - Y.mean(0)) ** 2)

@@ -9,6 +9,7 @@ from sklearn.metrics.pairwise import pairwise_kernels
 
 from .._validation import (
     binary_exponent, check_choice, check_int, check_real, check_sample_pair, check_seed,
+    one_number_kernel,
 )
 
 # Kernel entries computed at once (32 MiB in float64): memory stays
@@ -106,6 +107,8 @@ def _check_kernel(kernel):
 
 
 def _kernel(A, B, kernel, params):
+    if callable(kernel):  # a one-number array is that number, anything else a clear error
+        kernel = one_number_kernel(kernel, getattr(kernel, "__name__", "a callable"))
     return pairwise_kernels(A, B, metric=kernel, **params)
 
 

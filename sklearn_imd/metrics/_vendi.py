@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 from scipy.linalg import eigvalsh
 
-from .._validation import _describe, check_cloud, check_int
+from .._validation import _describe, check_cloud, check_int, one_number_kernel
 from ._mmd import _check_kernel, _check_kernel_params
 
 # Entries of X cast to float64 at once (32 MiB): the Gram matrix of the
@@ -124,28 +124,6 @@ def _unit_diagonal(K, name, rows="row"):
     return K
 
 
-def _one_number(kernel, name):
-    """``kernel`` as a function returning a float: a result holding one real
-    number (e.g. the shape-(1,) array ``np.exp(-np.abs(a - b))`` gives for
-    rows of one feature) is that number; anything else is refused by name."""
-    def k(a, b, **params):
-        value = kernel(a, b, **params)
-        arr = np.asarray(value)
-        if arr.size != 1:
-            raise ValueError(
-                f"kernel={name!r} returned an array of shape {arr.shape} for two rows of X "
-                f"(1-D arrays of shape {a.shape}); a kernel callable must return one "
-                "number, e.g. lambda a, b: np.exp(-np.sum(np.abs(a - b)))."
-            )
-        if arr.dtype.kind not in "biuf":
-            raise TypeError(
-                f"kernel={name!r} returned {value!r} for two rows of X; a kernel callable "
-                "must return a real number."
-            )
-        return float(arr.reshape(()))
-    return k
-
-
 def _kernel_matrix(X, kernel, params, max_samples):
     """The n x n matrix of a scikit-learn or callable kernel, scaled to unit
     diagonal."""
@@ -161,7 +139,7 @@ def _kernel_matrix(X, kernel, params, max_samples):
             "kernel='cosine' or kernel='linear' (computed through the n_features x "
             "n_features problem), subsample X, or raise max_samples."
         )
-    metric = kernel if isinstance(kernel, str) else _one_number(kernel, name)
+    metric = kernel if isinstance(kernel, str) else one_number_kernel(kernel, name)
     with np.errstate(over="ignore", invalid="ignore"):  # reported just below
         K = np.asarray(pairwise_kernels(X.astype(np.float64), metric=metric, **params),
                        dtype=np.float64)
