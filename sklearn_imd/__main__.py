@@ -244,17 +244,21 @@ def _add_stats_parser(sub, formatter):
 
 
 def _is_stats_file(path):
-    """Whether ``path`` is an .npz archive of reference statistics (mu and sigma)."""
-    import zipfile
+    """Whether ``path`` is an .npz archive of reference statistics: ours (with
+    their ``format`` member) or pytorch-fid's (exactly ``mu`` and ``sigma``).
+    Another archive that holds arrays named so (say a VAE's ``z``, ``mu``,
+    ``sigma``) is a file of arrays like any other."""
+    from .io import _open_zip
 
     if os.path.splitext(path)[1].lower() != ".npz" or not os.path.isfile(path):
         return False
     try:
-        with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-    except (OSError, zipfile.BadZipFile):
+        archive, members = _open_zip(path)
+    except ValueError:
         return False  # load_points gives the error
-    return {"mu.npy", "sigma.npy"} <= names
+    archive.close()
+    names = set(members)
+    return {"mu", "sigma"} <= names and ("format" in names or names == {"mu", "sigma"})
 
 
 def _is_npz(path):
@@ -376,9 +380,9 @@ def _run_stats(args):
 
     check_seed(args.seed, "--seed")
     _check_key(args.key, [args.REF], "REF is not one")
-    from .io import check_output_path
+    from .io import _check_output_path
 
-    output = check_output_path(args.output)  # before any work
+    output = _check_output_path(args.output)  # before any work
     X = _read(args.REF, args.key)
     stats = ReferenceStats.from_samples(
         X, k=args.k, imd_params=_imd_params(args), random_state=args.seed,

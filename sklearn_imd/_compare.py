@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 
-from .io import check_output_path
+from .io import _check_output_path
 from ._validation import binary_exponent, check_choice, check_cloud, check_int, check_seed
 
 __all__ = ["METRICS", "MetricWarning", "ReferenceStats", "compare"]
@@ -179,7 +179,25 @@ class MetricWarning(UserWarning):
 
     Its cell of the table is empty (NaN; ``null`` in the command line's
     JSON) and the warning says why (e.g. an FID beyond float64's range); the
-    other cells are computed as usual.
+    other cells are computed as usual.  A metric computed for the sample but
+    not for one of its resamples leaves its interval's bounds NaN, with this
+    warning too.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> from sklearn_imd import MetricWarning, compare
+    >>> rng = np.random.default_rng(0)
+    >>> real = rng.normal(size=(200, 3))
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     table = compare(real * 1e160, {"far": rng.normal(size=(200, 3)) * 1e-160},
+    ...                     metrics="fid,recall", random_state=0)
+    >>> bool(np.isnan(table.loc["far", "fid"]))  # beyond float64: no FID
+    True
+    >>> [w.category.__name__ for w in caught if issubclass(w.category, MetricWarning)]
+    ['MetricWarning']
     """
 
 
@@ -265,12 +283,17 @@ class ReferenceStats:
                 fail(field, "holds NaN or infinite values")
             return arr
 
-        if isinstance(scale_exponent, (bool, np.bool_)) or not isinstance(
-                scale_exponent, (numbers.Integral, np.ndarray)) or np.ndim(scale_exponent) != 0 \
-                or abs(int(scale_exponent)) > 2200:
-            fail("scale_exponent", f"must be an integer from -2200 to 2200; got "
-                 f"{scale_exponent!r}")
-        e = int(scale_exponent)
+        def integer(value, field, low, high, what):
+            # a Python or NumPy integer, or a 0-d integer array (as loaded)
+            if isinstance(value, (bool, np.bool_)) or not (
+                    isinstance(value, numbers.Integral)
+                    or (isinstance(value, np.ndarray) and value.ndim == 0
+                        and value.dtype.kind in "iu")) or not low <= int(value) <= high:
+                fail(field, f"must be {what}; got {value!r}")
+            return int(value)
+
+        e = integer(scale_exponent, "scale_exponent", -2200, 2200,
+                    "an integer from -2200 to 2200")
         mean = array(mean, "mu (mean)", 1)
         d = mean.shape[0]
         if d < 1:
@@ -280,11 +303,7 @@ class ReferenceStats:
             fail("sigma (covariance)", f"must be a {d} x {d} matrix, the length of mu; got "
                  f"shape {covariance.shape}")
         _check_covariance(covariance, fail)
-        if isinstance(n_samples, (bool, np.bool_)) or not isinstance(
-                n_samples, (numbers.Integral, np.ndarray)) or np.ndim(n_samples) != 0 \
-                or int(n_samples) < 0:
-            fail("n_samples", f"must be a non-negative integer; got {n_samples!r}")
-        n_samples = int(n_samples)
+        n_samples = integer(n_samples, "n_samples", 0, math.inf, "a non-negative integer")
         if features is not None:
             features = array(features, "features", 2, keep_float32=True)
             if features.shape[0] < 2 or features.shape[1] != d:
@@ -300,12 +319,8 @@ class ReferenceStats:
         if radii is not None:
             if features is None:
                 fail("prdc_radii (radii)", "needs the features they were computed from")
-            if isinstance(k, (bool, np.bool_)) or not isinstance(
-                    k, (numbers.Integral, np.ndarray)) or np.ndim(k) != 0 \
-                    or not 1 <= int(k) < features.shape[0]:
-                fail("prdc_k (k)", f"must be an integer from 1 to {features.shape[0] - 1}; got "
-                     f"{k!r}")
-            k = int(k)
+            k = integer(k, "prdc_k (k)", 1, features.shape[0] - 1,
+                        f"an integer from 1 to {features.shape[0] - 1}")
             radii = array(radii, "prdc_radii (radii)", 1)
             if radii.shape != (features.shape[0],):
                 fail("prdc_radii (radii)", f"must hold one radius per feature row "
@@ -391,7 +406,10 @@ imd_signature)
         signature = compute_signatures([X], t, params, None, n_jobs, ["reference"],
                                        seeds=[s_ref])[0][0]
         mean, covariance, e = scaled_moments(X)
-        radii = scaled_radii(X, k)[0] if keep_features else None
+        radii = None
+        if keep_features:
+            radii, e_radii = scaled_radii(X, k)
+            radii = np.ldexp(radii, 2 * (e_radii - e))  # squared distances, in units of 2**e
         # in the features' own units (pytorch-fid's), unless a covariance or a
         # radius would overflow or lose digits to underflow there
         if all(_lossless(A, p * e) for A, p in ((mean, 1), (covariance, 2), (radii, 2))
@@ -422,7 +440,7 @@ imd_signature)
         path : str
             The path written.
         """
-        path = check_output_path(path)
+        path = _check_output_path(path)
         # version 2 only where it matters: readers of version 1 take mu, sigma
         # and the radii in the features' units
         arrays = {"format": np.array(_FORMAT), "version": np.array(2 if self.scale_exponent
@@ -478,7 +496,7 @@ imd_signature)
             If its arrays would take more memory than the limit of
             :func:`sklearn_imd.io.memory_limit`.
         """
-        from .io import _check_regular, read_npz_members
+        from .io import _check_regular, _read_npz_members
 
         path = os.fsdecode(path)
         _check_regular(path)
@@ -486,7 +504,7 @@ imd_signature)
             if f.read(6) == b"\x93NUMPY":
                 raise ValueError(f"{path}: a statistics file is a .npz archive, not a .npy "
                                  "array; write one with `sklearn-imd stats REF -o FILE.npz`.")
-        arrays = read_npz_members(path, what="a statistics file")
+        arrays = _read_npz_members(path, what="a statistics file")
         keys = set(arrays)
         if not {"mu", "sigma"} <= keys:
             raise ValueError(
@@ -564,23 +582,18 @@ def _reference_signature(ref, X, params, t, s_ref, random_state, n_jobs):
 def _check_kid_params(kid_params):
     """KID's parameters checked before any work (as :func:`kid_score` checks
     them), so that a wrong one is an error, not an empty column."""
-    from ._validation import check_real
+    from .metrics._mmd import _check_kid_params as check
 
     kid_params = dict(kid_params or {})
     if "random_state" in kid_params:
         raise TypeError("kid_params must not hold random_state: compare seeds KID itself.")
-    unknown = set(kid_params) - {"n_subsets", "subset_size", "degree", "gamma", "coef0"}
+    known = check()
+    unknown = set(kid_params) - set(known)
     if unknown:
         raise TypeError(f"kid_params got unexpected parameters {sorted(unknown)}; expected some "
-                        "of n_subsets, subset_size, degree, gamma, coef0.")
-    for name, low in (("n_subsets", 1), ("subset_size", 2), ("degree", 1)):
-        if name in kid_params:
-            kid_params[name] = check_int(kid_params[name], name, low)
-    if "coef0" in kid_params:
-        kid_params["coef0"] = check_real(kid_params["coef0"], "coef0")
-    if kid_params.get("gamma") is not None:
-        kid_params["gamma"] = check_real(kid_params["gamma"], "gamma", minimum=0, strict=True)
-    return kid_params
+                        f"of {', '.join(known)}.")
+    checked = check(**kid_params)
+    return {name: checked[name] for name in kid_params}
 
 
 def _check_metrics(metrics, ref, same_dims):
@@ -679,8 +692,11 @@ def _round_scores(X, stats, Ys, metrics, k, params, t, sig_ref, seeds, kid_param
             cell(["kid"], lambda: {"kid": kid_score(X, Y, random_state=seeds[2], **kid_params)})
         if radii is not None:
             chosen = [m for m in _PRDC if m in metrics]
-            cell(chosen, lambda: {m: _prdc(X, Y, k, radii, e_radii).as_dict()[m]
-                                  for m in chosen})
+            def prdc_cells():
+                scores = _prdc(X, Y, k, radii, e_radii).as_dict()  # once for all four
+                return {m: scores[m] for m in chosen}
+
+            cell(chosen, prdc_cells)
         if "vendi" in metrics:
             cell(["vendi"], lambda: {"vendi": vendi_score(Y)})
         bar.update()
@@ -761,28 +777,44 @@ def compare_records(reference, generated, *, metrics=None, k=5, interval=None, n
 
     bar = progress_bar(len(Ys) * (1 + (n_resamples if interval else 0)), "compare", verbose)
     try:
+        def sample(i):
+            return names[i] if file_names else f"generated[{names[i]!r}]"
+
         failures = []
         rows = _round_scores(X, ref, Ys, metrics, k, params, t, sig_ref, seeds, kid_params,
                              n_jobs, bar, failures)
         for i, failed, reason in failures:
-            sample = names[i] if file_names else f"generated[{names[i]!r}]"
             warnings.warn(
-                f"{sample}: {', '.join(failed)} could not be computed, so "
+                f"{sample(i)}: {', '.join(failed)} could not be computed, so "
                 f"{'its cell is' if len(failed) == 1 else 'their cells are'} empty (NaN): "
                 f"{reason}", MetricWarning, stacklevel=3)
         if interval is not None:
+            failures = []
             _add_intervals(rows, X, Ys, metrics, k, params, t, kid_params, n_jobs, bar,
-                           interval, n_resamples, confidence, np.random.RandomState(s_gen))
+                           interval, n_resamples, confidence, np.random.RandomState(s_gen),
+                           failures)
+            first = {}  # (sample, metrics) -> the first redraw's reason
+            for i, failed, reason in failures:
+                failed = tuple(m for m in failed if math.isfinite(rows[i][m]))
+                if failed:
+                    first.setdefault((i, failed), reason)
+            for (i, failed), reason in first.items():
+                warnings.warn(
+                    f"{sample(i)}: no interval for {', '.join(failed)} (NaN bounds): "
+                    f"{'it' if len(failed) == 1 else 'they'} could not be computed on a "
+                    f"resample: {reason}", MetricWarning, stacklevel=3)
     finally:
         bar.close()
     return names, metrics, rows
 
 
 def _add_intervals(rows, X, Ys, metrics, k, params, t, kid_params, n_jobs, bar, interval,
-                   n_resamples, confidence, rng):
+                   n_resamples, confidence, rng, failures):
     """Add ``metric_low``, ``metric_high`` to each row: basic intervals from
     half-size subsamples without replacement (their spread scaled by
-    ``sqrt(1/2)``) or from bootstrap samples."""
+    ``sqrt(1/2)``) or from bootstrap samples.  A metric that fails on a
+    resample gets NaN bounds, and the failure goes to ``failures`` as in
+    :func:`_round_scores`."""
     def draw(A):
         n = A.shape[0]
         if interval == "subsample":
@@ -793,7 +825,7 @@ def _add_intervals(rows, X, Ys, metrics, k, params, t, kid_params, n_jobs, bar, 
     for _ in range(n_resamples):
         seeds = tuple(int(s) for s in rng.randint(_INT32, size=3))
         sub = _round_scores(draw(X), None, [draw(Y) for Y in Ys], metrics, k, params, t, None,
-                            seeds, kid_params, n_jobs, bar)
+                            seeds, kid_params, n_jobs, bar, failures)
         for acc, row in zip(values, sub):
             for m in metrics:
                 acc[m].append(row[m])

@@ -20,12 +20,16 @@ user or by root and not writable by group or others unless it has the
 sticky bit (as ``/tmp`` has).  A folder that exists but fails these checks
 (``SKLEARN_IMD_CACHE_DIR`` naming a file, a symbolic link, someone else's
 folder or a group- or world-writable one, or such a folder planted at the
-temporary fallback) is refused, never replaced by a shared one: the kernels
-are then compiled without a cache for the rest of the process (slower
-start-up, same results) and one :class:`CacheDirWarning` says which path
-failed, why, and to set ``SKLEARN_IMD_CACHE_DIR`` to a private folder.
-Refusing with a warning, rather than raising, keeps ``import sklearn_imd``
-working.
+temporary fallback) is refused, never replaced by a shared one.  The private
+per-user temporary folder is then used instead (when the refused folder was
+the first choice and the fallback passes the same checks); otherwise the
+kernels are compiled without a cache for the rest of the process (slower
+start-up, same results).  Either way one :class:`CacheDirWarning` says which
+path failed, why, what is used instead, and to set ``SKLEARN_IMD_CACHE_DIR``
+to a private folder.  Refusing with a warning, rather than raising, keeps
+every computation working.  The kernels are set up (and the folder chosen)
+at their first use, a signature of 1,024 points or more, not at ``import
+sklearn_imd``.
 
 On Windows (no ``os.getuid``) there are no owners and modes to check: the
 folder is used if it can be written, as before, and the fallback is
@@ -40,6 +44,7 @@ our kernels are affected: Numba's setting is restored after each decoration.
 import functools
 import os
 import stat
+import sys
 import tempfile
 import warnings
 
@@ -53,25 +58,35 @@ _warned = False
 
 
 class CacheDirWarning(UserWarning):
-    """The on-disk cache of the Numba kernels is off: no private folder for it.
+    """The chosen folder of the Numba kernels' on-disk cache is not private.
 
-    Issued once per process; the kernels still run, compiled anew in each
-    process.  The message names the folder that was refused and why.
+    Issued once per process, at the first use of the kernels (a signature of
+    1,024 points or more).  The message names the folder that was refused,
+    why, and what is used instead: the per-user temporary folder, or no
+    on-disk cache (the kernels still run, compiled anew in each process).
 
     Examples
     --------
     >>> import warnings
-    >>> from sklearn_imd import CacheDirWarning
+    >>> import numpy as np
+    >>> from sklearn_imd import CacheDirWarning, imd_score
     >>> issubclass(CacheDirWarning, UserWarning)
     True
-    >>> with warnings.catch_warnings():
+    >>> X = np.random.default_rng(0).normal(size=(1100, 3))
+    >>> with warnings.catch_warnings():  # set before the kernels' first use
     ...     warnings.simplefilter("ignore", CacheDirWarning)  # e.g. in a sandbox
-    ...     import sklearn_imd
+    ...     imd_score(X, X + 1, random_state=0) >= 0
+    True
     """
 
 
 class _Unsafe(Exception):
-    """A cache folder that exists but may be written by someone else."""
+    """A cache folder that exists but may be written by someone else (``risk``),
+    or is no folder at all."""
+
+    def __init__(self, problem, risk=True):
+        super().__init__(problem)
+        self.risk = risk
 
 
 def _posix():
@@ -110,7 +125,7 @@ def _check_private(path):
     if stat.S_ISLNK(st.st_mode):
         raise _Unsafe("is a symbolic link")
     if not stat.S_ISDIR(st.st_mode):
-        raise _Unsafe("is not a directory")
+        raise _Unsafe("is not a directory", risk=False)
     if st.st_uid != uid:
         raise _Unsafe(f"is owned by uid {st.st_uid}, not by you (uid {uid})")
     if st.st_mode & 0o022:
@@ -156,18 +171,26 @@ def _usable(path):
     return os.access(path, os.W_OK | os.X_OK)
 
 
-def _refuse(path, problem, unsafe=True):
-    """Warn, once per process, that the kernels are compiled without a cache."""
+def _refuse(path, problem, risk=True, instead=None):
+    """Warn, once per process, that ``path`` is not used, and what is used
+    ``instead`` (a folder, or ``None``: no cache)."""
     global _warned
     if _warned:
         return
     _warned = True
-    risk = (" (whoever can write it could make sklearn_imd run their code)" if unsafe else "")
-    warnings.warn(
+    risk = " (whoever can write it could make sklearn_imd run their code)" if risk else ""
+    used = (f"the kernels are cached in {instead} instead" if instead is not None else
+            "the kernels are compiled without an on-disk cache in this process (a slower "
+            "start, the same results)")
+    # point at the user's code, past the imports and Numba's frames
+    frame = sys._getframe(1)
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").split(".")[0] in (
+            "sklearn_imd", "importlib", "numba", "sklearn", "joblib"):
+        frame = frame.f_back
+    warnings.warn_explicit(
         f"sklearn_imd: the Numba cache folder {path} {problem}; it is not used{risk}, and "
-        "the kernels are compiled without an on-disk cache in this process (a slower start, "
-        f"the same results). {_FIX}",
-        CacheDirWarning, stacklevel=2)
+        f"{used}. {_FIX}", CacheDirWarning, frame.f_code.co_filename, frame.f_lineno,
+        module="sklearn_imd", registry=frame.f_globals.setdefault("__warningregistry__", {}))
 
 
 @functools.lru_cache(maxsize=None)
@@ -177,9 +200,10 @@ def cache_dir():
     If the per-user folder cannot be created or written (a read-only home,
     as in some containers), a per-user folder of the system's temporary
     directory is used: Numba would otherwise fall back to the package's own
-    folder.  ``None`` (with one :class:`CacheDirWarning` per process) when a
-    folder that exists is not private to the user (see the module's
-    docstring) or none can be written: the kernels are then not cached.
+    folder, and so is it when the per-user folder exists but is not private
+    to the user (see the module's docstring), with one
+    :class:`CacheDirWarning`.  ``None`` (with that warning) when no candidate
+    is both private and writable: the kernels are then not cached.
     """
     path = os.environ.get("SKLEARN_IMD_CACHE_DIR")
     if not path:
@@ -187,15 +211,23 @@ def cache_dir():
         path = os.path.join(base, "sklearn-imd", "numba")
     name = f"sklearn-imd-numba-{os.getuid()}" if _posix() else "sklearn-imd-numba"
     candidates = (os.path.abspath(path), os.path.join(tempfile.gettempdir(), name))
+    refused = None  # (folder, problem, risk): the first choice, not private
     for candidate in candidates:
         try:
             if _usable(candidate):
+                if refused is not None:
+                    _refuse(*refused, instead=candidate)
                 return candidate
         except _Unsafe as exc:
-            _refuse(candidate, str(exc))
-            return None
-    _refuse(candidates[-1], f"cannot be created or written, nor can {candidates[0]}",
-            unsafe=False)
+            if refused is not None:  # the fallback too: no cache
+                _refuse(candidate, f"{exc} (and {refused[0]} {refused[1]})", exc.risk)
+                return None
+            refused = (candidate, str(exc), exc.risk)
+    if refused is not None:  # the fallback cannot be created or written
+        _refuse(*refused)
+    else:
+        _refuse(candidates[-1], f"cannot be created or written, nor can {candidates[0]}",
+                risk=False)
     return None
 
 
@@ -207,7 +239,7 @@ def _checked_cache_dir():
         try:
             _check_private(path)
         except _Unsafe as exc:
-            _refuse(path, str(exc))
+            _refuse(path, str(exc), exc.risk)
             return None
     return path
 

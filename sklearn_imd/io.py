@@ -262,7 +262,7 @@ def load_images(path, *, size=None, flatten=True):
                 )
     width, height = size
     shape = (len(files), height, width) + ((3,) if colour else ())
-    check_memory(4 * math.prod(shape), f"{folder} ({len(files)} images of {width}x{height})")
+    _check_memory(4 * math.prod(shape), f"{folder} ({len(files)} images of {width}x{height})")
     out = np.empty(shape, dtype=np.float32)
     # Second pass: the pixels, one image at a time, into the output's rows.
     for row, file in zip(out, files):
@@ -281,18 +281,9 @@ def _check_file(path):
 
     None if ``path`` is a directory.
     """
-    try:
-        mode = os.stat(path).st_mode
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{path}: no such file.") from None
-    if stat.S_ISDIR(mode):
+    if not _check_regular(path, folder_ok=True,
+                          hint="; give a .npy, .npz or .csv file, or a folder of images"):
         return None
-    if not stat.S_ISREG(mode):
-        kind = next((name for test, name in _FILE_KINDS if test(mode)), "special file")
-        raise ValueError(
-            f"{path} is not a regular file (it is a {kind}); give a .npy, .npz or .csv "
-            "file, or a folder of images."
-        )
     ext = os.path.splitext(path)[1].lower()
     if ext not in EXTENSIONS:
         shown = f"'{ext}'" if ext else "no extension"
@@ -340,7 +331,7 @@ def _read_npy(f, size, where, stacklevel, points=True):
             f"{where} is truncated: its header announces a {shape} array of {dtype} "
             f"({n_bytes} bytes) but only {size - f.tell()} bytes follow."
         )
-    check_memory(n_bytes, where)
+    _check_memory(n_bytes, where)
     if not points:
         f.seek(0)
         return np.lib.format.read_array(f, allow_pickle=False)
@@ -408,7 +399,7 @@ def _read_member(archive, member, where, stacklevel, points):
         raise ValueError(f"{where} could not be read: the archive is corrupt ({exc}).") from None
 
 
-def read_npz_members(path, what="a .npz file"):
+def _read_npz_members(path, what="a .npz file"):
     """Every ``.npy`` member of the archive ``path`` (a dict name -> array), checked
     as :func:`load_points` checks its arrays, but of any shape and dtype of numbers
     or strings (never objects).  The members' sizes together are checked against
@@ -417,7 +408,7 @@ def read_npz_members(path, what="a .npz file"):
     with archive:
         if not members:
             raise ValueError(f"{path} holds no arrays (no .npy members); it is not {what}.")
-        check_memory(sum(archive.getinfo(m).file_size for m in members.values()), path)
+        _check_memory(sum(archive.getinfo(m).file_size for m in members.values()), path)
         # points=False: no warning, so no stack level to point with
         return {name: _read_member(archive, member, f"{path}, array {name!r},", 1, False)
                 for name, member in members.items()}
@@ -491,7 +482,7 @@ def _size_text(n_bytes):
     return f"{n_bytes} bytes"
 
 
-def check_memory(n_bytes, where):
+def _check_memory(n_bytes, where):
     """Refuse an input that would take more than :func:`memory_limit` bytes decoded."""
     limit = memory_limit()
     if n_bytes > limit:
@@ -506,20 +497,25 @@ def check_memory(n_bytes, where):
 # -------------------------------------------------------------------- Paths
 
 
-def _check_regular(path):
-    """Refuse a missing path, a folder or a special file (FIFO, device, socket)."""
+def _check_regular(path, folder_ok=False, hint=""):
+    """Refuse a missing path, a special file (FIFO, device, socket: reading one
+    could block) and, unless ``folder_ok``, a folder; ``True`` for a regular
+    file, ``False`` for an accepted folder.  ``hint`` ends the messages."""
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
         raise FileNotFoundError(f"{path}: no such file.") from None
     if stat.S_ISDIR(mode):
-        raise ValueError(f"{path} is a folder, not a file.")
+        if folder_ok:
+            return False
+        raise ValueError(f"{path} is a folder, not a file{hint}.")
     if not stat.S_ISREG(mode):
         kind = next((name for test, name in _FILE_KINDS if test(mode)), "special file")
-        raise ValueError(f"{path} is not a regular file (it is a {kind}).")
+        raise ValueError(f"{path} is not a regular file (it is a {kind}){hint}.")
+    return True
 
 
-def check_output_path(path, suffix=".npz"):
+def _check_output_path(path, suffix=".npz"):
     """The path a file will be written to, checked before any work: it ends in
     ``suffix`` (in any case; appended when the name has no extension), is not
     a folder, and its folder exists and can be written."""

@@ -38,6 +38,16 @@ def test_score_never_takes_a_summary_for_points(files, capsys, key):
     assert f"its '{key}' is a summary, not a point cloud" in err and "compare" in err
 
 
+def test_arrays_named_mu_and_sigma_beside_points_are_not_statistics(files, capsys):
+    # a VAE's outputs: codes z, and the posterior's mu and sigma
+    z = np.load(files / "a.npy")
+    np.savez(files / "vae.npz", z=z, mu=z[:, :2], sigma=np.ones_like(z[:, :2]))
+    rc, out, _ = run(capsys, "score", files / "vae.npz", files / "b.npy", "--key", "z",
+                     "--seed", "0")
+    rc2, out2, _ = run(capsys, "score", files / "a.npy", files / "b.npy", "--seed", "0")
+    assert rc == rc2 == 0 and out == out2
+
+
 def test_score_of_fid_statistics_points_to_compare(files, capsys):
     rc, _, err = run(capsys, "score", files / "fid_only.npz", files / "b.npy")
     assert rc == 2 and "without features" in err and "sklearn-imd compare" in err

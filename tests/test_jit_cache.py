@@ -38,14 +38,27 @@ def test_the_default_folder_is_created_private(fresh):
     assert mode(path) == 0o700 and mode(os.path.dirname(path)) == 0o700
 
 
-def refused(match):
+def refused(match, instead=None):
+    """cache_dir() refuses a folder with one warning matching ``match`` and gives
+    ``instead`` (the private temporary fallback, or None: no cache)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        assert jit.cache_dir() is None
-    messages = [str(w.message) for w in caught if w.category is jit.CacheDirWarning]
-    assert len(messages) == 1, messages
-    assert match in messages[0] and "SKLEARN_IMD_CACHE_DIR" in messages[0]
-    return messages[0]
+        assert jit.cache_dir() == instead
+    found = [w for w in caught if w.category is jit.CacheDirWarning]
+    assert len(found) == 1, [str(w.message) for w in found]
+    message = str(found[0].message)
+    assert match in message and "SKLEARN_IMD_CACHE_DIR" in message
+    if instead is None:
+        assert "compiled without an on-disk cache" in message
+    else:
+        assert f"the kernels are cached in {instead} instead" in message
+        assert mode(instead) == 0o700
+    assert found[0].filename == __file__  # the warning points at the caller
+    return message
+
+
+def fallback(tmp):
+    return str(tmp / "tmp" / f"sklearn-imd-numba-{os.getuid()}")
 
 
 def test_a_world_writable_folder_is_refused(fresh, monkeypatch):
@@ -53,7 +66,8 @@ def test_a_world_writable_folder_is_refused(fresh, monkeypatch):
     planted.mkdir()
     os.chmod(planted, 0o777)
     monkeypatch.setenv("SKLEARN_IMD_CACHE_DIR", str(planted))
-    refused("writable by group or others")
+    message = refused("writable by group or others", instead=fallback(fresh))
+    assert "could make sklearn_imd run their code" in message
 
 
 def test_a_symbolic_link_is_refused(fresh, monkeypatch):
@@ -61,13 +75,14 @@ def test_a_symbolic_link_is_refused(fresh, monkeypatch):
     target.mkdir(mode=0o700)
     (fresh / "link").symlink_to(target)
     monkeypatch.setenv("SKLEARN_IMD_CACHE_DIR", str(fresh / "link"))
-    refused("symbolic link")
+    refused("symbolic link", instead=fallback(fresh))
 
 
 def test_a_file_is_refused(fresh, monkeypatch):
     (fresh / "file").write_text("")
     monkeypatch.setenv("SKLEARN_IMD_CACHE_DIR", str(fresh / "file"))
-    refused("not a directory")
+    message = refused("not a directory", instead=fallback(fresh))
+    assert "run their code" not in message  # a file is a mistake, not a threat
 
 
 def test_someone_elses_folder_is_refused(fresh, monkeypatch):
@@ -78,6 +93,7 @@ def test_someone_elses_folder_is_refused(fresh, monkeypatch):
     monkeypatch.setenv("SKLEARN_IMD_CACHE_DIR", str(own))
     other = os.getuid() + 4242
     monkeypatch.setattr(jit.os, "getuid", lambda: other)
+    # the fallback, made now, is not the pretended user's either: no cache
     refused("is owned by uid")
 
 
@@ -100,24 +116,33 @@ def test_a_folder_planted_at_the_temporary_fallback_is_refused(fresh, monkeypatc
     refused("writable by group or others")
 
 
+def plant(path):
+    path.mkdir()
+    os.chmod(path, 0o777)
+    return path
+
+
+def test_both_folders_planted_no_cache(fresh, monkeypatch):
+    monkeypatch.setenv("SKLEARN_IMD_CACHE_DIR", str(plant(fresh / "planted")))
+    plant(fresh / "tmp" / f"sklearn-imd-numba-{os.getuid()}")
+    message = refused("writable by group or others")
+    assert str(fresh / "planted") in message and fallback(fresh) in message
+
+
 def test_the_warning_is_given_once(fresh, monkeypatch):
-    planted = fresh / "planted"
-    planted.mkdir()
-    os.chmod(planted, 0o777)
-    monkeypatch.setenv("SKLEARN_IMD_CACHE_DIR", str(planted))
-    refused("writable")
+    monkeypatch.setenv("SKLEARN_IMD_CACHE_DIR", str(plant(fresh / "planted")))
+    refused("writable", instead=fallback(fresh))
     jit.cache_dir.cache_clear()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        assert jit.cache_dir() is None
+        assert jit.cache_dir() == fallback(fresh)
     assert not caught
 
 
 def test_a_kernel_without_a_private_folder_is_compiled_uncached(fresh, monkeypatch):
-    planted = fresh / "planted"
-    planted.mkdir()
-    os.chmod(planted, 0o777)
+    planted = plant(fresh / "planted")
     monkeypatch.setenv("SKLEARN_IMD_CACHE_DIR", str(planted))
+    plant(fresh / "tmp" / f"sklearn-imd-numba-{os.getuid()}")
     monkeypatch.setattr(jit.numba.config, "CACHE_DIR", "")
     with pytest.warns(jit.CacheDirWarning):
         add = jit.njit(cache=True)(lambda a, b: a + b)

@@ -211,7 +211,8 @@ def test_a_nan_objective_is_an_error_naming_the_epoch(X):
     ({"learning_rate": 1.0}, 1.0, r"training diverged: the generator's samples spread .* "
                                   r"times wider than the data"),
     # data at 1e30: the generator's outputs stay of order 1
-    ({}, 1e30, r"the generator.s samples spread .*e-\d\d times the data's: it never reached the data's scale"),
+    ({}, 1e30, r"the generator.s samples spread .*e-\d\d times the data's: it never "
+               r"reached the data's scale"),
 ])
 def test_a_failed_fit_warns_what_failed_and_what_to_change(X, kwargs, scale, problem):
     with pytest.warns(ConvergenceWarning, match="MMDGAN training failed: " + problem) as record:

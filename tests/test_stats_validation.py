@@ -60,6 +60,10 @@ BAD = {
     "features short": ({"features": lambda a: a["features"][:, :3]}, "features"),
     "n_samples wrong": ({"n_samples": lambda a: np.array(7)}, "n_samples"),
     "n_samples negative": ({"n_samples": lambda a: np.array(-1)}, "n_samples"),
+    "n_samples fractional": ({"n_samples": lambda a: np.array(300.5)}, "n_samples"),
+    "k fractional": ({"prdc_k": lambda a: np.array(5.7)}, "prdc_k"),
+    "scale_exponent text": ({"scale_exponent": lambda a: np.array("x"),
+                             "version": lambda a: np.array(2)}, "scale_exponent"),
     "signature NaN": ({"imd_signature": lambda a: a["imd_signature"] * np.nan}, "NaN"),
     "signature short": ({"imd_signature": lambda a: a["imd_signature"][:-1]}, "one value per"),
     "signature zeros": ({"imd_signature": lambda a: 0 * a["imd_signature"]},
@@ -223,7 +227,7 @@ def pair():
     return rng.normal(size=(400, 4)), 1.2 * rng.normal(size=(350, 4))
 
 
-@pytest.mark.parametrize("factor", [1e160, 1e-170])
+@pytest.mark.parametrize("factor", [2.0**531, 2.0**-565, 1e160, 1e-170])
 def test_stats_and_compare_are_scale_free(tmp_path, pair, factor):
     from sklearn_imd import compare
 
@@ -237,10 +241,14 @@ def test_stats_and_compare_are_scale_free(tmp_path, pair, factor):
     assert loaded.scale_exponent == stats.scale_exponent
     for ref in (X * factor, loaded):
         got = compare(ref, {"Y": Y * factor}, **kw)
-        # PRDC counts are exact at any scale (the radii kept in units of 2**e);
-        # IMD and cosine-Vendi are scale-invariant: the same numbers
-        for m in ("precision", "recall", "density", "coverage"):
-            assert got.loc["Y", m] == base.loc["Y", m], m
+        # PRDC is computed in units of 2**e (the radii stored so): a power of
+        # two scales the points exactly, so the counts are the same; 1e160
+        # rounds each coordinate (relative 1e-16), which may move a point that
+        # lies that close to a radius: at most one count
+        exact = np.frexp(factor)[0] == 0.5
+        for m, count in (("precision", 1 / len(Y)), ("recall", 1 / len(X)),
+                         ("density", 1 / (5 * len(Y))), ("coverage", 1 / len(X))):
+            assert abs(got.loc["Y", m] - base.loc["Y", m]) <= (0 if exact else count), m
         np.testing.assert_allclose(got.loc["Y", ["imd", "vendi"]].to_numpy(dtype=float),
                                    base.loc["Y", ["imd", "vendi"]].to_numpy(dtype=float),
                                    rtol=1e-9)  # Vendi's eigenvalues of rescaled rows
@@ -318,3 +326,29 @@ def test_the_malformed_sweep_finds_nothing_else():
     counts, others = sweep.sweep(quick=True)
     assert others == []
     assert sum(c.get("clear error", 0) for c in counts.values()) > 40
+
+
+def test_a_metric_that_fails_on_a_resample_says_so(pair, monkeypatch):
+    """The sample's FID stands; a resample on which it fails leaves NaN bounds,
+    with a warning that says why (once), not a silently empty interval."""
+    from sklearn_imd import MetricWarning, compare
+    from sklearn_imd.metrics import _fid
+
+    X, Y = pair
+    real = _fid.fid_from_moments
+
+    def fails_on_halves(mu, sigma, Z, exponent=0):
+        if len(Z) < len(Y):
+            raise ValueError("a made-up failure on a half-size resample")
+        return real(mu, sigma, Z, exponent)
+
+    monkeypatch.setattr(_fid, "fid_from_moments", fails_on_halves)
+    with pytest.warns(MetricWarning) as record:
+        table = compare(X, {"Y": Y}, metrics="fid,precision", interval="subsample",
+                        n_resamples=3, random_state=0)
+    messages = [str(w.message) for w in record if w.category is MetricWarning]
+    assert messages == ["generated['Y']: no interval for fid (NaN bounds): it could not be "
+                        "computed on a resample: a made-up failure on a half-size resample"]
+    row = table.loc["Y"]
+    assert np.isfinite(row["fid"]) and np.isnan(row["fid_low"]) and np.isnan(row["fid_high"])
+    assert row["precision_low"] <= row["precision"] <= row["precision_high"]

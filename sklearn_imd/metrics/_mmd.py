@@ -452,6 +452,18 @@ def mmd_witness(X, Y, *, kernel="rbf", random_state=None, **kernel_params):
     return MMDWitness(X.copy(), Y.copy(), kernel, params, shift)
 
 
+def _check_kid_params(n_subsets=100, subset_size=1000, degree=3, gamma=None, coef0=1):
+    """:func:`kid_score`'s parameters, checked, as a dict in signature order
+    (``gamma`` stays None: it then depends on the data)."""
+    return {
+        "n_subsets": check_int(n_subsets, "n_subsets", 1),
+        "subset_size": check_int(subset_size, "subset_size", 2),
+        "degree": check_int(degree, "degree", 1),
+        "gamma": None if gamma is None else check_real(gamma, "gamma", minimum=0, strict=True),
+        "coef0": check_real(coef0, "coef0"),
+    }
+
+
 def kid_score(X, Y, *, n_subsets=100, subset_size=1000, degree=3, gamma=None, coef0=1,
               random_state=None, return_std=False):
     """Kernel Inception Distance: unbiased MMD^2 with a polynomial kernel, over subsets.
@@ -526,13 +538,11 @@ def kid_score(X, Y, *, n_subsets=100, subset_size=1000, degree=3, gamma=None, co
     >>> bool(kid_score(X, 1.5 * rng.normal(size=(2000, 16)), random_state=0) > 10 * std)
     True
     """
-    n_subsets = check_int(n_subsets, "n_subsets", 1)
-    subset_size = check_int(subset_size, "subset_size", 2)
-    degree = check_int(degree, "degree", 1)
-    coef0 = check_real(coef0, "coef0")
+    n_subsets, subset_size, degree, gamma, coef0 = _check_kid_params(
+        n_subsets, subset_size, degree, gamma, coef0).values()
     X, Y = check_sample_pair(X, Y, min_points=2, purpose="an unbiased MMD estimate")
-    gamma = 1.0 / X.shape[1] if gamma is None else check_real(gamma, "gamma", minimum=0,
-                                                              strict=True)
+    if gamma is None:
+        gamma = 1.0 / X.shape[1]
     rng = check_seed(random_state)
     m, n = min(subset_size, X.shape[0]), min(subset_size, Y.shape[0])
     small = [(name, size) for name, size in (("X", X.shape[0]), ("Y", Y.shape[0]))

@@ -298,8 +298,8 @@ def vendi_score(X, *, kernel="cosine", q=1, max_samples=20000, **kernel_params):
     For ``"cosine"`` and ``"linear"``, ``K = Z Z^T`` with ``Z`` the rows of X
     (normalised, or scaled), and ``Z^T Z`` (n_features x n_features) has the
     same nonzero eigenvalues; under ``"cosine"`` the ``m`` zero rows stay 0
-    in ``Z`` and their block of ones in ``K`` adds the one eigenvalue ``m``.  The smaller of the two is formed, in float64
-    whatever the input's dtype, accumulated over blocks of rows or columns
+    in ``Z`` and their block of ones in ``K`` adds the one eigenvalue ``m``.
+    The smaller of the two is formed, in float64 whatever the input's dtype, accumulated over blocks of rows or columns
     so that memory stays about the size of X plus that matrix: the cost is
     ``O(n d min(n, d))`` for the product and ``O(min(n, d)^3)`` for its
     eigenvalues, e.g. seconds for 100,000 x 2,048.  Other kernels cost
