@@ -290,3 +290,32 @@ def test_cli_scores_two_folders(capsys, tmp_path, rng):
     assert rc == 0, err
     assert err == ""
     assert math.isfinite(float(out)) and float(out) >= 0
+
+
+# ------------------------------------------------------------- memory limit
+
+
+def test_inputs_beyond_the_memory_limit_are_refused_before_reading(tmp_path, rng, monkeypatch,
+                                                                   capsys):
+    """A folder of images, a compressed .npz and a .npy that would decode to more
+    than the limit are refused up front, naming the file and the size; the CLI
+    says so in one line."""
+    folder = tmp_path / "images"
+    folder.mkdir()
+    for i in range(4):  # 4 x 64 x 64 RGB: 196,608 bytes in float32
+        save(folder / f"{i}.png", random_pixels(rng, (64, 64, 3)))
+    np.savez_compressed(tmp_path / "zeros.npz", X=np.zeros((20_000, 4)))  # 640,000 bytes
+    np.save(tmp_path / "zeros.npy", np.zeros((20_000, 4)))
+    monkeypatch.setenv("SKLEARN_IMD_MEMORY_LIMIT", "100K")
+    with pytest.raises(MemoryError, match=r"images \(4 images of 64x64\) would take 192.0 KiB"):
+        load_images(folder)
+    for name in ("zeros.npz", "zeros.npy"):
+        with pytest.raises(MemoryError, match=rf"{name}.* would take 625.0 KiB .* limit of "
+                                              r"100.0 KiB"):
+            load_points(tmp_path / name)
+    assert main(["score", str(tmp_path / "zeros.npz"), str(tmp_path / "zeros.npy")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "SKLEARN_IMD_MEMORY_LIMIT" in err
+    monkeypatch.setenv("SKLEARN_IMD_MEMORY_LIMIT", "1M")  # raised: read as usual
+    assert load_images(folder).shape == (4, 64 * 64 * 3)
+    assert load_points(tmp_path / "zeros.npz").shape == (20_000, 4)
