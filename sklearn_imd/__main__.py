@@ -244,8 +244,8 @@ def _add_stats_parser(sub, formatter):
 
 
 def _is_stats_file(path):
-    """Whether ``path`` is an .npz archive of reference statistics: ours (with
-    their ``format`` member) or pytorch-fid's (exactly ``mu`` and ``sigma``).
+    """Whether ``path`` is an .npz archive of reference statistics: ``mu`` and
+    ``sigma`` (pytorch-fid's) and no arrays but those a statistics file holds.
     Another archive that holds arrays named so (say a VAE's ``z``, ``mu``,
     ``sigma``) is a file of arrays like any other."""
     from .io import _open_zip
@@ -258,7 +258,11 @@ def _is_stats_file(path):
         return False  # load_points gives the error
     archive.close()
     names = set(members)
-    return {"mu", "sigma"} <= names and ("format" in names or names == {"mu", "sigma"})
+    if not {"mu", "sigma"} <= names:
+        return False
+    from ._compare import _STATS_KEYS
+
+    return names <= _STATS_KEYS
 
 
 def _is_npz(path):

@@ -28,6 +28,11 @@ _RANGE = {"imd": (0, math.inf), "fid": (0, math.inf), "kid": (-math.inf, math.in
           "precision": (0, 1), "recall": (0, 1), "density": (0, math.inf), "coverage": (0, 1),
           "vendi": (1, math.inf)}
 _FORMAT = "sklearn-imd reference statistics"
+# The arrays a statistics file may hold (save writes some of them; pytorch-fid
+# files hold mu and sigma alone)
+_STATS_KEYS = frozenset({"format", "version", "n_samples", "mu", "sigma", "scale_exponent",
+                         "features", "prdc_k", "prdc_radii", "imd_signature", "imd_t",
+                         "imd_params"})
 # 2: mu, sigma and the radii may be those of the features / 2**scale_exponent
 _VERSION = 2
 _IMD_KEYS = ("k", "m", "nv", "method", "normalization", "knn")
