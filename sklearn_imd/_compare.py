@@ -23,6 +23,8 @@ METRICS = ("imd", "fid", "kid", "precision", "recall", "density", "coverage", "v
 _PRDC = ("precision", "recall", "density", "coverage")
 # The metrics that read the reference's features (not only its summaries).
 _NEED_FEATURES = ("kid",) + _PRDC
+# The metrics that compare points in one feature space (the reference's)
+_FEATURE_SPACE = ("fid", "kid") + _PRDC
 # Range of each metric: intervals are clipped to it.
 _RANGE = {"imd": (0, math.inf), "fid": (0, math.inf), "kid": (-math.inf, math.inf),
           "precision": (0, 1), "recall": (0, 1), "density": (0, math.inf), "coverage": (0, 1),
@@ -601,7 +603,7 @@ def _check_kid_params(kid_params):
     return {name: checked[name] for name in kid_params}
 
 
-def _check_metrics(metrics, ref, same_dims):
+def _check_metrics(metrics, ref, any_same):
     """The metrics to compute, in table order; ``None``: all that apply."""
     available = {name: None for name in METRICS}
     if ref is not None and ref.features is None:
@@ -609,9 +611,9 @@ def _check_metrics(metrics, ref, same_dims):
             available[name] = "the reference statistics hold no features"
     if ref is not None and ref.imd_signature is None and ref.features is None:
         available["imd"] = "the reference statistics hold no IMD signature"
-    if not same_dims:
-        for name in ("fid", "kid") + _PRDC:
-            available[name] = "the samples have different numbers of features"
+    if not any_same:
+        for name in _FEATURE_SPACE:
+            available[name] = "no sample has the reference's number of features"
     if metrics is None:
         return [name for name in METRICS if available[name] is None]
     if isinstance(metrics, str):
@@ -679,10 +681,15 @@ def _round_scores(X, stats, Ys, metrics, k, params, t, sig_ref, seeds, kid_param
         radii, e_radii = ((stats.radii, stats.scale_exponent)
                           if stats is not None and stats.radii is not None and stats.k == k
                           else scaled_radii(X, k))
+    d = X.shape[1] if X is not None else stats.n_features
     for i, (row, Y) in enumerate(zip(rows, Ys)):
         def cell(names, compute):
             # one metric that cannot be computed for one sample leaves its
             # cell empty (NaN), with the reason, and the rest of the table
+            if Y.shape[1] != d and names[0] in _FEATURE_SPACE:
+                # another feature space: compare_records said so
+                row.update({name: math.nan for name in names})
+                return
             try:
                 values = compute()
             except (ValueError, FloatingPointError, ArithmeticError, np.linalg.LinAlgError) as exc:
@@ -751,23 +758,29 @@ def compare_records(reference, generated, *, metrics=None, k=5, interval=None, n
                       name=name if file_names or name.startswith("Y") else f"generated[{name!r}]")
           for name, Y in zip(names, samples)]
     d = ref.n_features if ref is not None else X.shape[1]
-    same_dims = all(Y.shape[1] == d for Y in Ys)
-    if metrics is None and not same_dims:
-        other = [f"{name if file_names else repr(name)} ({Y.shape[1]})"
-                 for name, Y in zip(names, Ys) if Y.shape[1] != d]
+    # the metrics that compare points in one feature space need the reference's
+    # dimension: a sample of another gets empty cells there, the others theirs
+    other = [f"{name if file_names else repr(name)} ({Y.shape[1]})"
+             for name, Y in zip(names, Ys) if Y.shape[1] != d]
+    any_same = len(other) < len(Ys)
+    asked, metrics = metrics, _check_metrics(metrics, ref, any_same)
+    if other and any(m in metrics for m in _FEATURE_SPACE):
+        warnings.warn(
+            f"{', '.join(other)}: another number of features than the reference's {d}, so "
+            f"{'its' if len(other) == 1 else 'their'} "
+            f"{', '.join(m for m in metrics if m in _FEATURE_SPACE)}, which compare points "
+            "in one feature space, are left empty (NaN).", UserWarning, stacklevel=3)
+    elif other and asked is None:  # none has the dimension: those metrics are dropped
         warnings.warn(
             f"{', '.join(other)}: another number of features than the reference's {d}, so "
             "FID, KID, precision, recall, density and coverage, which compare points in one "
             "feature space, are left out; the table has IMD and Vendi only.",
             UserWarning, stacklevel=3)
-    metrics = _check_metrics(metrics, ref, same_dims)
     if interval is not None and X is None:
         raise ValueError(
             "An interval resamples the reference, and the reference statistics hold no "
             "features; save them without --no-features, or pass the reference sample."
         )
-    if not same_dims and any(m in metrics for m in ("fid", "kid") + _PRDC):
-        raise ValueError("every generated sample needs the reference's number of features.")
 
     rng = check_seed(random_state)
     if not isinstance(random_state, (int, np.integer)):
@@ -874,9 +887,11 @@ def compare(reference, generated, *, metrics=None, k=5, interval=None, n_resampl
     metrics : list of str or str, default=None
         Some of ``"imd", "fid", "kid", "precision", "recall", "density",
         "coverage", "vendi"`` (a list or a comma-separated string); ``None``
-        is every metric that applies (IMD and Vendi only for samples of
-        another dimension; no KID or kNN metrics from statistics saved
-        without features).
+        is every metric that applies (no KID or kNN metrics from statistics
+        saved without features).  A sample of another dimension than the
+        reference has empty cells (NaN) for FID, KID and the kNN metrics,
+        with a warning; where no sample has the reference's dimension,
+        those columns are left out.
     k : int, default=5
         Neighbour of the kNN radii of precision, recall, density and
         coverage (:func:`prdc_score`).

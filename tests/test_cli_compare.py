@@ -123,7 +123,11 @@ def test_other_dimension_gets_imd_and_vendi(capsys, tmp_path, files):
     result = run_json(capsys, ["compare", files[0], str(other)] + FAST)
     assert list(result[str(other)]) == ["imd", "vendi"]
     assert_error(capsys, ["compare", files[0], str(other), "--metrics", "fid"] + FAST,
-                 "different numbers of features")
+                 "no sample has the reference's number of features")
+    # beside a sample of the reference's dimension: empty cells (null), not a lost column
+    result = run_json(capsys, ["compare", files[0], files[1], str(other)] + FAST)
+    assert result[str(other)]["fid"] is None and result[str(other)]["imd"] > 0
+    assert result[files[1]]["fid"] >= 0
 
 
 def _write_images(folder, n, size, seed, mode="L"):

@@ -341,16 +341,27 @@ def test_samples_of_another_dimension(data):
     assert tab.loc["low", "imd"] == imd_score(ref, Y, random_state=0, **IMD)
     assert tab.loc["low", "vendi"] == vendi_score(Y)
     for m in ("fid", "kid", "precision", "coverage"):
-        with pytest.raises(ValueError, match=f"Metric '{m}' cannot be computed: the samples "
-                           "have different numbers of features"):
+        with pytest.raises(ValueError, match=f"Metric '{m}' cannot be computed: no sample "
+                           "has the reference's number of features"):
             compare(ref, {"low": Y}, metrics=m)
-    # one sample of another dimension among others: the common metrics only
-    with pytest.warns(UserWarning, match="'low' .2.: another number of features"):
-        tab = compare(ref, {"same": rng.normal(size=(150, 4)), "low": Y}, random_state=0,
-                      imd_params=IMD)
-    assert list(tab.columns) == ["imd", "vendi"]
-    with pytest.raises(ValueError, match="different numbers of features"):
-        compare(ref, {"same": rng.normal(size=(150, 4)), "low": Y}, metrics="imd,fid")
+    # one sample of another dimension among others: its cells of those metrics
+    # are empty, the others' are computed
+    same = rng.normal(size=(150, 4))
+    with pytest.warns(UserWarning, match=r"'low' .2.: another number of features than the "
+                      r"reference's 4, so its fid, kid, precision, recall, density, coverage, "
+                      r"which compare points in one feature space, are left empty \(NaN\)"):
+        tab = compare(ref, {"same": same, "low": Y}, random_state=0, imd_params=IMD)
+    assert list(tab.columns) == ["imd", "fid", "kid", "precision", "recall", "density",
+                                 "coverage", "vendi"]
+    alone = compare(ref, {"same": same}, random_state=0, imd_params=IMD)
+    assert tab.loc["same"].to_dict() == alone.loc["same"].to_dict()
+    assert tab.loc["low", ["fid", "kid", "precision", "coverage"]].isna().all()
+    assert tab.loc["low", "imd"] == imd_score(ref, Y, random_state=0, **IMD)
+    with pytest.warns(UserWarning, match="so its fid, which compare"):
+        tab = compare(ref, {"same": same, "low": Y}, metrics="imd,fid", random_state=0,
+                      imd_params=IMD, interval="subsample", n_resamples=3)
+    assert tab.loc["low", ["fid", "fid_low", "fid_high"]].isna().all()
+    assert tab.loc["same", ["fid", "fid_low", "fid_high"]].notna().all()
 
 
 # ----------------------------------------------------------------------------- errors
