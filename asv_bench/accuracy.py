@@ -25,11 +25,11 @@ import time
 import numpy as np
 
 from sklearn_imd import IMDSignature, imd_distance
-from sklearn_imd._graph import knn_adjacency, normalized_laplacian
-from sklearn_imd._heat import (
+from sklearn_imd._core.graph import knn_adjacency, normalized_laplacian
+from sklearn_imd._core.heat import (
     CV_HOPS, SIGNATURE_SCALE, exact_heat_trace, laplacian_moments, slq_heat_trace,
 )
-from sklearn_imd._validation import default_times
+from sklearn_imd._utils.validation import default_times
 
 T = default_times()
 

@@ -17,9 +17,9 @@ import time
 import numpy as np
 
 from sklearn_imd import IMDSignature, imd_score
-from sklearn_imd._graph import knn_adjacency, normalized_laplacian
-from sklearn_imd._heat import slq_heat_trace
-from sklearn_imd._validation import default_times
+from sklearn_imd._core.graph import knn_adjacency, normalized_laplacian
+from sklearn_imd._core.heat import slq_heat_trace
+from sklearn_imd._utils.validation import default_times
 
 SHAPES = [(1_000, 10), (10_000, 64), (10_000, 2_048)]
 QUICK_SHAPES = [(1_000, 10), (5_000, 64)]

@@ -26,7 +26,7 @@ import time
 import numpy as np
 
 from sklearn_imd import IMDSignature, imd_distance
-from sklearn_imd._graph import approx_knn, exact_knn
+from sklearn_imd._core.graph import approx_knn, exact_knn
 
 
 def cloud(kind, n, seed):

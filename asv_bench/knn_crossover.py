@@ -1,4 +1,4 @@
-"""Measure the cost models behind knn="auto" and print the constants of ``sklearn_imd._graph``.
+"""Measure the cost models behind knn="auto" and print the constants of ``sklearn_imd._core.graph``.
 
     python asv_bench/knn_crossover.py            # about two minutes on 2 cores
     python asv_bench/knn_crossover.py --quick    # smaller clouds
@@ -24,7 +24,7 @@ import time
 
 import numpy as np
 
-from sklearn_imd import _graph
+from sklearn_imd._core import graph as _graph
 
 
 def manifold(n, d, seed=0):

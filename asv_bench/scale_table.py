@@ -89,10 +89,10 @@ import json, sys, time
 spec = json.loads(sys.argv[1])
 X = cloud("gaussian", spec["n"], spec["d"], 0)
 from sklearn_imd import imd_signature
-from sklearn_imd._compute import plan_search
-from sklearn_imd._graph import knn_adjacency, normalized_laplacian
-from sklearn_imd._heat import heat_trace
-from sklearn_imd._validation import JIT_MIN_POINTS, default_times
+from sklearn_imd._core.compute import plan_search
+from sklearn_imd._core.graph import knn_adjacency, normalized_laplacian
+from sklearn_imd._core.heat import heat_trace
+from sklearn_imd._utils.validation import JIT_MIN_POINTS, default_times
 import numpy as np
 dense = spec["n"] < JIT_MIN_POINTS  # the route of a one-cloud call
 
@@ -123,8 +123,8 @@ import json, resource, sys, time, warnings
 spec = json.loads(sys.argv[1])
 X = cloud(spec["family"], spec["n"], 64, 0)
 t0 = time.perf_counter()
-import sklearn_imd._compute as compute
-import sklearn_imd._graph as graph
+import sklearn_imd._core.compute as compute
+import sklearn_imd._core.graph as graph
 from sklearn_imd import imd_signature
 out = {"recall": None, "graph": 0.0, "heat": 0.0}
 

@@ -26,11 +26,11 @@ _LAZY = {
     "vendi_score": "sklearn_imd.metrics",
     "compare": "sklearn_imd._compare",
     "ReferenceStats": "sklearn_imd._compare",
-    "MetricWarning": "sklearn_imd._compare",
-    "ApproximateGraphWarning": "sklearn_imd._graph",
-    "DuplicatePointsWarning": "sklearn_imd._graph",
-    "ExactSearchWarning": "sklearn_imd._graph",
-    "CacheDirWarning": "sklearn_imd._jit",
+    "MetricWarning": "sklearn_imd.exceptions",
+    "ApproximateGraphWarning": "sklearn_imd.exceptions",
+    "DuplicatePointsWarning": "sklearn_imd.exceptions",
+    "ExactSearchWarning": "sklearn_imd.exceptions",
+    "CacheDirWarning": "sklearn_imd.exceptions",
 }
 
 __all__ = sorted(_LAZY)

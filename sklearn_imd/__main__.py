@@ -28,7 +28,7 @@ import os
 import sys
 import warnings
 
-from ._validation import HEAT_METHODS, KNN_METHODS, NORMALIZATIONS
+from ._utils.validation import HEAT_METHODS, KNN_METHODS, NORMALIZATIONS
 
 PROG = "sklearn-imd"
 
@@ -318,7 +318,7 @@ def _verbose(args):
 
 def _run_compare(args):
     from ._compare import ReferenceStats, compare_records
-    from ._validation import check_seed
+    from ._utils.validation import check_seed
 
     check_seed(args.seed, "--seed")
     if not args.ci:
@@ -380,7 +380,7 @@ def _cell(row, metric, ci):
 
 def _run_stats(args):
     from ._compare import ReferenceStats
-    from ._validation import check_seed
+    from ._utils.validation import check_seed
 
     check_seed(args.seed, "--seed")
     _check_key(args.key, [args.REF], "REF is not one")
@@ -527,7 +527,7 @@ def _check_ci_options(args):
     level = _CI_LEVEL if args.ci_level is None else args.ci_level
     if not 0 < level < 1:
         raise ValueError(f"--ci-level must be between 0 and 1, e.g. 0.95; got {level}.")
-    from ._validation import check_int
+    from ._utils.validation import check_int
 
     n_resamples = check_int(
         _N_RESAMPLES if args.n_resamples is None else args.n_resamples, "--n-resamples", 1
@@ -536,7 +536,7 @@ def _check_ci_options(args):
 
 
 def _run_score(args):
-    from ._validation import check_cloud, check_imd_params, check_n_jobs, check_seed
+    from ._utils.validation import check_cloud, check_imd_params, check_n_jobs, check_seed
 
     params = check_imd_params(
         k=args.k, m=args.m, nv=args.nv, method=args.method,
@@ -587,8 +587,8 @@ def _score_with_ci(A, B, args, params, level, n_resamples):
 
 
 def _run_demo(args):
-    from ._demo import run_demo
-    from ._validation import check_seed
+    from ._cli.demo import run_demo
+    from ._utils.validation import check_seed
 
     check_seed(args.seed, "--seed")
     print(

@@ -13,8 +13,9 @@ import warnings
 
 import numpy as np
 
+from ._utils.validation import binary_exponent, check_choice, check_cloud, check_int, check_seed
+from .exceptions import MetricWarning
 from .io import _check_output_path
-from ._validation import binary_exponent, check_choice, check_cloud, check_int, check_seed
 
 __all__ = ["METRICS", "MetricWarning", "ReferenceStats", "compare"]
 
@@ -43,7 +44,7 @@ _INT32 = np.iinfo(np.int32).max
 
 def _imd_setup(imd_params):
     """Checked IMD parameters (as imd_score's keyword arguments) and time grid."""
-    from ._validation import check_imd_params, check_times
+    from ._utils.validation import check_imd_params, check_times
     from .metrics._imd import weighted_times
 
     given = dict(imd_params or {})
@@ -162,7 +163,7 @@ def _check_signature_range(signature, t, params, n_samples, fail):
 def _checked_imd_params(imd_params, fail):
     """The IMD parameters of a stored signature, checked: a mapping of the keys
     ``_IMD_KEYS`` (valid values) and ``random_state`` (an int or None)."""
-    from ._validation import check_imd_params
+    from ._utils.validation import check_imd_params
 
     if not isinstance(imd_params, dict):
         fail("imd_params", f"must be a mapping of IMD parameters; got "
@@ -179,33 +180,6 @@ def _checked_imd_params(imd_params, fail):
                              or not 0 <= seed < 2**32):
         fail("imd_params", f"random_state must be an integer seed or null; got {seed!r}")
     return {**params, "random_state": seed}
-
-
-class MetricWarning(UserWarning):
-    """A metric of :func:`compare` could not be computed for one sample.
-
-    Its cell of the table is empty (NaN; ``null`` in the command line's
-    JSON) and the warning says why (e.g. an FID beyond float64's range); the
-    other cells are computed as usual.  A metric computed for the sample but
-    not for one of its resamples leaves its interval's bounds NaN, with this
-    warning too.
-
-    Examples
-    --------
-    >>> import warnings
-    >>> import numpy as np
-    >>> from sklearn_imd import MetricWarning, compare
-    >>> rng = np.random.default_rng(0)
-    >>> real = rng.normal(size=(200, 3))
-    >>> with warnings.catch_warnings(record=True) as caught:
-    ...     warnings.simplefilter("always")
-    ...     table = compare(real * 1e160, {"far": rng.normal(size=(200, 3)) * 1e-160},
-    ...                     metrics="fid,recall", random_state=0)
-    >>> bool(np.isnan(table.loc["far", "fid"]))  # beyond float64: no FID
-    True
-    >>> [w.category.__name__ for w in caught if issubclass(w.category, MetricWarning)]
-    ['MetricWarning']
-    """
 
 
 class ReferenceStats:
@@ -401,7 +375,7 @@ class ReferenceStats:
         ReferenceStats(n_samples=300, n_features=3, holds mean, covariance, features, radii, \
 imd_signature)
         """
-        from ._compute import compute_signatures
+        from ._core.compute import compute_signatures
         from .metrics._fid import scaled_moments
         from .metrics._prdc import scaled_radii
 
@@ -562,7 +536,7 @@ def _reference_signature(ref, X, params, t, s_ref, random_state, n_jobs):
     """The reference's signature: the stored one when it was made with these
     parameters (and seed), else computed from the features; ``None`` when it
     cannot be had (with the reason)."""
-    from ._compute import compute_signatures
+    from ._core.compute import compute_signatures
 
     stored = ref.imd_params if ref is not None else None
     if stored is not None:
@@ -653,7 +627,7 @@ def _round_scores(X, stats, Ys, metrics, k, params, t, sig_ref, seeds, kid_param
     its features ``X`` (or None) and its ``ReferenceStats`` (or None).  A
     metric that cannot be computed for a sample is NaN, and ``(sample index,
     metric names, reason)`` is appended to ``failures`` when given."""
-    from ._compute import compute_signatures, fingerprint
+    from ._core.compute import compute_signatures, fingerprint
     from .metrics._fid import fid_from_moments, scaled_moments
     from .metrics._imd import _imd_pairs
     from .metrics._mmd import kid_score
@@ -723,8 +697,8 @@ def compare_records(reference, generated, *, metrics=None, k=5, interval=None, n
     The command line prints these (its errors name the reference
     ``reference_name`` and, with ``file_names``, each sample by its name
     alone); :func:`compare` makes them a DataFrame."""
-    from ._progress import check_verbose, progress_bar
-    from ._validation import check_n_jobs
+    from ._utils.progress import check_verbose, progress_bar
+    from ._utils.validation import check_n_jobs
 
     verbose = check_verbose(verbose)
     k = check_int(k, "k", 1)

@@ -13,8 +13,8 @@ imported only when a plot is drawn: importing this module does not need it.
 
 import numpy as np
 
-from ._heat import imd_weights
-from ._validation import _as_numeric_array, check_times
+from ._core.heat import imd_weights
+from ._utils.validation import _as_numeric_array, check_times
 
 __all__ = ["HeatTraceDisplay", "IMDMatrixDisplay"]
 

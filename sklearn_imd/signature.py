@@ -3,9 +3,9 @@
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ._compute import compute_signatures
-from ._progress import check_verbose, progress_bar
-from ._validation import (
+from ._core.compute import compute_signatures
+from ._utils.progress import check_verbose, progress_bar
+from ._utils.validation import (
     check_imd_params, check_n_jobs, check_point_clouds, check_seed, check_times,
 )
 

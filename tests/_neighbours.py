@@ -2,7 +2,7 @@
 
 import numpy as np
 
-import sklearn_imd._graph as graph
+import sklearn_imd._core.graph as graph
 
 
 def direct(X, rows, ind):

@@ -5,13 +5,13 @@ import pytest
 import scipy.sparse as sp
 
 from sklearn_imd import IMDSignature, imd_distance
-from sklearn_imd._graph import knn_adjacency, normalized_laplacian
-from sklearn_imd._heat import (
+from sklearn_imd._core.graph import knn_adjacency, normalized_laplacian
+from sklearn_imd._core.heat import (
     AUTO_EXACT_MAX_NODES, SIGNATURE_SCALE, choose_method, exact_heat_trace, heat_polynomials,
     heat_trace, laplacian_moments, slq_heat_trace,
 )
-import sklearn_imd._heat as heat_module
-from sklearn_imd._validation import default_times
+import sklearn_imd._core.heat as heat_module
+from sklearn_imd._utils.validation import default_times
 
 T = default_times()
 

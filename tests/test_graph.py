@@ -4,7 +4,7 @@ import scipy.sparse as sp
 from _neighbours import assert_same_neighbours
 from scipy.spatial.distance import cdist
 
-from sklearn_imd._graph import (
+from sklearn_imd._core.graph import (
     approx_knn, choose_knn, exact_knn, knn_adjacency, normalized_laplacian,
 )
 
@@ -50,7 +50,7 @@ def _sorted_neighbours(X, k):
 
 def _count_tiles(monkeypatch):
     """A list that grows by one at each call of the Numba tile kernel."""
-    import sklearn_imd._select as select
+    import sklearn_imd._kernels.select as select
 
     calls, real = [], select.merge_tile
     monkeypatch.setattr(select, "merge_tile", lambda *a: calls.append(1) or real(*a))
@@ -63,7 +63,7 @@ def test_exact_knn_tiles_agree(rng, monkeypatch, panel_rows, tile_columns):
     and every query, whole or a subset, gets the definition's neighbours in order,
     on both routes (the Numba kernels forced with jit=True: 300 points would
     take the NumPy route)."""
-    import sklearn_imd._graph as g
+    import sklearn_imd._core.graph as g
 
     X = rng.normal(size=(300, 4))
     expected = _sorted_neighbours(X, 6)
@@ -86,7 +86,7 @@ def test_exact_knn_ties_go_to_the_lower_index(monkeypatch, jit):
     """Duplicated points: the order does not depend on which tile saw a pair
     first.  Integer coordinates make the distance expansion exact, so the
     copies' distances are equal on any BLAS kernel, and ties are real ties."""
-    import sklearn_imd._graph as g
+    import sklearn_imd._core.graph as g
 
     X = np.repeat(np.random.default_rng(0).integers(-50, 50, size=(20, 3)), 3, axis=0)
     X = X.astype(np.float64)
@@ -110,7 +110,7 @@ def test_exact_knn_is_the_same_for_any_number_of_threads(rng, monkeypatch):
     BLAS thread, whichever thread takes it)."""
     import numba
 
-    import sklearn_imd._graph as g
+    import sklearn_imd._core.graph as g
 
     X = rng.normal(size=(600, 5)).astype(np.float32)
     monkeypatch.setattr(g, "_PANEL_ROWS", 16)
@@ -171,7 +171,7 @@ def test_nn_descent_is_reproducible_for_any_thread_count(rng):
     seed gives another start (random-projection trees)."""
     import numba
 
-    from sklearn_imd._nndescent import nn_descent
+    from sklearn_imd._kernels.nndescent import nn_descent
 
     X = rng.normal(size=(3000, 12)).astype(np.float32)
     kw = dict(n_trees=4, leaf_size=12, n_candidates=10, max_iter=4, delta=0.0)
@@ -236,7 +236,7 @@ def test_approximate_graph_with_low_recall_warns(rng):
     import warnings
 
     from sklearn_imd import ApproximateGraphWarning
-    from sklearn_imd._graph import exact_knn, sample_recall
+    from sklearn_imd._core.graph import exact_knn, sample_recall
 
     hard = rng.normal(size=(3000, 64)).astype(np.float32)
     with pytest.warns(ApproximateGraphWarning, match=r"holds only \d+% of the true 5 nearest"):
@@ -297,7 +297,7 @@ def test_heavily_duplicated_points_warn():
 def test_ties_that_would_explode_the_graph_are_refused_before_the_search(monkeypatch):
     """10^5 copies of 10 points would make 10^9 edges: refused from a sample of
     the points, before any neighbour search (which would be slow)."""
-    from sklearn_imd import _graph as g
+    from sklearn_imd._core import graph as g
 
     def no_search(*args, **kwargs):
         raise AssertionError("searched")
@@ -334,7 +334,7 @@ def test_auto_falls_back_to_the_exact_graph(rng, monkeypatch):
     """When the approximate graph misses neighbours, knn='auto' says so and
     returns the exact graph; knn='approx' keeps its warning and its graph."""
     from sklearn_imd import ApproximateGraphWarning, ExactSearchWarning
-    from sklearn_imd import _graph as g
+    from sklearn_imd._core import graph as g
 
     monkeypatch.setattr(g, "_APPROX_POINT_SECONDS", (0.0, 0.0))  # auto picks NN-descent
     monkeypatch.setattr(g, "_MAX_APPROX_DIMENSION", np.inf)  # whatever the dimension
@@ -353,7 +353,7 @@ def test_auto_skips_nn_descent_on_clouds_of_high_intrinsic_dimension(rng, monkey
     the exact search without trying NN-descent, and a 3-d one to NN-descent."""
     import warnings
 
-    from sklearn_imd import _graph as g
+    from sklearn_imd._core import graph as g
 
     monkeypatch.setattr(g, "_APPROX_POINT_SECONDS", (0.0, 0.0))
     tried = []
@@ -375,7 +375,7 @@ def test_auto_skips_nn_descent_on_clouds_of_high_intrinsic_dimension(rng, monkey
 def test_recall_check_and_pilot_at_any_scale(rng, monkeypatch, scale):
     """The recall check and the intrinsic-dimension pilot see the same cloud
     at any scale (squared distances of 1e200 overflowed: recall 1.0, dimension 0)."""
-    from sklearn_imd import _graph as g
+    from sklearn_imd._core import graph as g
 
     X = rng.normal(size=(3000, 64))
     shuffled = g.exact_knn(X, 5)[np.random.default_rng(0).permutation(3000)]
@@ -387,8 +387,8 @@ def test_slow_exact_search_is_announced_before_the_work(rng, monkeypatch):
     """A cloud sent to the exact search by its intrinsic dimension, predicted
     slow, is announced when planned, before any signature is computed."""
     from sklearn_imd import ExactSearchWarning
-    from sklearn_imd import _compute
-    from sklearn_imd import _graph as g
+    from sklearn_imd._core import compute as _compute
+    from sklearn_imd._core import graph as g
 
     monkeypatch.setattr(g, "_APPROX_POINT_SECONDS", (0.0, 0.0))
     monkeypatch.setattr(g, "_SLOW_EXACT_SECONDS", 0.0)
@@ -427,7 +427,7 @@ def test_ties_hidden_by_the_expansions_rounding_are_found():
     just beyond the k-th distance comes before one tied with it, which then
     misses the k + 1 candidates.  Within the expansion's error bound of the
     tie, the search goes on, and the graph is that of the direct distances."""
-    import sklearn_imd._graph as g
+    import sklearn_imd._core.graph as g
 
     # point 0 at the origin: four at distance 1, a and p tied at 2, q at 2 (1 + 1e-7)
     near = [[1, 0], [0, 1], [-1, 0], [0, -1]]
@@ -452,7 +452,7 @@ def test_ties_hidden_by_the_expansions_rounding_are_found():
                     reason="no extended precision for the reference (long double is double)")
 def test_expansion_error_bounds_the_kernels_rounding(rng, dtype):
     """The bound holds the rounding actually seen, and is 0 for integer data."""
-    import sklearn_imd._graph as g
+    import sklearn_imd._core.graph as g
 
     X = (rng.normal(size=(300, 8)) + 3).astype(dtype)
     Xp = g._prepare(X)

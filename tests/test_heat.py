@@ -3,14 +3,14 @@ import pytest
 import scipy.sparse as sp
 from scipy.linalg import expm
 
-from sklearn_imd._graph import knn_adjacency, normalized_laplacian
-from sklearn_imd._heat import (
+from sklearn_imd._core.graph import knn_adjacency, normalized_laplacian
+from sklearn_imd._core.heat import (
     SIGNATURE_SCALE, _csr_arrays, exact_heat_trace, imd_weights, normalize_trace, null_trace,
     slq_heat_trace,
 )
-from sklearn_imd._heat import gauss_quadrature
-from sklearn_imd._lanczos import lanczos_tridiagonal
-from sklearn_imd._validation import default_times
+from sklearn_imd._core.heat import gauss_quadrature
+from sklearn_imd._kernels.lanczos import lanczos_tridiagonal
+from sklearn_imd._utils.validation import default_times
 
 T = default_times()
 
@@ -103,7 +103,7 @@ def test_slq_converges_with_more_probes(rng):
 
 
 def test_slq_probe_blocks_do_not_change_the_estimate(rng, monkeypatch):
-    import sklearn_imd._heat as heat
+    import sklearn_imd._core.heat as heat
 
     L = laplacian_of(rng.normal(size=(300, 3)))
     est, se = slq_heat_trace(L, T, 10, 40, np.random.default_rng(3))
@@ -176,7 +176,7 @@ def test_kernels_give_the_same_bits_for_any_thread_count_and_slots(rng, threads)
     operations in the same order (no BLAS, no other route)."""
     import numba
 
-    from sklearn_imd._lanczos import shifted_moments
+    from sklearn_imd._kernels.lanczos import shifted_moments
 
     if threads > numba.config.NUMBA_NUM_THREADS:
         pytest.skip(f"NUMBA_NUM_THREADS={numba.config.NUMBA_NUM_THREADS}: no {threads} threads")

@@ -9,7 +9,7 @@ import warnings
 
 import pytest
 
-import sklearn_imd._jit as jit
+import sklearn_imd._kernels.jit as jit
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX owners and modes")
 

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from scipy.spatial.distance import cdist
 
-from sklearn_imd import _graph, prdc_score
+from sklearn_imd import prdc_score
+from sklearn_imd._core import graph as _graph
 from sklearn_imd.metrics import _prdc as prdc_module
 from sklearn_imd.metrics._prdc import PRDCResult, _prdc, real_radii
 

@@ -6,8 +6,9 @@ import types
 import numpy as np
 import pytest
 
-from sklearn_imd import IMDSignature, _progress, compare, imd_test, pairwise_imd
-from sklearn_imd._progress import check_verbose, progress_bar
+from sklearn_imd import IMDSignature, compare, imd_test, pairwise_imd
+from sklearn_imd._utils import progress as _progress
+from sklearn_imd._utils.progress import check_verbose, progress_bar
 
 FAST = dict(nv=5, random_state=0)
 

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from _neighbours import assert_same_neighbours
 
-import sklearn_imd._graph as graph
-import sklearn_imd._heat as heat
+import sklearn_imd._core.graph as graph
+import sklearn_imd._core.heat as heat
 from sklearn_imd import IMDSignature, imd_distance, imd_score, imd_signature
-from sklearn_imd._validation import JIT_MIN_POINTS, default_times
+from sklearn_imd._utils.validation import JIT_MIN_POINTS, default_times
 
 
 def clouds():

@@ -9,7 +9,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline
 
 from sklearn_imd import IMDSignature
-from sklearn_imd._validation import default_times
+from sklearn_imd._utils.validation import default_times
 
 FAST = dict(nv=30, random_state=0)
 
@@ -41,10 +41,10 @@ def test_same_random_state_same_output_for_any_n_jobs(rng, monkeypatch, method, 
     threads, and the dense route of these small clouds runs on one BLAS thread
     in the caller and in joblib's workers alike (OpenBLAS rounds differently
     with its thread count).  ``kernels`` forces the Numba route."""
-    import sklearn_imd._compute
+    import sklearn_imd._core.compute
 
     if kernels:
-        monkeypatch.setattr(sklearn_imd._compute, "JIT_MIN_POINTS", 0)
+        monkeypatch.setattr(sklearn_imd._core.compute, "JIT_MIN_POINTS", 0)
     clouds = clouds3(rng)
     params = dict(FAST, method=method)
     S1 = IMDSignature(n_jobs=1, **params).fit_transform(clouds)
@@ -56,8 +56,8 @@ def test_same_random_state_same_output_for_any_n_jobs(rng, monkeypatch, method, 
 
 
 def test_signature_close_to_exact_spectrum(rng):
-    from sklearn_imd._graph import knn_adjacency, normalized_laplacian
-    from sklearn_imd._heat import exact_heat_trace
+    from sklearn_imd._core.graph import knn_adjacency, normalized_laplacian
+    from sklearn_imd._core.heat import exact_heat_trace
 
     X = rng.normal(size=(400, 5))
     est = IMDSignature(method="slq", random_state=0).fit([X])
@@ -212,7 +212,7 @@ def test_bad_n_jobs(rng, n_jobs, exc):
 
 
 def test_n_jobs_capped_at_the_clouds():
-    from sklearn_imd._validation import check_n_jobs
+    from sklearn_imd._utils.validation import check_n_jobs
 
     assert check_n_jobs(1000, work=2) == 2 and check_n_jobs(-1, work=1) == 1
 
@@ -231,7 +231,10 @@ def test_numba_cache_outside_the_package():
     import numba
 
     import sklearn_imd
-    from sklearn_imd import _jit, _lanczos, _nndescent, _select
+    from sklearn_imd._kernels import jit as _jit
+    from sklearn_imd._kernels import lanczos as _lanczos
+    from sklearn_imd._kernels import nndescent as _nndescent
+    from sklearn_imd._kernels import select as _select
 
     if numba.config.CACHE_DIR:
         pytest.skip("NUMBA_CACHE_DIR is set: Numba caches there, as the user asked")
@@ -245,7 +248,7 @@ def test_numba_cache_falls_back_to_a_writable_folder(tmp_path, monkeypatch):
     """A per-user folder that cannot be written gives a temporary one, never the package."""
     import os
 
-    from sklearn_imd import _jit
+    from sklearn_imd._kernels import jit as _jit
 
     blocked = tmp_path / "file"
     blocked.write_text("")

@@ -8,9 +8,9 @@ kernel (and starting its thread pool) is never part of a measured time.
 import numpy as np
 
 from sklearn_imd import IMDSignature, pairwise_imd
-from sklearn_imd._graph import knn_adjacency, normalized_laplacian
-from sklearn_imd._heat import slq_heat_trace
-from sklearn_imd._validation import default_times
+from sklearn_imd._core.graph import knn_adjacency, normalized_laplacian
+from sklearn_imd._core.heat import slq_heat_trace
+from sklearn_imd._utils.validation import default_times
 
 K = 5
 SEED = 0

@@ -5,7 +5,7 @@ import reprlib
 
 import numpy as np
 
-from .._validation import _as_numeric_array, _describe
+from .._utils.validation import _as_numeric_array, _describe
 
 
 def _shown(value):

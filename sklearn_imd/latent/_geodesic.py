@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import _as_numeric_array, check_choice, check_int, check_real, check_seed
+from .._utils.validation import _as_numeric_array, check_choice, check_int, check_real, check_seed
 from ._generator import _check_generator, _check_jacobian, _check_latent, _evaluate
 from ._jacobian import _jacobians
 

@@ -4,7 +4,7 @@ finite differences.  The callers have validated the generator and the points."""
 import numpy as np
 from scipy.special import expit
 
-from .._validation import _as_numeric_array
+from .._utils.validation import _as_numeric_array
 from ._generator import _evaluate, _is_mlp, _is_protocol
 
 # Latent points per batched generator call of the finite differences.

@@ -6,7 +6,7 @@ import copy
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from .._validation import check_real
+from .._utils.validation import check_real
 from ._generator import _check_generator, _check_jacobian, _check_latent
 from ._jacobian import _jacobians
 

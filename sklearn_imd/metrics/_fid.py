@@ -4,7 +4,7 @@ import warnings
 
 import numpy as np
 
-from .._validation import binary_exponent, check_sample_pair
+from .._utils.validation import binary_exponent, check_sample_pair
 
 
 def _covariance_factor(X):

@@ -3,7 +3,7 @@
 
 import numpy as np
 
-from .._validation import binary_exponent, check_cloud, check_int, check_real, check_seed
+from .._utils.validation import binary_exponent, check_cloud, check_int, check_real, check_seed
 
 
 def _import_gudhi():

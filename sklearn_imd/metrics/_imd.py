@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from .._heat import imd_weights
-from .._validation import _as_numeric_array, check_cloud, check_imd_params, check_times
+from .._core.heat import imd_weights
+from .._utils.validation import _as_numeric_array, check_cloud, check_imd_params, check_times
 
 # Entries of the (rows, n_Y, n_times) block of pairwise_imd held at once.
 _PAIRWISE_BLOCK = 1 << 22
@@ -80,7 +80,7 @@ def imd_signature(
     >>> float(np.round(imd_distance(u, imd_signature(Y, random_state=1)), 6)) > 0
     True
     """
-    from .._compute import compute_signatures
+    from .._core.compute import compute_signatures
 
     params = check_imd_params(
         k=k, m=m, nv=nv, method=method, normalization=normalization, knn=knn
@@ -233,9 +233,9 @@ shape (n_clouds_X, n_points, n_features)
     >>> bool(labels[0] == labels[1] == labels[2] != labels[3] == labels[4] == labels[5])
     True
     """
-    from .._compute import compute_signatures
-    from .._progress import check_verbose, progress_bar
-    from .._validation import check_point_clouds
+    from .._core.compute import compute_signatures
+    from .._utils.progress import check_verbose, progress_bar
+    from .._utils.validation import check_point_clouds
 
     params = check_imd_params(
         k=k, m=m, nv=nv, method=method, normalization=normalization, knn=knn
@@ -311,7 +311,7 @@ def imd_score(
     >>> imd_score(X, Y, random_state=0) > 10 * imd_score(X, rng.normal(size=(1000, 10)), random_state=0)
     True
     """
-    from .._compute import compute_signatures
+    from .._core.compute import compute_signatures
 
     params = check_imd_params(
         k=k, m=m, nv=nv, method=method, normalization=normalization, knn=knn

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._progress import check_verbose, progress_bar
-from .._validation import (
+from .._utils.progress import check_verbose, progress_bar
+from .._utils.validation import (
     check_cloud,
     check_imd_params,
     check_int,
@@ -58,7 +58,7 @@ def _pair_imds(pairs, n_pairs, batch, t, params, seed, n_jobs, notes, progress):
     Each batch draws its clouds' probe seeds from the same ``seed``; warnings
     go to ``notes``.
     """
-    from .._compute import compute_signatures
+    from .._core.compute import compute_signatures
 
     out = np.empty(n_pairs)
     done = 0
@@ -77,7 +77,7 @@ def _pair_imds(pairs, n_pairs, batch, t, params, seed, n_jobs, notes, progress):
 def _summarise(notes, n_clouds):
     """Issue the warnings of the re-split and subsampled clouds once per kind,
     with how many clouds gave one (the first cloud's message as example)."""
-    from .._compute import _reissue
+    from .._core.compute import _reissue
 
     kinds = {}  # category -> (the clouds that gave one, the first message)
     for category, message, name in notes:
@@ -205,7 +205,7 @@ def imd_test(
 def _imd_test(X, Y, n_permutations, n_resamples, confidence, t, params, random_state, n_jobs,
               bar):
     """imd_test of validated input, advancing ``bar`` by one per signature."""
-    from .._compute import compute_signatures
+    from .._core.compute import compute_signatures
 
     rng = check_seed(random_state)
     # the statistic is imd_score(X, Y, random_state=random_state): the same

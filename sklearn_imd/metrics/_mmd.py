@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.metrics.pairwise import pairwise_kernels
 
-from .._validation import (
+from .._utils.validation import (
     binary_exponent, check_choice, check_int, check_real, check_sample_pair, check_seed,
     one_number_kernel,
 )
@@ -46,7 +46,7 @@ def _kernel_params(X, Y, kernel, kernel_params, rng):
     ``"rbf"`` (the Gaussian kernel of bandwidth the median distance),
     ``gamma = 1 / median |x - y|_1`` for ``"laplacian"``.  That kernel does
     not depend on the samples' scale, so it is evaluated on both samples
-    divided by ``2**shift`` (``_validation.binary_exponent``), which keeps the
+    divided by ``2**shift`` (``_utils.validation.binary_exponent``), which keeps the
     squared distances within float64 at any scale.  Returns ``X, Y, params,
     shift``; ``shift = 0`` and the samples as given otherwise.
     """
@@ -395,7 +395,7 @@ class MMDWitness:
 
     def __call__(self, T):
         """Evaluate the witness at the rows of ``T`` (n_points, n_features)."""
-        from .._validation import check_cloud
+        from .._utils.validation import check_cloud
 
         T = check_cloud(T, min_points=1, name="T", purpose="the witness").astype(np.float64)
         if T.shape[1] != self._X.shape[1]:
@@ -681,7 +681,7 @@ def scaled_mmd(X, Y, *, sigma=None, lam=1.0, jacobians=None, estimator="unbiased
     if jacobians is None:
         grad_term = X.shape[1]
     else:
-        from .._validation import _as_numeric_array
+        from .._utils.validation import _as_numeric_array
 
         J = _as_numeric_array(jacobians, "jacobians")
         if J.ndim != 3 or J.shape[:2] != X.shape:

@@ -4,7 +4,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .._validation import binary_exponent, check_cloud, check_int
+from .._utils.validation import binary_exponent, check_cloud, check_int
 
 # Tiles of the real x generated pass: _CROSS_ROWS x _CROSS_COLUMNS float32
 # products (512 KiB, in cache between the product and the kernel; at 64
@@ -79,8 +79,8 @@ def _certified_radii(sample, k, rows, n_cand):
     the largest norm): when that is no smaller than the radius, no point
     outside the candidates is nearer, and the radius is exact.
     """
-    from .._graph import exact_knn
-    from .._select import direct_distances
+    from .._core.graph import exact_knn
+    from .._kernels.select import direct_distances
 
     ind = exact_knn(sample.Z, n_cand, rows=None if rows.size == sample.Z.shape[0] else rows)
     d2 = direct_distances(sample.X, sample.scale, rows, ind)
@@ -102,7 +102,7 @@ def _radii(X, scale, k, sample=None):
     every point directly.  ``sample``: those float32 coordinates, if made
     already (a ``_Sample`` of ``X`` with ``scale``, centred on its mean).
     """
-    from .._select import direct_distances
+    from .._kernels.select import direct_distances
 
     n = X.shape[0]
     if sample is None:  # else: X's float32 coordinates centred on its mean, already made
@@ -126,7 +126,7 @@ def _radii(X, scale, k, sample=None):
 
 
 def _cross(real, fake, R, S):
-    """``(counts, covered, recalled)`` of :func:`sklearn_imd._cross.cross_tile`
+    """``(counts, covered, recalled)`` of :func:`sklearn_imd._kernels.cross.cross_tile`
     over all pairs of real and generated points, in tiles (memory linear in
     the sample sizes), by a pool of threads with single-threaded BLAS."""
     import threading
@@ -134,8 +134,8 @@ def _cross(real, fake, R, S):
 
     import numba
 
-    from .._blas import single_blas_thread
-    from .._cross import cross_tile
+    from .._utils.blas import single_blas_thread
+    from .._kernels.cross import cross_tile
 
     n, m = real.Z.shape[0], fake.Z.shape[0]
     c = _tolerance(real.Z.shape[1], real.Z.dtype)

@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 from scipy.linalg import eigvalsh
 
-from .._validation import _describe, check_cloud, check_int, one_number_kernel
+from .._utils.validation import _describe, check_cloud, check_int, one_number_kernel
 from ._mmd import _check_kernel, _check_kernel_params
 
 # Entries of X cast to float64 at once (32 MiB): the Gram matrix of the

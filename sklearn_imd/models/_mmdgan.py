@@ -29,7 +29,7 @@ import optax
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 
-from .._validation import check_choice, check_cloud, check_int, check_real, check_seed
+from .._utils.validation import check_choice, check_cloud, check_int, check_real, check_seed
 from ._nn import (
     LatentGeneratorMixin,
     check_layer_sizes,

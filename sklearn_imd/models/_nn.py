@@ -92,7 +92,7 @@ class LatentGeneratorMixin:
     def _check_latent(self, Z):
         from sklearn.utils.validation import check_is_fitted
 
-        from .._validation import check_cloud
+        from .._utils.validation import check_cloud
 
         check_is_fitted(self, self._fitted_attribute)
         Z = check_cloud(Z, min_points=1, name="Z", purpose=f"the {self._generator_role}")
@@ -146,7 +146,7 @@ class LatentGeneratorMixin:
         """
         from sklearn.utils.validation import check_is_fitted
 
-        from .._validation import check_int, check_seed
+        from .._utils.validation import check_int, check_seed
 
         check_is_fitted(self, self._fitted_attribute)
         n_samples = check_int(n_samples, "n_samples", 1)

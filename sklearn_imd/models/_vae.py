@@ -25,7 +25,7 @@ import optax
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .._validation import check_choice, check_cloud, check_int, check_real, check_seed
+from .._utils.validation import check_choice, check_cloud, check_int, check_real, check_seed
 from ._nn import (
     ACTIVATIONS,
     LatentGeneratorMixin,

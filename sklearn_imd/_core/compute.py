@@ -11,10 +11,10 @@ import warnings
 
 import numpy as np
 
-from ._blas import single_blas_thread
-from ._graph import ExactSearchWarning, knn_adjacency, normalized_laplacian, plan_search
-from ._heat import heat_trace, normalize_trace
-from ._validation import JIT_MIN_POINTS, check_n_jobs, check_seed
+from .._utils.blas import single_blas_thread
+from .graph import ExactSearchWarning, knn_adjacency, normalized_laplacian, plan_search
+from .heat import heat_trace, normalize_trace
+from .._utils.validation import JIT_MIN_POINTS, check_n_jobs, check_seed
 
 
 def _cloud_signature(X, t, k, m, nv, method, normalization, knn, seed, numba_threads, caller,
@@ -22,7 +22,7 @@ def _cloud_signature(X, t, k, m, nv, method, normalization, knn, seed, numba_thr
     """Signature, its standard error and the warnings raised, for one validated cloud.
 
     The data flow of DESIGN.md, with the neighbour search planned
-    beforehand (``plan``, see ``_graph.plan_search``).  The library's
+    beforehand (``plan``, see ``graph.plan_search``).  The library's
     warnings are returned, not shown, so that they reach the caller from
     joblib workers too (see :func:`_reissue`); in a worker process
     (``caller`` is the pid of the caller's), so are all others
@@ -32,7 +32,7 @@ def _cloud_signature(X, t, k, m, nv, method, normalization, knn, seed, numba_thr
     workers running side by side do not oversubscribe the cores; the kernels
     give the same result for any number of threads.  ``dense`` takes the
     route of small calls (a dense graph and Laplacian, no Numba or SciPy:
-    see ``_validation.JIT_MIN_POINTS``).
+    see ``_utils.validation.JIT_MIN_POINTS``).
     """
     notes = []
     if os.getpid() != caller:
@@ -122,7 +122,7 @@ def compute_signatures(clouds, t, params, random_state, n_jobs, names=None, note
     appended to it as ``(category, message, name)`` instead.
 
     ``seeds`` (one int per cloud) replaces the draws from ``random_state``;
-    ``progress`` (a ``_progress.progress_bar``) advances by one per cloud.
+    ``progress`` (a ``_utils.progress.progress_bar``) advances by one per cloud.
     """
     if seeds is None:
         seeds = check_seed(random_state).randint(np.iinfo(np.int32).max, size=len(clouds))

@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from ._blas import single_blas_thread
+from .._kernels import BREAKDOWN
+from .._utils.blas import single_blas_thread
 
 # The published signatures are 10^6 times the normalised trace.
 SIGNATURE_SCALE = 1e6
@@ -31,8 +32,6 @@ _REORDER_MIN_NODES = 50_000
 _SINGLE_THREAD_EIGH = 2048
 # Largest graph whose heat trace method="auto" takes from the dense spectrum.
 AUTO_EXACT_MAX_NODES = 500
-# A residual norm below this ends a probe's Krylov space (exact breakdown).
-BREAKDOWN = 1e-10
 
 
 def exact_heat_trace(L, t):
@@ -83,7 +82,7 @@ def heat_polynomials(t, degree):
 def laplacian_moments(L, hops):
     """Exact ``Tr (L - I)^j`` for ``j = 0 .. 2 hops``.
 
-    Row by row with Numba (``_lanczos.shifted_moments``); below
+    Row by row with Numba (``_kernels.lanczos.shifted_moments``); below
     for a dense ``L`` from the dense powers ``M^l``, ``l <= hops``, of the
     symmetric ``M = L - I``: ``Tr M^j = <M^(j // 2), M^(j - j // 2)>_F``.
     """
@@ -91,7 +90,7 @@ def laplacian_moments(L, hops):
     if not isinstance(L, np.ndarray):
         import numba
 
-        from ._lanczos import shifted_moments
+        from .._kernels.lanczos import shifted_moments
 
         return shifted_moments(*_csr_arrays(L), hops, numba.get_num_threads())
     M = L - np.eye(n)
@@ -107,7 +106,7 @@ def laplacian_moments(L, hops):
 
 
 def lanczos_tridiagonal(L, V0, m):
-    """Lanczos coefficients of each column of ``V0`` (see ``_lanczos``).
+    """Lanczos coefficients of each column of ``V0`` (see ``_kernels.lanczos``).
 
     The Numba kernel, or for a dense ``L`` the same recurrence in NumPy.
 
@@ -117,7 +116,7 @@ def lanczos_tridiagonal(L, V0, m):
     beta : ndarray of shape (b, m - 1)
     """
     if not isinstance(L, np.ndarray):
-        from ._lanczos import lanczos_tridiagonal
+        from .._kernels.lanczos import lanczos_tridiagonal
 
         return lanczos_tridiagonal(*_csr_arrays(L), V0, m)
     b = V0.shape[1]

@@ -50,34 +50,13 @@ import warnings
 
 import numba
 
+from ..exceptions import CacheDirWarning
+
 _PRIVATE_MODE = 0o700
 _FIX = ("To fix it, set SKLEARN_IMD_CACHE_DIR to a folder that only you can write "
         "(e.g. `mkdir -m 700 ~/.sklearn-imd-cache`), or delete a folder that sklearn_imd "
         "made (it is made again, private).")
 _warned = False
-
-
-class CacheDirWarning(UserWarning):
-    """The chosen folder of the Numba kernels' on-disk cache is not private.
-
-    Issued once per process, at the first use of the kernels (a signature of
-    1,024 points or more).  The message names the folder that was refused,
-    why, and what is used instead: the per-user temporary folder, or no
-    on-disk cache (the kernels still run, compiled anew in each process).
-
-    Examples
-    --------
-    >>> import warnings
-    >>> import numpy as np
-    >>> from sklearn_imd import CacheDirWarning, imd_score
-    >>> issubclass(CacheDirWarning, UserWarning)
-    True
-    >>> X = np.random.default_rng(0).normal(size=(1100, 3))
-    >>> with warnings.catch_warnings():  # set before the kernels' first use
-    ...     warnings.simplefilter("ignore", CacheDirWarning)  # e.g. in a sandbox
-    ...     imd_score(X, X + 1, random_state=0) >= 0
-    True
-    """
 
 
 class _Unsafe(Exception):

@@ -19,7 +19,7 @@ memory: at 10^6 points, reading random rows costs more than the arithmetic.
 import numpy as np
 from numba import prange
 
-from ._jit import njit
+from .jit import njit
 
 _M1 = np.uint64(0x9E3779B97F4A7C15)
 _M2 = np.uint64(0xBF58476D1CE4E5B9)

@@ -16,7 +16,8 @@ import warnings
 
 import numpy as np
 
-from ._validation import JIT_MIN_POINTS, binary_exponent
+from .._utils.validation import JIT_MIN_POINTS, binary_exponent
+from ..exceptions import ApproximateGraphWarning, DuplicatePointsWarning, ExactSearchWarning
 
 # The exact search cuts the upper triangle of X X^T into tiles of
 # _PANEL_ROWS x _TILE_COLUMNS (4 MiB in float64), small enough to stay in
@@ -59,34 +60,6 @@ _WIDEN = 4
 _TIE_RTOL = 1e-9
 # Edges the ties may add, at most (beyond this the cloud is mostly duplicates).
 _MAX_TIE_EDGES = 1 << 24
-
-
-class ApproximateGraphWarning(UserWarning):
-    """An approximate kNN graph misses enough true neighbours to bias the signature.
-
-    Given by ``knn="approx"`` and ``knn="pynndescent"`` when the sampled
-    recall is below 99%; ``knn="auto"`` never keeps such a graph (it says so
-    with an :class:`ExactSearchWarning`).
-    """
-
-
-class ExactSearchWarning(UserWarning):
-    """``knn="auto"`` took the exact kNN search where NN-descent would miss neighbours.
-
-    The graph, hence the signature, is the exact one; the warning says why
-    it took longer than an approximate search: the approximate graph's
-    sampled recall was below 99%, or the cloud's intrinsic dimension is too
-    high for NN-descent and the exact search is predicted to be slow.
-    """
-
-
-class DuplicatePointsWarning(UserWarning):
-    """Groups of more than ``k`` identical points: ties decide the kNN graph.
-
-    Every point at the distance of the ``k``-th nearest is a neighbour, so a
-    group of more than ``k`` identical points becomes a clique: the signature
-    then describes the duplication, not the shape of the data.
-    """
 
 
 def _scale_exponent(X):
@@ -180,7 +153,7 @@ def exact_knn(X, k, rows=None, jit=None):
 
     Each pair of points is computed once: the tiles of ``X X^T`` on and above
     the block diagonal update the running neighbour buffers of both their
-    rows and their columns (``_select``), so the search costs half a product
+    rows and their columns (``_kernels.select``), so the search costs half a product
     of ``X`` with itself, and memory stays linear in ``n``.  Row panels go to
     ``numba.get_num_threads()`` threads, each with single-threaded BLAS and its
     own buffers for the columns, merged at the end: the result does not depend
@@ -216,7 +189,7 @@ def exact_knn(X, k, rows=None, jit=None):
     if not (n >= JIT_MIN_POINTS if jit is None else jit):
         return _exact_knn_numpy(Xp, sq, k, np.arange(n) if rows is None else rows)
 
-    from ._select import merge_buffers, merge_rows, merge_tile
+    from .._kernels.select import merge_buffers, merge_rows, merge_tile
 
     def buffers(size):
         return np.full((size, k), np.inf, dtype=Xp.dtype), np.full((size, k), n, dtype=np.int64)
@@ -240,7 +213,7 @@ def exact_knn(X, k, rows=None, jit=None):
 
     import numba
 
-    from ._blas import single_blas_thread
+    from .._utils.blas import single_blas_thread
 
     best, ind = buffers(n)
     panels = iter(range(0, n, _PANEL_ROWS))
@@ -298,10 +271,10 @@ def _exact_knn_numpy(Xp, sq, k, rows):
 
 def _direct_distances(X, scale, rows, ind, jit=None):
     """Squared distances of points ``rows[a]`` and ``ind[a, b]`` of ``X * scale``,
-    in float64 from the coordinates (``_select.direct_distances``, or NumPy:
+    in float64 from the coordinates (``_kernels.select.direct_distances``, or NumPy:
     ``jit`` as in :func:`exact_knn`)."""
     if X.shape[0] >= JIT_MIN_POINTS if jit is None else jit:
-        from ._select import direct_distances
+        from .._kernels.select import direct_distances
 
         return direct_distances(X, scale, rows, ind)
     out = np.empty(ind.shape)
@@ -324,7 +297,7 @@ def approx_knn(X, k, random_state=None, backend="approx"):
     k : int
     random_state : int or None
     backend : {"approx", "pynndescent"}
-        Our NN-descent (``_nndescent``: cached on disk, the same result for
+        Our NN-descent (``_kernels.nndescent``: cached on disk, the same result for
         any number of threads) or pynndescent's (compiles for about 30 s in
         each new process).
 
@@ -345,7 +318,7 @@ def approx_knn(X, k, random_state=None, backend="approx"):
     if backend == "approx":
         import numba
 
-        from ._nndescent import nn_descent
+        from .._kernels.nndescent import nn_descent
 
         out, _ = nn_descent(
             np.ascontiguousarray(_prepare(X)), n_search,
@@ -432,7 +405,7 @@ def intrinsic_dimension(X, random_state=None):
 
 def _warn(notes, message, category):
     """Warn, or append ``(category, message)`` to ``notes`` when given (the
-    caller reissues them: see ``_compute._reissue``)."""
+    caller reissues them: see ``compute._reissue``)."""
     if notes is None:
         warnings.warn(message, category, stacklevel=3)
     else:

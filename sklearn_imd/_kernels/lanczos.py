@@ -14,8 +14,8 @@ vectors per probe instead of ``m``.
 import numpy as np
 from numba import prange
 
-from ._heat import BREAKDOWN as _BREAKDOWN
-from ._jit import njit
+from . import BREAKDOWN as _BREAKDOWN
+from .jit import njit
 
 # Rows per parallel chunk; fixed so that reductions are summed in the same order
 # whatever the number of threads.

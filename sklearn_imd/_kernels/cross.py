@@ -12,8 +12,8 @@ So the counts are those of exact distances, at the speed of float32 BLAS.
 
 import numpy as np
 
-from ._jit import njit
-from ._select import direct_pair
+from .jit import njit
+from .select import direct_pair
 
 # Entries scanned without branching before the rare candidates are examined.
 _SCAN = 64

@@ -7,7 +7,7 @@ plain counter is printed on stderr, one line per step at most once a second.
 import sys
 import time
 
-from ._validation import check_int
+from .validation import check_int
 
 
 def check_verbose(verbose, name="verbose"):

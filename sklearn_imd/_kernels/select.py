@@ -16,7 +16,7 @@ tile after tile, spend much of their time waiting for each other's threads.)
 import numpy as np
 from numba import prange
 
-from ._jit import njit
+from .jit import njit
 
 
 @njit(inline="always")

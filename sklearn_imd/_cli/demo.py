@@ -38,7 +38,7 @@ def comparisons(seed):
 
 def run_demo(seed):
     """(label, IMD, seconds) of each comparison, with ``random_state=seed``."""
-    from .metrics import imd_score
+    from ..metrics import imd_score
 
     # Warm-up on a tiny cloud so that Numba compilation is not charged to row 1.
     warm = np.random.default_rng(0).normal(size=(50, 2))

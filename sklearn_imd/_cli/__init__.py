@@ -1,0 +1,1 @@
+"""Parts of the command line (``sklearn_imd.__main__``): the demo."""

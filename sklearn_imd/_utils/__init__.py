@@ -1,0 +1,1 @@
+"""Utilities of every layer: input validation, BLAS threads, progress bars."""
