@@ -176,7 +176,7 @@ def test_kernels_give_the_same_bits_for_any_thread_count_and_slots(rng, threads)
     operations in the same order (no BLAS, no other route)."""
     import numba
 
-    from sklearn_imd._kernels.lanczos import shifted_moments
+    from sklearn_imd._kernels.moments import shifted_moments
 
     if threads > numba.config.NUMBA_NUM_THREADS:
         pytest.skip(f"NUMBA_NUM_THREADS={numba.config.NUMBA_NUM_THREADS}: no {threads} threads")

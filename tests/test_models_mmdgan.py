@@ -19,7 +19,7 @@ from sklearn_imd.models import MMDGAN  # noqa: E402
 from sklearn_imd.models._mmdgan import (  # noqa: E402
     _critic_objective, _diagnosis, _features, _gcmmd2, _mmd2, _gaussian,
 )
-from sklearn_imd.models._nn import batch_jacobian, init_mlp  # noqa: E402
+from sklearn_imd.models._networks import batch_jacobian, init_mlp  # noqa: E402
 
 SMALL = dict(generator_layer_sizes=(8,), critic_layer_sizes=(8,), n_critic_features=4,
              epochs=3, batch_size=32, n_critic=2, learning_rate=1e-2)

@@ -82,7 +82,7 @@ def heat_polynomials(t, degree):
 def laplacian_moments(L, hops):
     """Exact ``Tr (L - I)^j`` for ``j = 0 .. 2 hops``.
 
-    Row by row with Numba (``_kernels.lanczos.shifted_moments``); below
+    Row by row with Numba (``_kernels.moments.shifted_moments``); below
     for a dense ``L`` from the dense powers ``M^l``, ``l <= hops``, of the
     symmetric ``M = L - I``: ``Tr M^j = <M^(j // 2), M^(j - j // 2)>_F``.
     """
@@ -90,7 +90,7 @@ def laplacian_moments(L, hops):
     if not isinstance(L, np.ndarray):
         import numba
 
-        from .._kernels.lanczos import shifted_moments
+        from .._kernels.moments import shifted_moments
 
         return shifted_moments(*_csr_arrays(L), hops, numba.get_num_threads())
     M = L - np.eye(n)

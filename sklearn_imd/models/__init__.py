@@ -16,7 +16,7 @@ except ImportError:  # pragma: no cover (the CI installs the extra)
     ) from None
 
 from ._mmdgan import MMDGAN
-from ._nn import JaxGenerator, jax_generator
+from ._networks import JaxGenerator, jax_generator
 from ._vae import VAE
 
 __all__ = ["MMDGAN", "JaxGenerator", "VAE", "jax_generator"]

@@ -30,7 +30,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 
 from .._utils.validation import check_choice, check_cloud, check_int, check_real, check_seed
-from ._nn import (
+from ._networks import (
     LatentGeneratorMixin,
     check_layer_sizes,
     init_mlp,

@@ -26,7 +26,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._utils.validation import check_choice, check_cloud, check_int, check_real, check_seed
-from ._nn import (
+from ._networks import (
     ACTIVATIONS,
     LatentGeneratorMixin,
     check_layer_sizes,
