@@ -25,7 +25,7 @@ _LAZY = {
     "prdc_score": "sklearn_imd.metrics",
     "vendi_score": "sklearn_imd.metrics",
     "compare": "sklearn_imd._compare",
-    "ReferenceStats": "sklearn_imd._compare",
+    "ReferenceStats": "sklearn_imd._reference",
     "MetricWarning": "sklearn_imd.exceptions",
     "ApproximateGraphWarning": "sklearn_imd.exceptions",
     "DuplicatePointsWarning": "sklearn_imd.exceptions",

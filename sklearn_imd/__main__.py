@@ -260,7 +260,7 @@ def _is_stats_file(path):
     names = set(members)
     if not {"mu", "sigma"} <= names:
         return False
-    from ._compare import _STATS_KEYS
+    from ._reference import _STATS_KEYS
 
     return names <= _STATS_KEYS
 
@@ -287,7 +287,7 @@ def _read(path, key):
 
 def _stats_features(path, key):
     """The features a statistics file holds, as a point cloud."""
-    from ._compare import ReferenceStats
+    from ._reference import ReferenceStats
 
     if key not in (None, "features"):
         raise ValueError(
@@ -379,7 +379,7 @@ def _cell(row, metric, ci):
 
 
 def _run_stats(args):
-    from ._compare import ReferenceStats
+    from ._reference import ReferenceStats
     from ._utils.validation import check_seed
 
     check_seed(args.seed, "--seed")

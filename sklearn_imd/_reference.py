@@ -1,0 +1,516 @@
+"""What the metrics need of a reference sample, computed once: :class:`ReferenceStats`
+and its file format (``sklearn-imd stats``), every field checked."""
+
+import json
+import math
+import numbers
+import os
+
+import numpy as np
+
+from ._utils.validation import binary_exponent, check_cloud, check_int, check_seed
+from .io import _check_output_path
+
+
+__all__ = ["ReferenceStats"]
+
+_FORMAT = "sklearn-imd reference statistics"
+# The arrays a statistics file may hold (save writes some of them; pytorch-fid
+# files hold mu and sigma alone)
+_STATS_KEYS = frozenset({"format", "version", "n_samples", "mu", "sigma", "scale_exponent",
+                         "features", "prdc_k", "prdc_radii", "imd_signature", "imd_t",
+                         "imd_params"})
+# 2: mu, sigma and the radii may be those of the features / 2**scale_exponent
+_VERSION = 2
+_IMD_KEYS = ("k", "m", "nv", "method", "normalization", "knn")
+_INT32 = np.iinfo(np.int32).max
+
+
+def _imd_setup(imd_params):
+    """Checked IMD parameters (as imd_score's keyword arguments) and time grid."""
+    from ._utils.validation import check_imd_params, check_times
+    from .metrics._imd import weighted_times
+
+    given = dict(imd_params or {})
+    unknown = set(given) - set(_IMD_KEYS) - {"t"}
+    if unknown:
+        raise TypeError(
+            f"imd_params got unexpected parameters {sorted(unknown)}; expected some of "
+            f"{', '.join(_IMD_KEYS + ('t',))} (random_state and n_jobs are compare's own)."
+        )
+    defaults = {"k": 5, "m": 10, "nv": 100, "method": "auto", "normalization": "empty",
+                "knn": "auto"}
+    params = check_imd_params(**{**defaults, **{key: given[key] for key in given
+                                                if key != "t"}})
+    return params, weighted_times(check_times(given.get("t")))
+
+
+def _imd_seeds(random_state):
+    """The seeds imd_score(X, Y, random_state=random_state) gives X and Y."""
+    return [int(s) for s in check_seed(random_state).randint(_INT32, size=2)]
+
+
+# Tolerances of the checks of ReferenceStats: a covariance is symmetric and
+# positive semi-definite to a relative 1e-6 of its largest variance (float32
+# features accumulate rounding of about 1e-7 times it; a matrix that is not a
+# covariance is off by far more), and its diagonal and the mean agree with
+# the stored features to the same relative 1e-6.
+_STATS_RTOL = 1e-6
+# Radii checked against the features, recomputed directly (a stale file's
+# radii are wrong almost everywhere).
+_RADII_CHECKED = 8
+
+
+def _lossless(A, e):
+    """Whether ``A * 2**e`` holds ``A`` exactly: no overflow, no digit lost to underflow."""
+    with np.errstate(over="ignore", under="ignore"):
+        return bool(np.array_equal(np.ldexp(np.ldexp(A, e), -e), A))
+
+
+def _check_covariance(C, fail):
+    """Refuse a matrix that is not symmetric positive semi-definite (to a tolerance)."""
+    top = float(np.abs(np.diag(C)).max()) if C.size else 0.0
+    if (np.diag(C) < 0).any():
+        fail("sigma (covariance)", "has negative variances on its diagonal")
+    if np.abs(C - C.T).max() > _STATS_RTOL * top:
+        fail("sigma (covariance)", "is not symmetric")
+    if top == 0:
+        return
+    try:  # positive semi-definite: C + tol I has a Cholesky factor (cheaper than eigvalsh)
+        np.linalg.cholesky(C + (_STATS_RTOL * top) * np.eye(C.shape[0]))
+    except np.linalg.LinAlgError:
+        fail("sigma (covariance)", "has negative eigenvalues: it is not a covariance matrix")
+
+
+def _scaled_blocks(features, shift, rows=1 << 14):
+    """The features divided by ``2**shift`` (exact), in float64, a block of rows
+    at a time: the checks never copy all of them."""
+    for start in range(0, features.shape[0], rows):
+        yield np.ldexp(features[start : start + rows].astype(np.float64), -shift)
+
+
+def _check_moments(features, mean, covariance, e, fail):
+    """Refuse moments (of the features divided by ``2**e``) that are not those of
+    the stored features (mean, variances), compared in the features' units
+    divided by a power of two (``|x| < 1``)."""
+    n = features.shape[0]
+    shift = binary_exponent(features)
+    mu = sum(B.sum(axis=0) for B in _scaled_blocks(features, shift)) / n
+    if np.abs(np.ldexp(mean, e - shift) - mu).max() > _STATS_RTOL:
+        fail("mu (mean)", "is not the mean of the stored features (statistics and features "
+             "from different samples?)")
+    var = sum(((B - mu) ** 2).sum(axis=0) for B in _scaled_blocks(features, shift)) / (n - 1)
+    if np.abs(np.ldexp(np.diag(covariance), 2 * (e - shift)) - var).max() > _STATS_RTOL:
+        fail("sigma (covariance)", "does not hold the variances of the stored features "
+             "(statistics and features from different samples?)")
+
+
+def _check_radii(features, k, radii, e, fail):
+    """Refuse radii that are not the stored features' (a few rows recomputed
+    directly, in float64)."""
+    n = features.shape[0]
+    rows = np.sort(np.random.default_rng(0).choice(n, min(n, _RADII_CHECKED), replace=False))
+    shift = binary_exponent(features)
+    Q = np.ldexp(features[rows].astype(np.float64), -shift)
+    d2 = np.concatenate([np.einsum("rij,rij->ri", B[None] - Q[:, None], B[None] - Q[:, None])
+                         for B in _scaled_blocks(features, shift, 1 << 8)], axis=1)
+    d2[np.arange(rows.size), rows] = np.inf  # itself
+    expected = np.partition(d2, k - 1, axis=1)[:, k - 1]
+    got = np.ldexp(radii[rows], 2 * (e - shift))
+    bad = np.abs(got - expected) > _STATS_RTOL * np.maximum(expected, np.finfo(float).tiny)
+    if bad.any():
+        i = int(rows[np.argmax(bad)])
+        fail("prdc_radii (radii)", f"are not the {k}-NN radii of the stored features "
+             f"(row {i}: {radii[i]:.6g}, where its features give "
+             f"{float(np.ldexp(expected[np.argmax(bad)], 2 * (shift - e))):.6g})")
+
+
+def _check_signature_range(signature, t, params, n_samples, fail):
+    """Refuse a signature outside the range of any heat trace: ``Tr exp(-tL) / n``
+    lies in ``[exp(-2t), 1]`` (the spectrum of L in [0, 2]), times 1e6 (and n for
+    ``normalization="none"``); 5% of slack for the estimator's noise (a few
+    thousandths).  The other normalizations divide by a null model: only
+    non-negative there."""
+    if (signature < 0).any():
+        fail("imd_signature", "holds negative values; a heat trace is positive")
+    scale = {"empty": 1.0, "none": float(n_samples)}.get(params["normalization"])
+    if scale is None or (params["normalization"] == "none" and n_samples == 0):
+        return
+    low, high = 0.95e6 * scale * np.exp(-2.0 * t), 1.05e6 * scale
+    if ((signature < low) | (signature > high)).any():
+        fail("imd_signature", f"is not a heat-trace signature of normalization="
+             f"{params['normalization']!r}: its values must lie between 1e6 exp(-2t) and "
+             "1e6 (times n_samples for 'none'): the spectrum of a normalized Laplacian "
+             "is in [0, 2]")
+
+
+def _checked_imd_params(imd_params, fail):
+    """The IMD parameters of a stored signature, checked: a mapping of the keys
+    ``_IMD_KEYS`` (valid values) and ``random_state`` (an int or None)."""
+    from ._utils.validation import check_imd_params
+
+    if not isinstance(imd_params, dict):
+        fail("imd_params", f"must be a mapping of IMD parameters; got "
+             f"{type(imd_params).__name__}")
+    missing = [key for key in _IMD_KEYS if key not in imd_params]
+    if missing:
+        fail("imd_params", f"lacks {', '.join(missing)}")
+    try:
+        params = check_imd_params(**{key: imd_params[key] for key in _IMD_KEYS})
+    except (TypeError, ValueError) as exc:
+        fail("imd_params", f"holds an invalid value ({exc})")
+    seed = imd_params.get("random_state")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)
+                             or not 0 <= seed < 2**32):
+        fail("imd_params", f"random_state must be an integer seed or null; got {seed!r}")
+    return {**params, "random_state": seed}
+
+
+class ReferenceStats:
+    """What the metrics of :func:`compare` need of a reference sample, computed once.
+
+    The mean and covariance (FID), the IMD signature, the ``k``-NN radii
+    (precision, recall, density, coverage) and, unless dropped, the features
+    themselves (KID and the kNN metrics compare points).  Build it with
+    :meth:`from_samples`, keep it with :meth:`save` (``sklearn-imd stats``
+    does both) and read it back with :meth:`load`, which also reads the
+    ``mu``/``sigma`` files of pytorch-fid's ``--save-stats`` (FID only).
+
+    Every field is checked when the statistics are made or loaded, before
+    any metric reads them (a ValueError names the field): finite values, a
+    symmetric positive semi-definite covariance, one non-negative radius per
+    feature row, and moments and radii that are those of the stored features.
+
+    Attributes
+    ----------
+    n_samples, n_features : int
+    mean : ndarray of shape (n_features,)
+    covariance : ndarray of shape (n_features, n_features)
+        ``ddof=1``.
+    features : ndarray of shape (n_samples, n_features) or None
+    k : int or None
+        Neighbour of ``radii``.
+    radii : ndarray of shape (n_samples,) or None
+        Squared distance of each point to its ``k``-th nearest neighbour.
+    scale_exponent : int
+        ``mean``, ``covariance`` and ``radii`` are those of the features
+        divided by ``2**scale_exponent``: 0 (the features' own units, as
+        pytorch-fid's files) unless a covariance or a radius would overflow
+        or underflow float64 there (features beyond about 1e154 or below
+        1e-154), so that the metrics are right at any scale.
+    imd_signature : ndarray of shape (n_times,) or None
+    imd_t : ndarray of shape (n_times,) or None
+        The diffusion times of the signature (those with a nonzero IMD weight).
+    imd_params : dict or None
+        The IMD parameters of the signature, as :func:`imd_score` takes them,
+        and its ``random_state`` (an int, or None for an unseeded one).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from sklearn_imd import ReferenceStats, compare
+    >>> rng = np.random.default_rng(0)
+    >>> ref = ReferenceStats.from_samples(rng.normal(size=(500, 4)), random_state=0)
+    >>> path = os.path.join(tempfile.mkdtemp(), "ref.npz")
+    >>> ref.save(path) == path
+    True
+    >>> same = ReferenceStats.load(path)
+    >>> same.n_samples, same.n_features, same.k
+    (500, 4, 5)
+    """
+
+    def __init__(self, *, mean, covariance, n_samples, features=None, k=None, radii=None,
+                 imd_signature=None, imd_t=None, imd_params=None, scale_exponent=0):
+        self._set(mean=mean, covariance=covariance, n_samples=n_samples, features=features,
+                  k=k, radii=radii, imd_signature=imd_signature, imd_t=imd_t,
+                  imd_params=imd_params, scale_exponent=scale_exponent, where="ReferenceStats")
+
+    def _set(self, *, mean, covariance, n_samples, features, k, radii, imd_signature, imd_t,
+             imd_params, scale_exponent, where):
+        """Check every field before any metric reads it; errors name ``where`` and
+        the field (as the file calls it, then the attribute)."""
+        def fail(field, problem):
+            raise ValueError(f"{where}: {field} {problem}.")
+
+        def array(value, field, ndim, keep_float32=False):
+            try:
+                arr = np.asarray(value)
+            except Exception as exc:  # ragged lists and other objects numpy refuses
+                fail(field, f"is not an array of numbers ({exc})")
+            if arr.dtype.kind not in "biuf" or arr.ndim != ndim:
+                kind = "vector" if ndim == 1 else "matrix"
+                fail(field, f"must be a {kind} of real numbers; got a {arr.ndim}-D array of "
+                     f"dtype {arr.dtype}")
+            if not (keep_float32 and arr.dtype == np.float32):
+                arr = arr.astype(np.float64)
+            if not np.isfinite(arr).all():
+                fail(field, "holds NaN or infinite values")
+            return arr
+
+        def integer(value, field, low, high, what):
+            # a Python or NumPy integer, or a 0-d integer array (as loaded)
+            if isinstance(value, (bool, np.bool_)) or not (
+                    isinstance(value, numbers.Integral)
+                    or (isinstance(value, np.ndarray) and value.ndim == 0
+                        and value.dtype.kind in "iu")) or not low <= int(value) <= high:
+                fail(field, f"must be {what}; got {value!r}")
+            return int(value)
+
+        e = integer(scale_exponent, "scale_exponent", -2200, 2200,
+                    "an integer from -2200 to 2200")
+        mean = array(mean, "mu (mean)", 1)
+        d = mean.shape[0]
+        if d < 1:
+            fail("mu (mean)", "is empty")
+        covariance = array(covariance, "sigma (covariance)", 2)
+        if covariance.shape != (d, d):
+            fail("sigma (covariance)", f"must be a {d} x {d} matrix, the length of mu; got "
+                 f"shape {covariance.shape}")
+        _check_covariance(covariance, fail)
+        n_samples = integer(n_samples, "n_samples", 0, math.inf, "a non-negative integer")
+        if features is not None:
+            features = array(features, "features", 2, keep_float32=True)
+            if features.shape[0] < 2 or features.shape[1] != d:
+                fail("features", f"must hold at least 2 rows of {d} features, the length of "
+                     f"mu; got shape {features.shape}")
+            if n_samples != features.shape[0]:
+                fail("n_samples", f"is {n_samples} but the features hold "
+                     f"{features.shape[0]} rows")
+            _check_moments(features, mean, covariance, e, fail)
+        if (k is None) != (radii is None):
+            fail("prdc_k (k)" if k is None else "prdc_radii (radii)",
+                 "is missing: the kNN radii and their k come together")
+        if radii is not None:
+            if features is None:
+                fail("prdc_radii (radii)", "needs the features they were computed from")
+            k = integer(k, "prdc_k (k)", 1, features.shape[0] - 1,
+                        f"an integer from 1 to {features.shape[0] - 1}")
+            radii = array(radii, "prdc_radii (radii)", 1)
+            if radii.shape != (features.shape[0],):
+                fail("prdc_radii (radii)", f"must hold one radius per feature row "
+                     f"({features.shape[0]}); got {radii.shape[0]}")
+            if (radii < 0).any():
+                fail("prdc_radii (radii)", "holds negative values; they are squared distances")
+            _check_radii(features, k, radii, e, fail)
+        parts = {"imd_signature": imd_signature, "imd_t": imd_t, "imd_params": imd_params}
+        given = [name for name, value in parts.items() if value is not None]
+        if given and len(given) != 3:
+            missing = sorted(set(parts) - set(given))
+            fail(missing[0], "is missing: an IMD signature comes with its times and "
+                 "parameters (imd_signature, imd_t, imd_params)")
+        if given:
+            imd_signature = array(imd_signature, "imd_signature", 1)
+            imd_t = array(imd_t, "imd_t", 1)
+            if imd_t.size == 0 or imd_signature.shape != imd_t.shape:
+                fail("imd_signature", f"must hold one value per time of imd_t "
+                     f"({imd_t.size}); got {imd_signature.size}")
+            if (imd_t <= 0).any() or (np.diff(imd_t) <= 0).any():
+                fail("imd_t", "must be positive diffusion times in increasing order")
+            imd_params = _checked_imd_params(imd_params, fail)
+            _check_signature_range(imd_signature, imd_t, imd_params, n_samples, fail)
+        self.mean, self.covariance, self.n_samples = mean, covariance, n_samples
+        self.scale_exponent = e
+        self.n_features = d
+        self.features, self.k, self.radii = features, k, radii
+        self.imd_signature, self.imd_t, self.imd_params = imd_signature, imd_t, imd_params
+
+    def __repr__(self):
+        held = [name for name, value in (("features", self.features), ("radii", self.radii),
+                                         ("imd_signature", self.imd_signature))
+                if value is not None]
+        return (f"ReferenceStats(n_samples={self.n_samples}, n_features={self.n_features}, "
+                f"holds mean, covariance{''.join(', ' + h for h in held)})")
+
+    @classmethod
+    def from_samples(cls, X, *, k=5, imd_params=None, random_state=None, keep_features=True,
+                     n_jobs=None):
+        """Statistics of the reference sample ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The reference (e.g. features of real images).
+        k : int, default=5
+            Neighbour of the kNN radii (``k`` of :func:`prdc_score`).
+        imd_params : dict, default=None
+            IMD parameters of the signature, as :func:`imd_score` takes them
+            (``k``, ``m``, ``nv``, ``t``, ``method``, ``normalization``,
+            ``knn``).
+        random_state : int, RandomState instance or None, default=None
+            An int gives the signature :func:`compare` computes with the same
+            ``random_state``, so the stored one is used as it is.
+        keep_features : bool, default=True
+            Keep the features, which KID and the kNN metrics need (they take
+            ``n_samples * n_features`` numbers on disk).
+        n_jobs : int, default=None
+            As in :func:`imd_score`.
+
+        Returns
+        -------
+        stats : ReferenceStats
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_imd import ReferenceStats
+        >>> X = np.random.default_rng(0).normal(size=(300, 3))
+        >>> ReferenceStats.from_samples(X, random_state=0)
+        ReferenceStats(n_samples=300, n_features=3, holds mean, covariance, features, radii, \
+imd_signature)
+        """
+        from ._core.compute import compute_signatures
+        from .metrics._fid import scaled_moments
+        from .metrics._prdc import scaled_radii
+
+        params, t = _imd_setup(imd_params)
+        k = check_int(k, "k", 1)
+        X = check_cloud(X, min_points=max(k, params["k"]) + 1, name="X")
+        seed = random_state if isinstance(random_state, (int, np.integer)) else None
+        s_ref = _imd_seeds(random_state)[0]
+        signature = compute_signatures([X], t, params, None, n_jobs, ["reference"],
+                                       seeds=[s_ref])[0][0]
+        mean, covariance, e = scaled_moments(X)
+        radii = None
+        if keep_features:
+            radii, e_radii = scaled_radii(X, k)
+            radii = np.ldexp(radii, 2 * (e_radii - e))  # squared distances, in units of 2**e
+        # in the features' own units (pytorch-fid's), unless a covariance or a
+        # radius would overflow or lose digits to underflow there
+        if all(_lossless(A, p * e) for A, p in ((mean, 1), (covariance, 2), (radii, 2))
+               if A is not None):
+            mean, covariance = np.ldexp(mean, e), np.ldexp(covariance, 2 * e)
+            radii = None if radii is None else np.ldexp(radii, 2 * e)
+            e = 0
+        return cls(mean=mean, covariance=covariance, n_samples=X.shape[0],
+                   features=X.copy() if keep_features else None,
+                   k=k if keep_features else None, radii=radii,
+                   imd_signature=signature, imd_t=t,
+                   imd_params={**params, "random_state": None if seed is None else int(seed)},
+                   scale_exponent=e)
+
+    def save(self, path):
+        """Write the statistics to a ``.npz`` file (no pickled objects).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Where to write: exactly this path (``.npz`` is appended only when
+            it has no extension, as :func:`numpy.savez` does).  A folder, a
+            missing parent folder or another extension is refused before
+            anything is written.
+
+        Returns
+        -------
+        path : str
+            The path written.
+        """
+        path = _check_output_path(path)
+        # version 2 only where it matters: readers of version 1 take mu, sigma
+        # and the radii in the features' units
+        arrays = {"format": np.array(_FORMAT), "version": np.array(2 if self.scale_exponent
+                                                                   else 1),
+                  "n_samples": np.array(self.n_samples), "mu": self.mean,
+                  "sigma": self.covariance}
+        if self.scale_exponent:
+            arrays["scale_exponent"] = np.array(self.scale_exponent)
+        if self.features is not None:
+            arrays["features"] = self.features
+        if self.radii is not None:
+            arrays["prdc_k"] = np.array(self.k)
+            arrays["prdc_radii"] = self.radii
+        if self.imd_signature is not None:
+            arrays["imd_signature"] = self.imd_signature
+            arrays["imd_t"] = self.imd_t
+            arrays["imd_params"] = np.array(json.dumps(self.imd_params))
+        # written beside, then renamed: an interrupted save leaves no half file
+        partial = f"{path}.partial-{os.getpid()}"
+        try:
+            with open(partial, "wb") as f:
+                np.savez(f, **arrays)
+            os.replace(partial, path)
+        finally:
+            if os.path.exists(partial):
+                os.remove(partial)
+        return path
+
+    @classmethod
+    def load(cls, path):
+        """Read statistics written by :meth:`save`, or pytorch-fid's ``mu``/``sigma``.
+
+        Every field is checked before any metric uses it (as the constructor
+        does): finite values, a symmetric positive semi-definite covariance,
+        one non-negative radius per feature row, moments and radii that are
+        those of the stored features, the IMD parameters of the signature.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            A regular file (pipes and devices are refused).
+
+        Returns
+        -------
+        stats : ReferenceStats
+
+        Raises
+        ------
+        ValueError
+            If the file is not a ``.npz`` archive of statistics, or a field is
+            missing or malformed: the message names the file and the field.
+        MemoryError
+            If its arrays would take more memory than the limit of
+            :func:`sklearn_imd.io.memory_limit`.
+        """
+        from .io import _check_regular, _read_npz_members
+
+        path = os.fsdecode(path)
+        _check_regular(path)
+        with open(path, "rb") as f:
+            if f.read(6) == b"\x93NUMPY":
+                raise ValueError(f"{path}: a statistics file is a .npz archive, not a .npy "
+                                 "array; write one with `sklearn-imd stats REF -o FILE.npz`.")
+        arrays = _read_npz_members(path, what="a statistics file")
+        keys = set(arrays)
+        if not {"mu", "sigma"} <= keys:
+            raise ValueError(
+                f"{path} holds no reference statistics (arrays 'mu' and 'sigma'); write "
+                "them with `sklearn-imd stats REF -o FILE.npz`."
+            )
+
+        def scalar(name, kind):
+            value = arrays[name]
+            if value.shape != () or value.dtype.kind not in kind:
+                raise ValueError(f"{path}: {name} must be a single "
+                                 f"{'string' if kind == 'U' else 'integer'}; got an array of "
+                                 f"shape {value.shape} and dtype {value.dtype}.")
+            return value.item()
+
+        if "format" in keys and scalar("format", "U") != _FORMAT:
+            raise ValueError(f"{path}: unknown statistics format {scalar('format', 'U')!r}.")
+        if "version" in keys and scalar("version", "iu") < 1:
+            raise ValueError(f"{path}: version must be a positive integer; got "
+                             f"{scalar('version', 'iu')}.")
+        if "version" in keys and scalar("version", "iu") > _VERSION:
+            raise ValueError(
+                f"{path} was written by a newer sklearn-imd (statistics version "
+                f"{scalar('version', 'iu')}); upgrade sklearn-imd to read it."
+            )
+        features = arrays.get("features")
+        n_samples = (scalar("n_samples", "iu") if "n_samples" in keys
+                     else (features.shape[0] if features is not None
+                           and features.ndim == 2 else 0))
+        imd_params = None
+        if "imd_params" in keys:
+            try:
+                imd_params = json.loads(scalar("imd_params", "U"))
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}: imd_params is not valid JSON ({exc}).") from None
+        stats = cls.__new__(cls)
+        stats._set(mean=arrays["mu"], covariance=arrays["sigma"], n_samples=n_samples,
+                   features=features,
+                   k=scalar("prdc_k", "iu") if "prdc_k" in keys else None,
+                   radii=arrays.get("prdc_radii"), imd_signature=arrays.get("imd_signature"),
+                   imd_t=arrays.get("imd_t"), imd_params=imd_params,
+                   scale_exponent=(scalar("scale_exponent", "iu") if "scale_exponent" in keys
+                                   else 0), where=path)
+        return stats
