@@ -28,7 +28,7 @@ import os
 import sys
 import warnings
 
-from ._utils.validation import HEAT_METHODS, KNN_METHODS, NORMALIZATIONS
+from ._utils.validation import HEAT_METHODS, IMD_DEFAULTS, KNN_METHODS, NORMALIZATIONS
 
 PROG = "sklearn-imd"
 
@@ -162,12 +162,19 @@ IMD parameters and --seed; otherwise it is recomputed from the features."""
 
 def _add_imd_options(parser, k_help):
     group = parser.add_argument_group("parameters")
-    group.add_argument("--k", type=int, default=5, metavar="INT", help=k_help)
-    group.add_argument("--nv", type=int, default=100, metavar="INT",
+    group.add_argument("--k", type=int, default=IMD_DEFAULTS["k"], metavar="INT", help=k_help)
+    group.add_argument("--nv", type=int, default=IMD_DEFAULTS["nv"], metavar="INT",
                        help="IMD: random probe vectors, >= 1 (default: %(default)s)")
-    group.add_argument("--m", type=int, default=10, metavar="INT",
+    group.add_argument("--m", type=int, default=IMD_DEFAULTS["m"], metavar="INT",
                        help="IMD: Lanczos steps per probe vector, >= 2 (default: %(default)s)")
-    group.add_argument("--knn", choices=KNN_METHODS, default="auto",
+    group.add_argument("--method", choices=HEAT_METHODS, default=IMD_DEFAULTS["method"],
+                       help="IMD: heat trace, exact spectrum, stochastic Lanczos quadrature "
+                       "or chosen by cloud size (default: %(default)s)")
+    group.add_argument("--normalization", choices=NORMALIZATIONS,
+                       default=IMD_DEFAULTS["normalization"],
+                       help="IMD: null model the heat trace is divided by (default: "
+                       "%(default)s)")
+    group.add_argument("--knn", choices=KNN_METHODS, default=IMD_DEFAULTS["knn"],
                        help="IMD: neighbour search (default: %(default)s)")
     group.add_argument("--seed", type=int, default=None, metavar="INT",
                        help="random seed of IMD and KID, for reproducible numbers "
@@ -307,7 +314,7 @@ def _stats_features(path, key):
 
 
 def _imd_params(args):
-    return {"k": args.k, "nv": args.nv, "m": args.m, "knn": args.knn}
+    return {name: getattr(args, name) for name in IMD_DEFAULTS}
 
 
 def _verbose(args):
@@ -440,30 +447,30 @@ def _build_parser():
     )
     params = score.add_argument_group("IMD parameters (as in sklearn_imd.imd_score)")
     params.add_argument(
-        "--k", type=int, default=5, metavar="INT",
+        "--k", type=int, default=IMD_DEFAULTS["k"], metavar="INT",
         help="number of nearest neighbours of the graphs; each cloud needs more "
         "than k points (default: %(default)s)",
     )
     params.add_argument(
-        "--m", type=int, default=10, metavar="INT",
+        "--m", type=int, default=IMD_DEFAULTS["m"], metavar="INT",
         help="Lanczos steps per probe vector, >= 2 (default: %(default)s)",
     )
     params.add_argument(
-        "--nv", type=int, default=100, metavar="INT",
+        "--nv", type=int, default=IMD_DEFAULTS["nv"], metavar="INT",
         help="number of random probe vectors, >= 1; more is slower and less noisy "
         "(default: %(default)s)",
     )
     params.add_argument(
-        "--method", choices=HEAT_METHODS, default="auto",
+        "--method", choices=HEAT_METHODS, default=IMD_DEFAULTS["method"],
         help="heat trace: exact spectrum, stochastic Lanczos quadrature, or "
         "chosen by cloud size (default: %(default)s)",
     )
     params.add_argument(
-        "--normalization", choices=NORMALIZATIONS, default="empty",
+        "--normalization", choices=NORMALIZATIONS, default=IMD_DEFAULTS["normalization"],
         help="null model the heat trace is divided by (default: %(default)s)",
     )
     params.add_argument(
-        "--knn", choices=KNN_METHODS, default="auto",
+        "--knn", choices=KNN_METHODS, default=IMD_DEFAULTS["knn"],
         help="neighbour search: exact, approximate NN-descent (approx, or "
         "pynndescent's) or auto: the faster one by a cost model, never keeping an "
         "approximate graph that misses neighbours (default: %(default)s)",

@@ -22,13 +22,13 @@ _STATS_KEYS = frozenset({"format", "version", "n_samples", "mu", "sigma", "scale
                          "imd_params"})
 # 2: mu, sigma and the radii may be those of the features / 2**scale_exponent
 _VERSION = 2
-_IMD_KEYS = ("k", "m", "nv", "method", "normalization", "knn")
+_IMD_KEYS = ("k", "m", "nv", "method", "normalization", "knn")  # IMD_DEFAULTS' keys
 _INT32 = np.iinfo(np.int32).max
 
 
 def _imd_setup(imd_params):
     """Checked IMD parameters (as imd_score's keyword arguments) and time grid."""
-    from ._utils.validation import check_imd_params, check_times
+    from ._utils.validation import IMD_DEFAULTS, check_imd_params, check_times
     from .metrics._imd import weighted_times
 
     given = dict(imd_params or {})
@@ -38,10 +38,8 @@ def _imd_setup(imd_params):
             f"imd_params got unexpected parameters {sorted(unknown)}; expected some of "
             f"{', '.join(_IMD_KEYS + ('t',))} (random_state and n_jobs are compare's own)."
         )
-    defaults = {"k": 5, "m": 10, "nv": 100, "method": "auto", "normalization": "empty",
-                "knn": "auto"}
-    params = check_imd_params(**{**defaults, **{key: given[key] for key in given
-                                                if key != "t"}})
+    params = check_imd_params(**{**IMD_DEFAULTS, **{key: given[key] for key in given
+                                                    if key != "t"}})
     return params, weighted_times(check_times(given.get("t")))
 
 

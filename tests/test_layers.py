@@ -99,3 +99,21 @@ def test_the_check_sees_lazy_and_relative_imports():
     assert "sklearn_imd._core.compute" in GRAPH["sklearn_imd.metrics._imd"]
     assert "sklearn_imd._kernels.jit" in GRAPH["sklearn_imd._kernels.lanczos"]
     assert "sklearn_imd._kernels" in GRAPH["sklearn_imd._core.heat"]
+
+
+def test_every_imd_default_is_written_once():
+    """The IMD parameters' defaults of every public function and of the command
+    line are those of IMD_DEFAULTS, and every command takes every parameter."""
+    import inspect
+
+    from sklearn_imd import IMDSignature, imd_score, imd_signature, imd_test, pairwise_imd
+    from sklearn_imd.__main__ import _build_parser, _imd_params
+    from sklearn_imd._utils.validation import IMD_DEFAULTS
+
+    for fn in (IMDSignature, imd_score, imd_signature, imd_test, pairwise_imd):
+        params = inspect.signature(fn).parameters
+        assert {name: params[name].default for name in IMD_DEFAULTS} == IMD_DEFAULTS, fn
+    parser = _build_parser()
+    for argv in (["score", "a.npy", "b.npy"], ["compare", "r.npy", "g.npy"],
+                 ["stats", "r.npy", "-o", "r.npz"]):
+        assert _imd_params(parser.parse_args(argv)) == IMD_DEFAULTS, argv

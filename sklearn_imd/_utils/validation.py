@@ -246,6 +246,13 @@ def check_times(t, name="t"):
     return arr
 
 
+# The defaults of the IMD parameters, in one place: every public function's
+# signature agrees with them (tests/test_layers.py checks it) and the command
+# line and compare read them.
+IMD_DEFAULTS = {"k": 5, "m": 10, "nv": 100, "method": "auto", "normalization": "empty",
+                "knn": "auto"}
+
+
 def check_imd_params(*, k, m, nv, method, normalization, knn):
     """Validate the scalar parameters shared by the estimator and the score functions."""
     return dict(
