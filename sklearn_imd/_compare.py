@@ -6,7 +6,6 @@ subsampling or bootstrap intervals.
 """
 
 import math
-import numbers
 import warnings
 
 import numpy as np
@@ -14,6 +13,7 @@ import numpy as np
 from ._reference import _IMD_KEYS, _INT32, ReferenceStats, _imd_seeds, _imd_setup
 from ._utils.validation import check_choice, check_cloud, check_int, check_seed
 from .exceptions import MetricWarning
+from .metrics._resampling import basic_interval, check_confidence
 
 # ReferenceStats and MetricWarning are importable from here, as before
 __all__ = ["METRICS", "MetricWarning", "ReferenceStats", "compare"]
@@ -207,9 +207,7 @@ def compare_records(reference, generated, *, metrics=None, k=5, interval=None, n
     if interval is not None:
         check_choice(interval, "interval", ("subsample", "bootstrap"))
         n_resamples = check_int(n_resamples, "n_resamples", 2)
-        if isinstance(confidence, (bool, np.bool_)) or not isinstance(confidence, numbers.Real) \
-                or not 0 < confidence < 1:
-            raise ValueError(f"confidence must be a number in (0, 1), got {confidence!r}.")
+        check_confidence(confidence)
     params, t = _imd_setup(imd_params)
     kid_params = _check_kid_params(kid_params)
     names, samples = _check_generated(generated)
@@ -321,7 +319,6 @@ def _add_intervals(rows, X, Ys, metrics, k, params, t, kid_params, n_jobs, bar, 
             for m in metrics:
                 acc[m].append(row[m])
     scale = math.sqrt(0.5) if interval == "subsample" else 1.0
-    alpha = 1.0 - confidence
     for row, acc in zip(rows, values):
         for m in metrics:
             v = np.asarray(acc[m])
@@ -329,10 +326,8 @@ def _add_intervals(rows, X, Ys, metrics, k, params, t, kid_params, n_jobs, bar, 
                 # the metric failed on the sample or on a redraw: no interval
                 row[f"{m}_low"] = row[f"{m}_high"] = math.nan
                 continue
-            q_lo, q_hi = np.quantile(v - v.mean(), [alpha / 2, 1 - alpha / 2])
-            lo, hi = _RANGE[m]
-            row[f"{m}_low"] = float(min(max(row[m] - scale * q_hi, lo), hi))
-            row[f"{m}_high"] = float(min(max(row[m] - scale * q_lo, lo), hi))
+            row[f"{m}_low"], row[f"{m}_high"] = basic_interval(row[m], v, confidence, scale,
+                                                              _RANGE[m])
         ordered = {c: row[c] for m in metrics for c in (m, f"{m}_low", f"{m}_high")}
         row.clear()
         row.update(ordered)

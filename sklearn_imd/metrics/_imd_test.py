@@ -1,6 +1,5 @@
 """Permutation test of IMD, with a subsampling confidence interval."""
 
-import numbers
 from collections import namedtuple
 from dataclasses import dataclass
 
@@ -15,6 +14,7 @@ from .._utils.validation import (
     check_times,
 )
 from ._imd import _imd_pairs, weighted_times
+from ._resampling import basic_interval, check_confidence
 
 ConfidenceInterval = namedtuple("ConfidenceInterval", ["low", "high"])
 ConfidenceInterval.__doc__ = """Lower and upper bounds of a confidence interval, ``(low, high)``."""
@@ -177,12 +177,7 @@ def imd_test(
     )
     n_permutations = check_int(n_permutations, "n_permutations", 1)
     n_resamples = check_int(n_resamples, "n_resamples", 0)
-    if (
-        isinstance(confidence, (bool, np.bool_))
-        or not isinstance(confidence, numbers.Real)
-        or not 0 < confidence < 1
-    ):
-        raise ValueError(f"confidence must be a number in (0, 1), got {confidence!r}.")
+    check_confidence(confidence)
     verbose = check_verbose(verbose)
     t = weighted_times(check_times(t))
     min_points = 2 * (params["k"] + 1) if n_resamples else params["k"] + 1
@@ -243,13 +238,8 @@ def _imd_test(X, Y, n_permutations, n_resamples, confidence, t, params, random_s
 
     interval = None
     if n_resamples:
-        alpha = 1.0 - confidence
-        q_lo, q_hi = np.quantile(sub - sub.mean(), [alpha / 2, 1 - alpha / 2])
-        scale = np.sqrt(0.5)
-        interval = ConfidenceInterval(
-            low=max(0.0, float(statistic - scale * q_hi)),
-            high=float(statistic - scale * q_lo),
-        )
+        interval = ConfidenceInterval(*basic_interval(statistic, sub, confidence,
+                                                      np.sqrt(0.5), (0.0, np.inf)))
     return IMDTestResult(
         statistic=statistic, pvalue=float(pvalue), confidence_interval=interval,
         null_distribution=null,
