@@ -8,7 +8,7 @@ import os
 
 import numpy as np
 
-from ._utils.validation import binary_exponent, check_cloud, check_int, check_seed
+from ._utils.validation import IMD_DEFAULTS, binary_exponent, check_cloud, check_int, check_seed
 from .io import _check_output_path
 
 
@@ -22,13 +22,13 @@ _STATS_KEYS = frozenset({"format", "version", "n_samples", "mu", "sigma", "scale
                          "imd_params"})
 # 2: mu, sigma and the radii may be those of the features / 2**scale_exponent
 _VERSION = 2
-_IMD_KEYS = ("k", "m", "nv", "method", "normalization", "knn")  # IMD_DEFAULTS' keys
+_IMD_KEYS = tuple(IMD_DEFAULTS)
 _INT32 = np.iinfo(np.int32).max
 
 
 def _imd_setup(imd_params):
     """Checked IMD parameters (as imd_score's keyword arguments) and time grid."""
-    from ._utils.validation import IMD_DEFAULTS, check_imd_params, check_times
+    from ._utils.validation import check_imd_params, check_times
     from .metrics._imd import weighted_times
 
     given = dict(imd_params or {})

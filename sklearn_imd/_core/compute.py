@@ -6,15 +6,15 @@ validate their input and call :func:`compute_signatures`.
 
 import contextlib
 import os
-import sys
 import warnings
 
 import numpy as np
 
 from .._utils.blas import single_blas_thread
+from .._utils.callers import caller_frame
+from .._utils.validation import JIT_MIN_POINTS, check_n_jobs, check_seed
 from .graph import ExactSearchWarning, knn_adjacency, normalized_laplacian, plan_search
 from .heat import heat_trace, normalize_trace
-from .._utils.validation import JIT_MIN_POINTS, check_n_jobs, check_seed
 
 
 def _cloud_signature(X, t, k, m, nv, method, normalization, knn, seed, numba_threads, caller,
@@ -76,16 +76,6 @@ def fingerprint(cloud):
     return data.shape, data.dtype.str, digest
 
 
-def _caller_frame():
-    """The innermost frame outside this library, scikit-learn and joblib: the user's call."""
-    frame = sys._getframe(1)
-    while frame.f_back is not None and frame.f_globals.get("__name__", "").split(".")[0] in (
-        "sklearn_imd", "sklearn", "joblib",
-    ):
-        frame = frame.f_back
-    return frame
-
-
 def _reissue(caught, name):
     """Issue the warnings recorded for cloud ``name`` again, pointing at the user's call.
 
@@ -95,7 +85,7 @@ def _reissue(caught, name):
     """
     if not caught:
         return
-    frame = _caller_frame()
+    frame = caller_frame()
     registry = frame.f_globals.setdefault("__warningregistry__", {})
     for category, message in caught:
         warnings.warn_explicit(

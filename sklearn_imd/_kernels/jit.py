@@ -44,12 +44,12 @@ our kernels are affected: Numba's setting is restored after each decoration.
 import functools
 import os
 import stat
-import sys
 import tempfile
 import warnings
 
 import numba
 
+from .._utils.callers import LIBRARY, caller_frame
 from ..exceptions import CacheDirWarning
 
 _PRIVATE_MODE = 0o700
@@ -162,10 +162,7 @@ def _refuse(path, problem, risk=True, instead=None):
             "the kernels are compiled without an on-disk cache in this process (a slower "
             "start, the same results)")
     # point at the user's code, past the imports and Numba's frames
-    frame = sys._getframe(1)
-    while frame.f_back is not None and frame.f_globals.get("__name__", "").split(".")[0] in (
-            "sklearn_imd", "importlib", "numba", "sklearn", "joblib"):
-        frame = frame.f_back
+    frame = caller_frame(LIBRARY + ("importlib", "numba"))
     warnings.warn_explicit(
         f"sklearn_imd: the Numba cache folder {path} {problem}; it is not used{risk}, and "
         f"{used}. {_FIX}", CacheDirWarning, frame.f_code.co_filename, frame.f_lineno,
