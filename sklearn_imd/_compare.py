@@ -128,7 +128,7 @@ def _round_scores(X, stats, Ys, metrics, k, params, t, sig_ref, seeds, kid_param
     metric names, reason)`` is appended to ``failures`` when given."""
     from ._core.compute import compute_signatures, fingerprint
     from .metrics._fid import fid_from_moments, scaled_moments
-    from .metrics._imd import _imd_pairs
+    from ._core.distance import imd_pairs
     from .metrics._mmd import kid_score
     from .metrics._prdc import _prdc, scaled_radii
     from .metrics._vendi import vendi_score
@@ -144,7 +144,7 @@ def _round_scores(X, stats, Ys, metrics, k, params, t, sig_ref, seeds, kid_param
         if X is not None:  # a copy of the reference gets its probes: IMD 0, as imd_score
             own = fingerprint(X)
             S[[i for i, Y in enumerate(Ys) if fingerprint(Y) == own]] = sig_ref
-        for row, value in zip(rows, _imd_pairs(sig_ref[None, :], S, t)):
+        for row, value in zip(rows, imd_pairs(sig_ref[None, :], S, t)):
             row["imd"] = float(value)
     mean = cov = radii = None
     if "fid" in metrics:

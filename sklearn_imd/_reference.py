@@ -29,7 +29,7 @@ _INT32 = np.iinfo(np.int32).max
 def _imd_setup(imd_params):
     """Checked IMD parameters (as imd_score's keyword arguments) and time grid."""
     from ._utils.validation import check_imd_params, check_times
-    from .metrics._imd import weighted_times
+    from ._core.distance import weighted_times
 
     given = dict(imd_params or {})
     unknown = set(given) - set(_IMD_KEYS) - {"t"}

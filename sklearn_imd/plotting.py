@@ -13,7 +13,7 @@ imported only when a plot is drawn: importing this module does not need it.
 
 import numpy as np
 
-from ._core.heat import imd_weights
+from ._core.distance import imd_weights
 from ._utils.validation import _as_numeric_array, check_times
 
 __all__ = ["HeatTraceDisplay", "IMDMatrixDisplay"]

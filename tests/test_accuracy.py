@@ -11,6 +11,7 @@ from sklearn_imd._core.heat import (
     heat_trace, laplacian_moments, slq_heat_trace,
 )
 import sklearn_imd._core.heat as heat_module
+from sklearn_imd._core.distance import imd_weights
 from sklearn_imd._utils.validation import default_times
 
 T = default_times()
@@ -76,7 +77,7 @@ def test_fewer_hops_where_their_error_bound_is_small_enough(rng):
     # the bound holds: two hops' standard error on this graph is below it
     _, err = slq_heat_trace(L, t, 10, 200, np.random.default_rng(0), hops=2)
     n = L.shape[0]
-    measured = (heat_module.imd_weights(t) * err * heat_module.SIGNATURE_SCALE / n).max()
+    measured = (imd_weights(t) * err * heat_module.SIGNATURE_SCALE / n).max()
     assert measured <= heat_module.cv_error_bound(n, t, 200, 2)
 
 

@@ -5,10 +5,11 @@ from scipy.linalg import expm
 
 from sklearn_imd._core.graph import knn_adjacency, normalized_laplacian
 from sklearn_imd._core.heat import (
-    SIGNATURE_SCALE, _csr_arrays, exact_heat_trace, imd_weights, normalize_trace, null_trace,
+    SIGNATURE_SCALE, _csr_arrays, exact_heat_trace, normalize_trace, null_trace,
     slq_heat_trace,
 )
 from sklearn_imd._core.heat import gauss_quadrature
+from sklearn_imd._core.distance import imd_weights
 from sklearn_imd._kernels.lanczos import lanczos_tridiagonal
 from sklearn_imd._utils.validation import default_times
 

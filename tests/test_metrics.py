@@ -7,7 +7,7 @@ from sklearn.cluster import AgglomerativeClustering
 from sklearn.metrics import pairwise_distances
 
 from sklearn_imd import IMDSignature, imd_distance, imd_score, pairwise_imd
-from sklearn_imd._core.heat import imd_weights
+from sklearn_imd._core.distance import imd_weights
 
 FAST = dict(nv=30, random_state=0)
 

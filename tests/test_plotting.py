@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 from matplotlib.colors import to_rgba
 
 from sklearn_imd import IMDSignature, pairwise_imd
-from sklearn_imd._core.heat import imd_weights
+from sklearn_imd._core.distance import imd_weights
 from sklearn_imd._utils.validation import default_times
 from sklearn_imd.plotting import HeatTraceDisplay, IMDMatrixDisplay
 

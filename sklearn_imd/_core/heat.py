@@ -4,6 +4,7 @@ import numpy as np
 
 from .._kernels import BREAKDOWN
 from .._utils.blas import single_blas_thread
+from .distance import imd_weights
 
 # The published signatures are 10^6 times the normalised trace.
 SIGNATURE_SCALE = 1e6
@@ -370,9 +371,3 @@ def null_trace(t, n, k, normalization):
 def normalize_trace(h, t, n, k, normalization):
     """Signature at the published scale: ``10^6 h(t) / null(t)``."""
     return SIGNATURE_SCALE * h / null_trace(t, n, k, normalization)
-
-
-def imd_weights(t):
-    """The IMD weight ``exp(-2 (t + 1/t))``, largest at t = 1."""
-    t = np.asarray(t, dtype=np.float64)
-    return np.exp(-2.0 * (t + 1.0 / t))

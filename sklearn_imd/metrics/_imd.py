@@ -2,12 +2,8 @@
 
 import numpy as np
 
-from .._core.heat import imd_weights
+from .._core.distance import imd_matrix, imd_pairs, weighted_times
 from .._utils.validation import _as_numeric_array, check_cloud, check_imd_params, check_times
-
-# Entries of the (rows, n_Y, n_times) block of pairwise_imd held at once.
-_PAIRWISE_BLOCK = 1 << 22
-
 
 def _check_signature(u, name, n_times=None):
     arr = _as_numeric_array(u, name)
@@ -130,47 +126,7 @@ def imd_distance(u, v, t=None):
             f"u, v and t must have the same length; got {u.size}, {v.size} and {t.size}"
             + (" (t=None is the default grid of 256 times)." if u.size != t.size else ".")
         )
-    return float(_imd_pairs(u[None, :], v[None, :], t)[0])
-
-
-def weighted_times(t):
-    """The times of ``t`` whose IMD weight ``exp(-2 (t + 1/t))`` is not 0 in
-    float64 (roughly 0.0027 < t < 370): the others add nothing to any IMD,
-    and need not be computed."""
-    kept = t[imd_weights(t) > 0]
-    if kept.size == 0:
-        raise ValueError(
-            "Every diffusion time of t has an IMD weight exp(-2 (t + 1/t)) of 0 in float64 "
-            f"(t from {t.min():g} to {t.max():g}; weights are nonzero for roughly "
-            "0.0027 < t < 370), so every IMD would be 0."
-        )
-    return kept
-
-
-def _weighted_halves(SX, SY, t):
-    """``SX / 2``, ``SY / 2`` and ``2 w(t)``: subtracting halves and doubling the
-    weight (both exact) cannot overflow, as the weight is at most exp(-4) < 1/2.
-    Signatures are finite (checked where they are made or given), so a weight
-    that underflows to 0 contributes 0."""
-    return 0.5 * SX, 0.5 * SY, 2.0 * imd_weights(t)
-
-
-def _imd_pairs(SX, SY, t):
-    """Weighted sup-distance between row ``i`` of SX and row ``i`` of SY."""
-    HX, HY, w = _weighted_halves(SX, SY, t)
-    return (np.abs(HX - HY) * w).max(axis=1)
-
-
-def _imd_matrix(SX, SY, t):
-    """Weighted sup-distance between every row of SX and every row of SY."""
-    HX, HY, w = _weighted_halves(SX, SY, t)
-    D = np.empty((SX.shape[0], SY.shape[0]))
-    rows = max(1, _PAIRWISE_BLOCK // max(1, HY.size))
-    for start in range(0, SX.shape[0], rows):
-        diff = np.abs(HX[start : start + rows, None, :] - HY[None, :, :])
-        diff *= w
-        D[start : start + rows] = diff.max(axis=2)
-    return D
+    return float(imd_pairs(u[None, :], v[None, :], t)[0])
 
 
 def pairwise_imd(
@@ -255,9 +211,9 @@ shape (n_clouds_X, n_points, n_features)
     finally:
         bar.close()
     if Y is None:
-        D = _imd_matrix(S, S, t)
+        D = imd_matrix(S, S, t)
         return np.maximum(D, D.T)
-    return _imd_matrix(S[:n_X], S[n_X:], t)
+    return imd_matrix(S[:n_X], S[n_X:], t)
 
 
 def imd_score(
@@ -320,4 +276,4 @@ def imd_score(
     X = check_cloud(X, min_points=params["k"] + 1, name="X")
     Y = check_cloud(Y, min_points=params["k"] + 1, name="Y")
     S, _ = compute_signatures([X, Y], t, params, random_state, n_jobs, ["X", "Y"])
-    return float(_imd_pairs(S[:1], S[1:], t)[0])
+    return float(imd_pairs(S[:1], S[1:], t)[0])

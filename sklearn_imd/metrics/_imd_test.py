@@ -13,7 +13,7 @@ from .._utils.validation import (
     check_seed,
     check_times,
 )
-from ._imd import _imd_pairs, weighted_times
+from .._core.distance import imd_pairs, weighted_times
 from ._resampling import basic_interval, check_confidence
 
 ConfidenceInterval = namedtuple("ConfidenceInterval", ["low", "high"])
@@ -69,7 +69,7 @@ def _pair_imds(pairs, n_pairs, batch, t, params, seed, n_jobs, notes, progress):
         S, _ = compute_signatures(clouds, t, params, seed, n_jobs, notes=notes,
                                   progress=progress)
         b = len(clouds) // 2
-        out[done : done + b] = _imd_pairs(S[0::2], S[1::2], t)
+        out[done : done + b] = imd_pairs(S[0::2], S[1::2], t)
         done += b
     return out
 
@@ -206,7 +206,7 @@ def _imd_test(X, Y, n_permutations, n_resamples, confidence, t, params, random_s
     # the statistic is imd_score(X, Y, random_state=random_state): the same
     # draws from the same generator, then the generator goes on
     S, _ = compute_signatures([X, Y], t, params, rng, n_jobs, ["X", "Y"], progress=bar)
-    statistic = float(_imd_pairs(S[:1], S[1:], t)[0])
+    statistic = float(imd_pairs(S[:1], S[1:], t)[0])
     seed = int(rng.randint(np.iinfo(np.int32).max))
     nx, ny = X.shape[0], Y.shape[0]
     batch = max(1, _BATCH_ENTRIES // ((nx + ny) * X.shape[1]))
