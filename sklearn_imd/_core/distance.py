@@ -3,8 +3,7 @@ weighted sup-distance, for pairs of rows and for every pair of rows."""
 
 import numpy as np
 
-# Entries of the (rows, n_Y, n_times) block of imd_matrix held at once.
-_PAIRWISE_BLOCK = 1 << 22
+from .._utils.chunking import row_blocks
 
 
 def imd_weights(t):
@@ -45,9 +44,8 @@ def imd_matrix(SX, SY, t):
     """Weighted sup-distance between every row of SX and every row of SY."""
     HX, HY, w = _weighted_halves(SX, SY, t)
     D = np.empty((SX.shape[0], SY.shape[0]))
-    rows = max(1, _PAIRWISE_BLOCK // max(1, HY.size))
-    for start in range(0, SX.shape[0], rows):
-        diff = np.abs(HX[start : start + rows, None, :] - HY[None, :, :])
+    for rows in row_blocks(SX.shape[0], HY.size):  # (rows, n_Y, n_times) at once
+        diff = np.abs(HX[rows, None, :] - HY[None, :, :])
         diff *= w
-        D[start : start + rows] = diff.max(axis=2)
+        D[rows] = diff.max(axis=2)
     return D
