@@ -26,7 +26,7 @@ import time
 import numpy as np
 
 from sklearn_imd import IMDSignature, imd_distance
-from sklearn_imd._core.graph import approx_knn, exact_knn
+from sklearn_imd._core.search import approx_knn, exact_knn
 
 
 def cloud(kind, n, seed):
@@ -62,7 +62,7 @@ def main():
         between = imd_distance(exact0, signature(x1, "exact", 0)[0])
         print(f"{kind:<11}{'exact':<12}{1.0:>9.3f}{0.0:>13.4f}{floor:>8.4f}{between:>11.4f}"
               f"{t_exact:>7.1f}", flush=True)
-        truth = exact_knn(x0, 5)
+        truth = exact_knn(x0, 5, jit=True)
         for knn in args.backends:
             sig, t = signature(x0, knn, 0)
             found = approx_knn(x0, 5, random_state=0, backend=knn)[:, :5]

@@ -1,4 +1,4 @@
-"""Measure the cost models behind knn="auto" and print the constants of ``sklearn_imd._core.graph``.
+"""Measure the cost models behind knn="auto" and print the constants of ``sklearn_imd._core.plan``.
 
     python asv_bench/knn_crossover.py            # about two minutes on 2 cores
     python asv_bench/knn_crossover.py --quick    # smaller clouds
@@ -24,7 +24,8 @@ import time
 
 import numpy as np
 
-from sklearn_imd._core import graph as _graph
+from sklearn_imd._core import plan as _plan
+from sklearn_imd._core import search as _search
 
 
 def manifold(n, d, seed=0):
@@ -61,25 +62,25 @@ def main():
                      for d in (8, 64, 512)]
     print(f"load average before: {os.getloadavg()[0]:.2f}")
     manifold(1000, 8)
-    _graph.exact_knn(manifold(2000, 8), k)  # load the cached kernels
-    _graph.approx_knn(manifold(2000, 8), k, 0)
+    _search.exact_knn(manifold(2000, 8), k, jit=True)  # load the cached kernels
+    _search.approx_knn(manifold(2000, 8), k, 0)
 
     exact, approx = [], []
     for n, d in exact_shapes:
         X = manifold(n, d)
-        exact.append((n, d, best_of(lambda: _graph.exact_knn(X, k), 2)))
+        exact.append((n, d, best_of(lambda: _search.exact_knn(X, k, jit=True), 2)))
     for n, d in approx_shapes:
         X = manifold(n, d)
 
         def search():
-            ind = _graph.approx_knn(X, k, 0)
-            return _graph.sample_recall(X, ind[:, :5], 5, 0)
+            ind = _search.approx_knn(X, k, 0)
+            return _search.sample_recall(X, ind[:, :5], 5, 0)
 
         approx.append((n, d, best_of(search, 1)))
     a, b = fit(exact, lambda n: n * n / 2)
     c, e = fit(approx, lambda n: n)
-    old_a, old_b = _graph._EXACT_PAIR_SECONDS
-    old_c, old_e = _graph._APPROX_POINT_SECONDS
+    old_a, old_b = _plan._EXACT_PAIR_SECONDS
+    old_c, old_e = _plan._APPROX_POINT_SECONDS
     print(f"\n{'search':<8} {'n':>8} {'d':>5} {'seconds':>8} {'fitted':>8} {'current':>8}")
     for n, d, sec in exact:
         print(f"{'exact':<8} {n:>8} {d:>5} {sec:>8.3f} {n * n / 2 * (a * d + b):>8.3f} "
@@ -90,7 +91,7 @@ def main():
     print(f"\n_EXACT_PAIR_SECONDS = ({a:.2g}, {b:.2g})    # current ({old_a:.2g}, {old_b:.2g})")
     print(f"_APPROX_POINT_SECONDS = ({c:.2g}, {e:.2g})  # current ({old_c:.2g}, {old_e:.2g})")
     for d in (2, 64, 2048):
-        switch = 2 * _graph._APPROX_ADVANTAGE * (c * d + e) / (a * d + b)
+        switch = 2 * _plan._APPROX_ADVANTAGE * (c * d + e) / (a * d + b)
         print(f"switch to NN-descent at d = {d}: n > {switch:,.0f}")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 

@@ -109,7 +109,7 @@ out["graph"] = median(lambda: knn_adjacency(X, 5, "auto", random_state=0, plan=p
                                             dense=dense))
 L = normalized_laplacian(knn_adjacency(X, 5, "auto", random_state=0, plan=plan, dense=dense))
 out["heat"] = median(lambda: heat_trace(L, default_times(), "auto", 10, 100,
-                                        np.random.default_rng(0)))
+                                        np.random.default_rng(0), jit=not dense))
 Xc = X - X.mean(axis=0)
 Yc = Xc.copy()
 # numpy computes X @ X.T by syrk, each pair once; X @ Y.T (a copy) by gemm, all pairs

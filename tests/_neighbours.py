@@ -2,13 +2,13 @@
 
 import numpy as np
 
-import sklearn_imd._core.graph as graph
+import sklearn_imd._core.search as search
 
 
 def direct(X, rows, ind):
     """Squared distances of ``X[rows[a]]`` and ``X[ind[a, b]]``, from the coordinates."""
-    scale = float(np.ldexp(1.0, graph._scale_exponent(X)))
-    return graph._direct_distances(X, scale, np.asarray(rows), np.asarray(ind), jit=False)
+    scale = float(np.ldexp(1.0, search._scale_exponent(X)))
+    return search._direct_distances(X, scale, np.asarray(rows), np.asarray(ind), jit=False)
 
 
 def assert_same_neighbours(X, a, b, rows=None, rtol=1e-9):
@@ -18,7 +18,7 @@ def assert_same_neighbours(X, a, b, rows=None, rtol=1e-9):
     Two searches compute the distance expansion with other BLAS calls (tile
     shapes, kernels), so for non-integer data their order among near-ties is
     not defined beyond rounding: ``rtol`` 1e-9 is the graph's own tie tolerance
-    (``_graph._TIE_RTOL``), far above the float64 expansion's rounding (about
+    (``search._TIE_RTOL``), far above the float64 expansion's rounding (about
     ``d * eps``, 1e-15 here) and far below the gaps of random data (1e-7 at
     least in these tests).  Float32 expansions round at about ``d * 6e-8``:
     callers pass a wider ``rtol`` for them.

@@ -157,10 +157,10 @@ def test_auto_method_by_size(rng):
     assert choose_method(AUTO_EXACT_MAX_NODES + 1, "auto") == "slq"
     assert choose_method(10, "slq") == "slq"
     small = laplacian_of(rng.normal(size=(AUTO_EXACT_MAX_NODES, 3)))
-    _, std = heat_trace(small, T, "auto", 10, 20, np.random.default_rng(0))
+    _, std = heat_trace(small, T, "auto", 10, 20, np.random.default_rng(0), jit=True)
     assert np.all(std == 0)
     large = laplacian_of(rng.normal(size=(AUTO_EXACT_MAX_NODES + 1, 3)))
-    _, std = heat_trace(large, T, "auto", 10, 20, np.random.default_rng(0))
+    _, std = heat_trace(large, T, "auto", 10, 20, np.random.default_rng(0), jit=True)
     assert np.all(std > 0)
 
 

@@ -4,9 +4,9 @@ import scipy.sparse as sp
 from _neighbours import assert_same_neighbours
 from scipy.spatial.distance import cdist
 
-from sklearn_imd._core.graph import (
-    approx_knn, choose_knn, exact_knn, knn_adjacency, normalized_laplacian,
-)
+from sklearn_imd._core.graph import knn_adjacency, normalized_laplacian
+from sklearn_imd._core.plan import choose_knn
+from sklearn_imd._core.search import approx_knn, exact_knn
 
 
 def brute_force_adjacency(X, k):
@@ -63,13 +63,13 @@ def test_exact_knn_tiles_agree(rng, monkeypatch, panel_rows, tile_columns):
     and every query, whole or a subset, gets the definition's neighbours in order,
     on both routes (the Numba kernels forced with jit=True: 300 points would
     take the NumPy route)."""
-    import sklearn_imd._core.graph as g
+    import sklearn_imd._core.search as g
 
     X = rng.normal(size=(300, 4))
     expected = _sorted_neighbours(X, 6)
     monkeypatch.setattr(g, "_PANEL_ROWS", panel_rows)
     monkeypatch.setattr(g, "_TILE_COLUMNS", tile_columns)
-    monkeypatch.setattr(g, "_BLOCK_ENTRIES", 300 * 3)
+    monkeypatch.setattr(g, "SEARCH_ENTRIES", 300 * 3)
     tiles = _count_tiles(monkeypatch)
     rows = np.array([299, 0, 150, 7])
     for jit in (True, False):
@@ -86,7 +86,7 @@ def test_exact_knn_ties_go_to_the_lower_index(monkeypatch, jit):
     """Duplicated points: the order does not depend on which tile saw a pair
     first.  Integer coordinates make the distance expansion exact, so the
     copies' distances are equal on any BLAS kernel, and ties are real ties."""
-    import sklearn_imd._core.graph as g
+    import sklearn_imd._core.search as g
 
     X = np.repeat(np.random.default_rng(0).integers(-50, 50, size=(20, 3)), 3, axis=0)
     X = X.astype(np.float64)
@@ -110,7 +110,7 @@ def test_exact_knn_is_the_same_for_any_number_of_threads(rng, monkeypatch):
     BLAS thread, whichever thread takes it)."""
     import numba
 
-    import sklearn_imd._core.graph as g
+    import sklearn_imd._core.search as g
 
     X = rng.normal(size=(600, 5)).astype(np.float32)
     monkeypatch.setattr(g, "_PANEL_ROWS", 16)
@@ -158,7 +158,7 @@ def test_approximate_graph_is_close_to_exact(rng, backend):
     ind = approx_knn(X, 5, random_state=0, backend=backend)[:, :5]
     assert ind.shape == (1500, 5)
     assert not np.any(ind == np.arange(1500)[:, None])
-    exact = exact_knn(X, 5)
+    exact = exact_knn(X, 5, jit=True)
     recall = np.mean([len(set(a) & set(b)) / 5 for a, b in zip(ind, exact)])
     assert recall > 0.95
     A = knn_adjacency(X, 5, backend, random_state=0)
@@ -198,7 +198,7 @@ def test_nn_descent_on_duplicates_and_tiny_clouds():
     assert ind.min() >= 0
     ind = approx_knn(np.random.default_rng(0).normal(size=(7, 2)), 3, random_state=0)[:, :3]
     np.testing.assert_array_equal(np.sort(ind, 1), np.sort(exact_knn(
-        np.random.default_rng(0).normal(size=(7, 2)), 3), 1))
+        np.random.default_rng(0).normal(size=(7, 2)), 3, jit=False), 1))
 
 
 def test_auto_choice():
@@ -236,7 +236,7 @@ def test_approximate_graph_with_low_recall_warns(rng):
     import warnings
 
     from sklearn_imd import ApproximateGraphWarning
-    from sklearn_imd._core.graph import exact_knn, sample_recall
+    from sklearn_imd._core.search import exact_knn, sample_recall
 
     hard = rng.normal(size=(3000, 64)).astype(np.float32)
     with pytest.warns(ApproximateGraphWarning, match=r"holds only \d+% of the true 5 nearest"):
@@ -247,8 +247,8 @@ def test_approximate_graph_with_low_recall_warns(rng):
         knn_adjacency(easy, 5, "approx", random_state=0)
     # the sampled recall of the exact lists is 1, ties included
     ties = np.repeat(easy[:500], 2, axis=0)
-    assert sample_recall(ties, exact_knn(ties, 5), 5, random_state=0) == 1.0
-    shuffled = exact_knn(easy, 5)[np.random.default_rng(0).permutation(3000)]
+    assert sample_recall(ties, exact_knn(ties, 5, jit=False), 5, random_state=0) == 1.0
+    shuffled = exact_knn(easy, 5, jit=True)[np.random.default_rng(0).permutation(3000)]
     assert sample_recall(easy, shuffled, 5, random_state=0) < 0.05
 
 
@@ -334,12 +334,12 @@ def test_auto_falls_back_to_the_exact_graph(rng, monkeypatch):
     """When the approximate graph misses neighbours, knn='auto' says so and
     returns the exact graph; knn='approx' keeps its warning and its graph."""
     from sklearn_imd import ApproximateGraphWarning, ExactSearchWarning
-    from sklearn_imd._core import graph as g
+    from sklearn_imd._core import plan
 
-    monkeypatch.setattr(g, "_APPROX_POINT_SECONDS", (0.0, 0.0))  # auto picks NN-descent
-    monkeypatch.setattr(g, "_MAX_APPROX_DIMENSION", np.inf)  # whatever the dimension
+    monkeypatch.setattr(plan, "_APPROX_POINT_SECONDS", (0.0, 0.0))  # auto picks NN-descent
+    monkeypatch.setattr(plan, "_MAX_APPROX_DIMENSION", np.inf)  # whatever the dimension
     hard = rng.normal(size=(3000, 64))
-    assert g.choose_knn(3000, 64, "auto") == "approx"
+    assert plan.choose_knn(3000, 64, "auto") == "approx"
     with pytest.warns(ExactSearchWarning, match="uses the exact graph instead"):
         A = knn_adjacency(hard, 5, "auto", random_state=0)
     assert (A != knn_adjacency(hard, 5, "exact")).nnz == 0
@@ -354,13 +354,14 @@ def test_auto_skips_nn_descent_on_clouds_of_high_intrinsic_dimension(rng, monkey
     import warnings
 
     from sklearn_imd._core import graph as g
+    from sklearn_imd._core import plan
 
-    monkeypatch.setattr(g, "_APPROX_POINT_SECONDS", (0.0, 0.0))
+    monkeypatch.setattr(plan, "_APPROX_POINT_SECONDS", (0.0, 0.0))
     tried = []
     real = g.approx_knn
     monkeypatch.setattr(g, "approx_knn", lambda *a, **kw: tried.append(1) or real(*a, **kw))
-    assert g.intrinsic_dimension(rng.normal(size=(3000, 64)), 0) > 20
-    assert 2 < g.intrinsic_dimension(rng.normal(size=(3000, 3)), 0) < 4
+    assert plan.intrinsic_dimension(rng.normal(size=(3000, 64)), 0) > 20
+    assert 2 < plan.intrinsic_dimension(rng.normal(size=(3000, 3)), 0) < 4
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         knn_adjacency(rng.normal(size=(3000, 64)), 5, "auto", random_state=0)
@@ -368,19 +369,20 @@ def test_auto_skips_nn_descent_on_clouds_of_high_intrinsic_dimension(rng, monkey
         knn_adjacency(rng.normal(size=(3000, 3)), 5, "auto", random_state=0)
         assert tried
     # duplicates are left out of the estimate, and a cloud of one point repeated has none
-    assert g.intrinsic_dimension(np.zeros((50, 3)), 0) == 0.0
+    assert plan.intrinsic_dimension(np.zeros((50, 3)), 0) == 0.0
 
 
 @pytest.mark.parametrize("scale", [1e-200, 1e200])
 def test_recall_check_and_pilot_at_any_scale(rng, monkeypatch, scale):
     """The recall check and the intrinsic-dimension pilot see the same cloud
     at any scale (squared distances of 1e200 overflowed: recall 1.0, dimension 0)."""
-    from sklearn_imd._core import graph as g
+    from sklearn_imd._core import plan, search
 
     X = rng.normal(size=(3000, 64))
-    shuffled = g.exact_knn(X, 5)[np.random.default_rng(0).permutation(3000)]
-    assert g.sample_recall(X * scale, shuffled, 5, 0) == g.sample_recall(X, shuffled, 5, 0) < 0.05
-    assert g.intrinsic_dimension(X * scale, 0) == pytest.approx(g.intrinsic_dimension(X, 0))
+    shuffled = search.exact_knn(X, 5, jit=True)[np.random.default_rng(0).permutation(3000)]
+    assert (search.sample_recall(X * scale, shuffled, 5, 0)
+            == search.sample_recall(X, shuffled, 5, 0) < 0.05)
+    assert plan.intrinsic_dimension(X * scale, 0) == pytest.approx(plan.intrinsic_dimension(X, 0))
 
 
 def test_slow_exact_search_is_announced_before_the_work(rng, monkeypatch):
@@ -389,9 +391,10 @@ def test_slow_exact_search_is_announced_before_the_work(rng, monkeypatch):
     from sklearn_imd import ExactSearchWarning
     from sklearn_imd._core import compute as _compute
     from sklearn_imd._core import graph as g
+    from sklearn_imd._core import plan
 
-    monkeypatch.setattr(g, "_APPROX_POINT_SECONDS", (0.0, 0.0))
-    monkeypatch.setattr(g, "_SLOW_EXACT_SECONDS", 0.0)
+    monkeypatch.setattr(plan, "_APPROX_POINT_SECONDS", (0.0, 0.0))
+    monkeypatch.setattr(plan, "_SLOW_EXACT_SECONDS", 0.0)
     order = []
     real = _compute._cloud_signature
     monkeypatch.setattr(_compute, "_cloud_signature",
@@ -440,10 +443,10 @@ def test_ties_hidden_by_the_expansions_rounding_are_found():
     cand = np.argsort(D, axis=1, kind="stable")[:, : k + 1]
     # as that kernel would: q (7) ahead of p (6), which falls out of the list
     cand[0] = [1, 2, 3, 4, 5, 7]
-    rows, cols = g._neighbour_lists(X, cand, k, slack=0.0)
+    rows, cols = g._neighbour_lists(X, cand, k, jit=False, slack=0.0)
     assert sorted(cols[rows == 0]) == [1, 2, 3, 4, 5]  # p lost without the bound
     # a bound of the expansion's error wider than the gap of q and the tie (4e-7)
-    rows, cols = g._neighbour_lists(X, cand, k, slack=1e-6)
+    rows, cols = g._neighbour_lists(X, cand, k, jit=False, slack=1e-6)
     assert sorted(cols[rows == 0]) == [1, 2, 3, 4, 5, 6]
 
 
@@ -452,7 +455,7 @@ def test_ties_hidden_by_the_expansions_rounding_are_found():
                     reason="no extended precision for the reference (long double is double)")
 def test_expansion_error_bounds_the_kernels_rounding(rng, dtype):
     """The bound holds the rounding actually seen, and is 0 for integer data."""
-    import sklearn_imd._core.graph as g
+    import sklearn_imd._core.search as g
 
     X = (rng.normal(size=(300, 8)) + 3).astype(dtype)
     Xp = g._prepare(X)

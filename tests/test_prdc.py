@@ -10,7 +10,7 @@ import pytest
 from scipy.spatial.distance import cdist
 
 from sklearn_imd import prdc_score
-from sklearn_imd._core import graph as _graph
+from sklearn_imd._core import search as _search
 from sklearn_imd.metrics import _prdc as prdc_module
 from sklearn_imd.metrics._prdc import PRDCResult, _prdc, real_radii
 
@@ -177,9 +177,9 @@ def test_many_row_panels_and_column_tiles(monkeypatch):
     # small tiles: several panels of real rows (threads) and several tiles of
     # generated columns, ragged at the ends; the radii's searches take the
     # Numba kernels (these clouds would take the NumPy route), so the panels reach them
-    monkeypatch.setattr(_graph, "JIT_MIN_POINTS", 0)
-    monkeypatch.setattr(_graph, "_PANEL_ROWS", 64)
-    monkeypatch.setattr(_graph, "_TILE_COLUMNS", 128)
+    monkeypatch.setattr(prdc_module, "JIT_MIN_POINTS", 0)
+    monkeypatch.setattr(_search, "_PANEL_ROWS", 64)
+    monkeypatch.setattr(_search, "_TILE_COLUMNS", 128)
     monkeypatch.setattr(prdc_module, "_CROSS_ROWS", 64)
     monkeypatch.setattr(prdc_module, "_CROSS_COLUMNS", 128)
     rng = np.random.default_rng(9)

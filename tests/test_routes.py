@@ -13,6 +13,7 @@ from _neighbours import assert_same_neighbours
 
 import sklearn_imd._core.graph as graph
 import sklearn_imd._core.heat as heat
+import sklearn_imd._core.search as search
 from sklearn_imd import IMDSignature, imd_distance, imd_score, imd_signature
 from sklearn_imd._utils.validation import JIT_MIN_POINTS, default_times
 
@@ -34,7 +35,7 @@ def test_exact_knn_routes_agree(name):
     X = clouds()[name]
     rows = np.array([0, 7, 3, len(X) - 1])
     for args in ((X, 9), (X, 4, rows)):
-        a, b = graph.exact_knn(*args, jit=False), graph.exact_knn(*args, jit=True)
+        a, b = search.exact_knn(*args, jit=False), search.exact_knn(*args, jit=True)
         if name in ("grid", "integers"):
             # integer values: the expansion is exact on both routes, so ties
             # are equal and both give them to the lower index, bit for bit
@@ -66,8 +67,8 @@ def test_numpy_route_orders_ties_by_index():
     X = np.zeros((8, 2))
     X[1:7] = [[2, 1], [1, 2], [-1, 2], [2, -1], [-2, 1], [1, -2]]
     X[7] = [9, 9]
-    np.testing.assert_array_equal(graph.exact_knn(X, 3, rows=[0]), [[1, 2, 3]])
-    np.testing.assert_array_equal(graph.exact_knn(X, 6, rows=[0]), [[1, 2, 3, 4, 5, 6]])
+    np.testing.assert_array_equal(search.exact_knn(X, 3, rows=[0], jit=False), [[1, 2, 3]])
+    np.testing.assert_array_equal(search.exact_knn(X, 6, rows=[0], jit=False), [[1, 2, 3, 4, 5, 6]])
 
 
 def laplacian(n=900, seed=2):
@@ -78,7 +79,7 @@ def laplacian(n=900, seed=2):
 @pytest.mark.parametrize("hops", [1, 2, 3])
 def test_moment_routes_agree(hops):
     L = laplacian()
-    np.testing.assert_allclose(heat.laplacian_moments(L.toarray(), hops),
+    np.testing.assert_allclose(heat.laplacian_moments(L.toarray(), hops, jit=False),
                                heat.laplacian_moments(L, hops), rtol=1e-11, atol=1e-9)
 
 
@@ -86,7 +87,7 @@ def test_lanczos_routes_agree():
     L = laplacian()
     Z = np.where(np.random.default_rng(0).random((L.shape[0], 7)) < 0.5, -1.0, 1.0)
     Z /= np.sqrt(L.shape[0])
-    a = heat.lanczos_tridiagonal(L.toarray(), Z, 10)
+    a = heat.lanczos_tridiagonal(L.toarray(), Z, 10, jit=False)
     b = heat.lanczos_tridiagonal(L, Z, 10)
     np.testing.assert_allclose(a[0], b[0], rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(a[1], b[1], rtol=1e-10, atol=1e-12)
@@ -100,7 +101,7 @@ def test_lanczos_numpy_route_breakdown():
     A = sp.block_diag([np.array([[0.0, 1.0], [1.0, 0.0]])] * 4, format="csr")
     L = graph.normalized_laplacian(A).toarray()
     Z = np.tile([1.0, 2.0], 4)[:, None] / np.sqrt(20.0)
-    alpha, beta = heat.lanczos_tridiagonal(L, Z, 5)
+    alpha, beta = heat.lanczos_tridiagonal(L, Z, 5, jit=False)
     assert beta[0, 0] > 0 and np.all(beta[0, 1:] == 0) and np.all(alpha[0, 2:] == 0)
     nodes, weights = heat.gauss_quadrature(alpha, beta)
     # the quadrature is exact for any function of this graph's spectrum {0, 2}
@@ -116,8 +117,8 @@ def _expm(M):
 def test_slq_routes_agree():
     L = laplacian(1000)
     t = default_times()
-    a, b = (heat.slq_heat_trace(M, t, 10, 30, np.random.default_rng(3))
-            for M in (L.toarray(), L))
+    a, b = (heat.slq_heat_trace(M, t, 10, 30, np.random.default_rng(3), jit=jit)
+            for M, jit in ((L.toarray(), False), (L, True)))
     np.testing.assert_allclose(a[0], b[0], rtol=1e-12)
     np.testing.assert_allclose(a[1], b[1], rtol=1e-7, atol=1e-12)
 

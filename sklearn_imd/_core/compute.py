@@ -13,7 +13,9 @@ import numpy as np
 from .._utils.blas import single_blas_thread
 from .._utils.callers import caller_frame
 from .._utils.validation import JIT_MIN_POINTS, check_n_jobs, check_seed
-from .graph import ExactSearchWarning, knn_adjacency, normalized_laplacian, plan_search
+from ..exceptions import ExactSearchWarning
+from .graph import knn_adjacency, normalized_laplacian
+from .plan import plan_search
 from .heat import heat_trace, normalize_trace
 
 
@@ -22,7 +24,7 @@ def _cloud_signature(X, t, k, m, nv, method, normalization, knn, seed, numba_thr
     """Signature, its standard error and the warnings raised, for one validated cloud.
 
     The data flow of DESIGN.md, with the neighbour search planned
-    beforehand (``plan``, see ``graph.plan_search``).  The library's
+    beforehand (``plan``, see ``plan.plan_search``).  The library's
     warnings are returned, not shown, so that they reach the caller from
     joblib workers too (see :func:`_reissue`); in a worker process
     (``caller`` is the pid of the caller's), so are all others
@@ -56,7 +58,7 @@ def _cloud_signature(X, t, k, m, nv, method, normalization, knn, seed, numba_thr
                                                    plan=plan, dense=dense))
             # a Krylov space of an n-node graph has at most n dimensions
             trace, std_err = heat_trace(L, t, method, min(m, L.shape[0]), nv,
-                                        np.random.default_rng(seed))
+                                        np.random.default_rng(seed), jit=not dense)
     finally:
         if numba_threads is not None:
             numba.set_num_threads(previous)

@@ -35,9 +35,14 @@ _SINGLE_THREAD_EIGH = 2048
 AUTO_EXACT_MAX_NODES = 500
 
 
+def _dense(L):
+    """``L`` as a dense array (a sparse ``L`` converted)."""
+    return L.toarray() if hasattr(L, "toarray") else np.asarray(L)
+
+
 def exact_heat_trace(L, t):
     """``sum_i exp(-t lambda_i)`` from the full spectrum of ``L`` (dense ``eigvalsh``)."""
-    dense = L.toarray() if hasattr(L, "toarray") else np.asarray(L)
+    dense = _dense(L)
     if dense.shape[0] <= _SINGLE_THREAD_EIGH:
         # Multithreaded LAPACK changes the last bits with the thread count
         # (joblib workers get fewer threads); small problems gain nothing from
@@ -80,21 +85,22 @@ def heat_polynomials(t, degree):
     return c @ _chebyshev_to_monomial(degree).T
 
 
-def laplacian_moments(L, hops):
+def laplacian_moments(L, hops, jit=True):
     """Exact ``Tr (L - I)^j`` for ``j = 0 .. 2 hops``.
 
-    Row by row with Numba (``_kernels.moments.shifted_moments``); below
-    for a dense ``L`` from the dense powers ``M^l``, ``l <= hops``, of the
-    symmetric ``M = L - I``: ``Tr M^j = <M^(j // 2), M^(j - j // 2)>_F``.
+    With ``jit``, row by row with Numba (``_kernels.moments.shifted_moments``,
+    ``L`` in CSR); else (small graphs: see ``compute_signatures``) from the
+    dense powers ``M^l``, ``l <= hops``, of the symmetric ``M = L - I``:
+    ``Tr M^j = <M^(j // 2), M^(j - j // 2)>_F``.
     """
     n = L.shape[0]
-    if not isinstance(L, np.ndarray):
+    if jit:
         import numba
 
         from .._kernels.moments import shifted_moments
 
         return shifted_moments(*_csr_arrays(L), hops, numba.get_num_threads())
-    M = L - np.eye(n)
+    M = _dense(L) - np.eye(n)
     powers = [None, M]
     for level in range(2, hops + 1):
         # an even power as M^i (M^i)^T: numpy's syrk, half a product
@@ -106,20 +112,22 @@ def laplacian_moments(L, hops):
     return np.array(mu)
 
 
-def lanczos_tridiagonal(L, V0, m):
+def lanczos_tridiagonal(L, V0, m, jit=True):
     """Lanczos coefficients of each column of ``V0`` (see ``_kernels.lanczos``).
 
-    The Numba kernel, or for a dense ``L`` the same recurrence in NumPy.
+    With ``jit`` the Numba kernel (``L`` in CSR), else the same recurrence in
+    NumPy.
 
     Returns
     -------
     alpha : ndarray of shape (b, m)
     beta : ndarray of shape (b, m - 1)
     """
-    if not isinstance(L, np.ndarray):
+    if jit:
         from .._kernels.lanczos import lanczos_tridiagonal
 
         return lanczos_tridiagonal(*_csr_arrays(L), V0, m)
+    L = _dense(L)
     b = V0.shape[1]
     alpha = np.zeros((b, m))
     beta = np.zeros((b, m - 1))
@@ -242,7 +250,7 @@ def _csr_arrays(L):
             L.data.astype(np.float64, copy=False))
 
 
-def slq_heat_trace(L, t, m, nv, rng, hops=None):
+def slq_heat_trace(L, t, m, nv, rng, hops=None, jit=True):
     """Stochastic Lanczos quadrature of ``Tr exp(-t L)`` with a polynomial control variate.
 
     Each Rademacher probe ``z`` (scaled to unit norm ``q``) gives a Gauss
@@ -274,6 +282,9 @@ def slq_heat_trace(L, t, m, nv, rng, hops=None):
         keep the signature's standard error below ``_CV_ERROR`` IMD units
         (about 800,000 nodes and more, at nv = 100) or where the moments
         would exceed their work budget (graphs with hubs).
+    jit : bool, default=True
+        The Numba kernels (``L`` in CSR), else NumPy (small graphs, dense
+        ``L``: see ``compute_signatures``).
 
     Returns
     -------
@@ -291,7 +302,7 @@ def slq_heat_trace(L, t, m, nv, rng, hops=None):
         # Gauss quadrature with m nodes integrates degree <= 2m - 1 exactly
         degree = min(2 * hops, 2 * m - 1)
         coef = heat_polynomials(t, degree)
-        cv_trace = coef @ laplacian_moments(L, (degree + 1) // 2)[: degree + 1]
+        cv_trace = coef @ laplacian_moments(L, (degree + 1) // 2, jit)[: degree + 1]
     else:
         # 1 - a t lambda = (1 - a t) - a t x, with a = e^{-t}, x = lambda - 1
         a_t = np.exp(-t) * t
@@ -305,7 +316,7 @@ def slq_heat_trace(L, t, m, nv, rng, hops=None):
         # probe by probe from the stream, so blocking does not change the draws
         Z = np.where(rng.random((b, n)) < 0.5, -1.0, 1.0).T / np.sqrt(n)
         Z = np.ascontiguousarray(Z)
-        alpha, beta = lanczos_tridiagonal(L, Z, m)
+        alpha, beta = lanczos_tridiagonal(L, Z, m, jit)
         nodes, weights = gauss_quadrature(alpha, beta)
         # Ritz values lie in the spectrum, [0, 2], up to rounding that must
         # not make exp(-t theta) overflow at large t
@@ -334,11 +345,12 @@ def choose_method(n_nodes, method):
     return "exact" if n_nodes <= AUTO_EXACT_MAX_NODES else "slq"
 
 
-def heat_trace(L, t, method, m, nv, rng):
-    """``Tr exp(-t L)`` and its standard error by ``method`` ("auto", "exact", "slq")."""
+def heat_trace(L, t, method, m, nv, rng, *, jit):
+    """``Tr exp(-t L)`` and its standard error by ``method`` ("auto", "exact", "slq"),
+    on the Numba kernels or in NumPy (``jit``, decided by ``compute_signatures``)."""
     if choose_method(L.shape[0], method) == "exact":
         return exact_heat_trace(L, t), np.zeros(t.size)
-    return slq_heat_trace(L, t, m, nv, rng)
+    return slq_heat_trace(L, t, m, nv, rng, jit=jit)
 
 
 def null_trace(t, n, k, normalization):

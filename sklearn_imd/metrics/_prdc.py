@@ -4,7 +4,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .._utils.validation import binary_exponent, check_cloud, check_int
+from .._utils.validation import JIT_MIN_POINTS, binary_exponent, check_cloud, check_int
 
 # Tiles of the real x generated pass: _CROSS_ROWS x _CROSS_COLUMNS float32
 # products (512 KiB, in cache between the product and the kernel; at 64
@@ -79,10 +79,11 @@ def _certified_radii(sample, k, rows, n_cand):
     the largest norm): when that is no smaller than the radius, no point
     outside the candidates is nearer, and the radius is exact.
     """
-    from .._core.graph import exact_knn
+    from .._core.search import exact_knn
     from .._kernels.select import direct_distances
 
-    ind = exact_knn(sample.Z, n_cand, rows=None if rows.size == sample.Z.shape[0] else rows)
+    ind = exact_knn(sample.Z, n_cand, rows=None if rows.size == sample.Z.shape[0] else rows,
+                    jit=sample.Z.shape[0] >= JIT_MIN_POINTS)  # NumPy for small samples
     d2 = direct_distances(sample.X, sample.scale, rows, ind)
     d2.sort(axis=1)
     radii = d2[:, k - 1]
