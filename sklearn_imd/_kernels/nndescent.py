@@ -19,6 +19,7 @@ memory: at 10^6 points, reading random rows costs more than the arithmetic.
 import numpy as np
 from numba import prange
 
+from .buffers import beats_last, holds, sorted_insert
 from .jit import njit
 
 _M1 = np.uint64(0x9E3779B97F4A7C15)
@@ -52,20 +53,11 @@ def _push(dist, idx, flag, i, v, j):  # pragma: no cover (jitted)
     """Insert neighbour ``j`` at distance ``v`` into the sorted list of ``i``
     (flagged new) unless it is there already or not among the best; returns
     its place plus one if inserted, else 0."""
-    last = dist.shape[1] - 1
-    if v > dist[i, last] or (v == dist[i, last] and j >= idx[i, last]):
+    if not beats_last(dist, idx, i, v, j) or holds(idx, i, j):
         return 0
-    for s in range(last + 1):
-        if idx[i, s] == j:
-            return 0
-    pos = last
-    while pos > 0 and (dist[i, pos - 1] > v or (dist[i, pos - 1] == v and idx[i, pos - 1] > j)):
-        dist[i, pos] = dist[i, pos - 1]
-        idx[i, pos] = idx[i, pos - 1]
-        flag[i, pos] = flag[i, pos - 1]
-        pos -= 1
-    dist[i, pos] = v
-    idx[i, pos] = j
+    pos = sorted_insert(dist, idx, i, v, j)
+    for s in range(dist.shape[1] - 1, pos, -1):  # the flags move with their entries
+        flag[i, s] = flag[i, s - 1]
     flag[i, pos] = True
     return pos + 1
 
@@ -171,19 +163,8 @@ def join_leaves(X, order, starts, n_leaves, dist, idx, flag):  # pragma: no cove
 def _offer(cand, prio, i, j, h):  # pragma: no cover (jitted)
     """Keep ``j`` among the candidates of ``i`` if its priority ``h`` is
     among the lowest (a sample without replacement, independent of order)."""
-    last = cand.shape[1] - 1
-    if h > prio[i, last] or (h == prio[i, last] and j >= cand[i, last]):
-        return
-    for s in range(last + 1):
-        if cand[i, s] == j:
-            return
-    pos = last
-    while pos > 0 and (prio[i, pos - 1] > h or (prio[i, pos - 1] == h and cand[i, pos - 1] > j)):
-        prio[i, pos] = prio[i, pos - 1]
-        cand[i, pos] = cand[i, pos - 1]
-        pos -= 1
-    prio[i, pos] = h
-    cand[i, pos] = j
+    if beats_last(prio, cand, i, h, j) and not holds(cand, i, j):
+        sorted_insert(prio, cand, i, h, j)
 
 
 @njit(parallel=True, cache=True)

@@ -16,6 +16,7 @@ tile after tile, spend much of their time waiting for each other's threads.)
 import numpy as np
 from numba import prange
 
+from .buffers import beats_last, sorted_insert
 from .jit import njit
 
 
@@ -28,18 +29,9 @@ def _push(best, idx, r, v, j):  # pragma: no cover (jitted)
     whatever order the candidates arrive in.  Callers test ``v <= last`` first
     (kept in a register) and call this only then.
     """
-    last = best.shape[1] - 1
-    if v < best[r, last] or (v == best[r, last] and j < idx[r, last]):
-        pos = last
-        while pos > 0 and (
-            best[r, pos - 1] > v or (best[r, pos - 1] == v and idx[r, pos - 1] > j)
-        ):
-            best[r, pos] = best[r, pos - 1]
-            idx[r, pos] = idx[r, pos - 1]
-            pos -= 1
-        best[r, pos] = v
-        idx[r, pos] = j
-    return best[r, last]
+    if beats_last(best, idx, r, v, j):
+        sorted_insert(best, idx, r, v, j)
+    return best[r, best.shape[1] - 1]
 
 
 # Entries scanned without branching before candidates are inserted.
