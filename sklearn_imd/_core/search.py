@@ -175,35 +175,17 @@ def exact_knn(X, k, rows=None, *, jit):
                 merge_rows(Q @ Xp[c0 : c0 + width].T, sq, rows[part], c0, best[part], ind[part])
         return ind
 
-    import threading
-    from concurrent.futures import ThreadPoolExecutor
-
-    import numba
-
-    from .._utils.blas import single_blas_thread
+    from .._utils.panels import over_row_panels
 
     best, ind = buffers(n)
-    panels = iter(range(0, n, _PANEL_ROWS))
-    lock = threading.Lock()
 
-    def work():
-        # Takes row panels until none is left; returns its column buffers.
-        col_best, col_ind = buffers(n)
-        while True:
-            with lock:
-                r0 = next(panels, None)
-            if r0 is None:
-                return col_best, col_ind
-            r1 = min(n, r0 + _PANEL_ROWS)
-            for c0 in range(r0, n, _TILE_COLUMNS):
-                G = Xp[r0:r1] @ Xp[c0 : c0 + _TILE_COLUMNS].T
-                # columns inside the row panel are covered by the rows
-                merge_tile(G, sq, r0, c0, max(0, r1 - c0), best[r0:r1], ind[r0:r1],
-                           col_best, col_ind)
+    def task(r0, r1, columns):
+        # columns inside the row panel are covered by the rows
+        for c0 in range(r0, n, _TILE_COLUMNS):
+            G = Xp[r0:r1] @ Xp[c0 : c0 + _TILE_COLUMNS].T
+            merge_tile(G, sq, r0, c0, max(0, r1 - c0), best[r0:r1], ind[r0:r1], *columns)
 
-    n_threads = max(1, min(numba.get_num_threads(), -(-n // _PANEL_ROWS)))
-    with single_blas_thread(), ThreadPoolExecutor(n_threads) as pool:
-        columns = [f.result() for f in [pool.submit(work) for _ in range(n_threads)]]
+    columns = over_row_panels(n, _PANEL_ROWS, task, lambda: buffers(n))
     for col_best, col_ind in columns:
         merge_buffers(best, ind, col_best, col_ind)
     return ind
