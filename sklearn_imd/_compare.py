@@ -7,6 +7,7 @@ subsampling or bootstrap intervals.
 
 import math
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -29,6 +30,23 @@ _FEATURE_SPACE = ("fid", "kid") + _PRDC
 _RANGE = {"imd": (0, math.inf), "fid": (0, math.inf), "kid": (-math.inf, math.inf),
           "precision": (0, 1), "recall": (0, 1), "density": (0, math.inf), "coverage": (0, 1),
           "vendi": (1, math.inf)}
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """What one call of :func:`compare_records` computes, checked once: the
+    metrics, the kNN metrics' ``k``, the IMD parameters and times, KID's
+    parameters, the workers, and the interval (``None`` for none)."""
+
+    metrics: tuple
+    k: int
+    params: dict
+    t: np.ndarray
+    kid_params: dict
+    n_jobs: object
+    interval: object = None
+    n_resamples: int = 0
+    confidence: float = 0.95
 
 
 def _reference_signature(ref, X, params, t, s_ref, random_state, n_jobs):
@@ -120,12 +138,12 @@ def _check_generated(generated):
     return ["Y"], [generated]
 
 
-def _round_scores(X, stats, Ys, metrics, k, params, t, sig_ref, seeds, kid_params, n_jobs,
-                  bar, failures=None):
+def _round_scores(X, stats, Ys, settings, sig_ref, seeds, bar, failures=None):
     """One row of scores per generated sample in ``Ys`` against the reference:
-    its features ``X`` (or None) and its ``ReferenceStats`` (or None).  A
-    metric that cannot be computed for a sample is NaN, and ``(sample index,
-    metric names, reason)`` is appended to ``failures`` when given."""
+    its features ``X`` (or None) and its ``ReferenceStats`` (or None), with
+    the :class:`_Settings` of the call.  A metric that cannot be computed for
+    a sample is NaN, and ``(sample index, metric names, reason)`` is appended
+    to ``failures`` when given."""
     from ._core.compute import compute_signatures, fingerprint
     from .metrics._fid import fid_from_moments, scaled_moments
     from ._core.distance import imd_pairs
@@ -133,6 +151,8 @@ def _round_scores(X, stats, Ys, metrics, k, params, t, sig_ref, seeds, kid_param
     from .metrics._prdc import _prdc, scaled_radii
     from .metrics._vendi import vendi_score
 
+    metrics, k, params, t, n_jobs = (settings.metrics, settings.k, settings.params, settings.t,
+                                     settings.n_jobs)
     rows = [{} for _ in Ys]
     if "imd" in metrics:
         S, _ = compute_signatures(Ys, t, params, None, n_jobs,
@@ -174,7 +194,8 @@ def _round_scores(X, stats, Ys, metrics, k, params, t, sig_ref, seeds, kid_param
         if "fid" in metrics:
             cell(["fid"], lambda: {"fid": fid_from_moments(mean, cov, Y, e_fid)})
         if "kid" in metrics:
-            cell(["kid"], lambda: {"kid": kid_score(X, Y, random_state=seeds[2], **kid_params)})
+            cell(["kid"], lambda: {"kid": kid_score(X, Y, random_state=seeds[2],
+                                                    **settings.kid_params)})
         if radii is not None:
             chosen = [m for m in _PRDC if m in metrics]
             def prdc_cells():
@@ -234,7 +255,7 @@ def compare_records(reference, generated, *, metrics=None, k=5, interval=None, n
     other = [f"{name if file_names else repr(name)} ({Y.shape[1]})"
              for name, Y in zip(names, Ys) if Y.shape[1] != d]
     any_same = len(other) < len(Ys)
-    asked, metrics = metrics, _check_metrics(metrics, ref, any_same)
+    asked, metrics = metrics, tuple(_check_metrics(metrics, ref, any_same))
     if other and any(m in metrics for m in _FEATURE_SPACE):
         warnings.warn(
             f"{', '.join(other)}: another number of features than the reference's {d}, so "
@@ -258,6 +279,8 @@ def compare_records(reference, generated, *, metrics=None, k=5, interval=None, n
         random_state = int(rng.randint(_INT32))  # one draw, then reproducible
     s_ref, s_gen = _imd_seeds(random_state)
     seeds = (s_ref, s_gen, random_state)
+    settings = _Settings(metrics, k, params, t, kid_params, n_jobs, interval, n_resamples,
+                         confidence)
     sig_ref = None
     if "imd" in metrics:
         sig_ref, reason = _reference_signature(ref, X, params, t, s_ref, random_state, n_jobs)
@@ -270,8 +293,7 @@ def compare_records(reference, generated, *, metrics=None, k=5, interval=None, n
             return names[i] if file_names else f"generated[{names[i]!r}]"
 
         failures = []
-        rows = _round_scores(X, ref, Ys, metrics, k, params, t, sig_ref, seeds, kid_params,
-                             n_jobs, bar, failures)
+        rows = _round_scores(X, ref, Ys, settings, sig_ref, seeds, bar, failures)
         for i, failed, reason in failures:
             warnings.warn(
                 f"{sample(i)}: {', '.join(failed)} could not be computed, so "
@@ -279,9 +301,7 @@ def compare_records(reference, generated, *, metrics=None, k=5, interval=None, n
                 f"{reason}", MetricWarning, stacklevel=3)
         if interval is not None:
             failures = []
-            _add_intervals(rows, X, Ys, metrics, k, params, t, kid_params, n_jobs, bar,
-                           interval, n_resamples, confidence, np.random.RandomState(s_gen),
-                           failures)
+            _add_intervals(rows, X, Ys, settings, bar, np.random.RandomState(s_gen), failures)
             first = {}  # (sample, metrics) -> the first redraw's reason
             for i, failed, reason in failures:
                 failed = tuple(m for m in failed if math.isfinite(rows[i][m]))
@@ -294,16 +314,17 @@ def compare_records(reference, generated, *, metrics=None, k=5, interval=None, n
                     f"resample: {reason}", MetricWarning, stacklevel=3)
     finally:
         bar.close()
-    return names, metrics, rows
+    return names, list(metrics), rows
 
 
-def _add_intervals(rows, X, Ys, metrics, k, params, t, kid_params, n_jobs, bar, interval,
-                   n_resamples, confidence, rng, failures):
+def _add_intervals(rows, X, Ys, settings, bar, rng, failures):
     """Add ``metric_low``, ``metric_high`` to each row: basic intervals from
     half-size subsamples without replacement (their spread scaled by
     ``sqrt(1/2)``) or from bootstrap samples.  A metric that fails on a
     resample gets NaN bounds, and the failure goes to ``failures`` as in
     :func:`_round_scores`."""
+    metrics, interval = settings.metrics, settings.interval
+
     def draw(A):
         n = A.shape[0]
         if interval == "subsample":
@@ -311,10 +332,10 @@ def _add_intervals(rows, X, Ys, metrics, k, params, t, kid_params, n_jobs, bar, 
         return A[rng.choice(n, n, replace=True)]
 
     values = [{m: [] for m in metrics} for _ in rows]
-    for _ in range(n_resamples):
+    for _ in range(settings.n_resamples):
         seeds = tuple(int(s) for s in rng.randint(_INT32, size=3))
-        sub = _round_scores(draw(X), None, [draw(Y) for Y in Ys], metrics, k, params, t, None,
-                            seeds, kid_params, n_jobs, bar, failures)
+        sub = _round_scores(draw(X), None, [draw(Y) for Y in Ys], settings, None, seeds, bar,
+                            failures)
         for acc, row in zip(values, sub):
             for m in metrics:
                 acc[m].append(row[m])
@@ -326,8 +347,8 @@ def _add_intervals(rows, X, Ys, metrics, k, params, t, kid_params, n_jobs, bar, 
                 # the metric failed on the sample or on a redraw: no interval
                 row[f"{m}_low"] = row[f"{m}_high"] = math.nan
                 continue
-            row[f"{m}_low"], row[f"{m}_high"] = basic_interval(row[m], v, confidence, scale,
-                                                              _RANGE[m])
+            row[f"{m}_low"], row[f"{m}_high"] = basic_interval(row[m], v, settings.confidence,
+                                                              scale, _RANGE[m])
         ordered = {c: row[c] for m in metrics for c in (m, f"{m}_low", f"{m}_high")}
         row.clear()
         row.update(ordered)
