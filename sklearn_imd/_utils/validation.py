@@ -22,7 +22,7 @@ DEFAULT_TIMES = (0.1, 10.0, 256)
 # 2 cores) and SciPy's import (0.2 s) cost more than such a call's whole work.
 # Once loaded, the kernels are faster (1,000 points: 0.03-0.05 s against
 # 0.1 s), so calls with more clouds take them.  Both routes give the same
-# graph, and traces equal to rounding (tests/test_routes.py).
+# graph, and traces equal to rounding (tests/core/test_routes.py).
 JIT_MIN_POINTS = 1024
 
 
