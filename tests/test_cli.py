@@ -376,7 +376,7 @@ def test_binary_csv(capsys, tmp_path, npy_files):
 
 
 def test_csv_line_length_is_bounded(capsys, tmp_path, npy_files, monkeypatch):
-    monkeypatch.setattr("sklearn_imd.io._MAX_LINE", 100)
+    monkeypatch.setattr("sklearn_imd._io.csv._MAX_LINE", 100)
     path = tmp_path / "long.csv"
     path.write_text("1,2\n" + "1," * 60 + "1\n")
     assert_error(capsys, ["score", str(path), npy_files[1]], "long.csv", "line 2",
