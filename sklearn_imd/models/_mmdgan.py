@@ -30,13 +30,8 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 
 from .._utils.validation import check_choice, check_cloud, check_int, check_real, check_seed
-from ._networks import (
-    LatentGeneratorMixin,
-    check_layer_sizes,
-    init_mlp,
-    mlp,
-    to_numpy,
-)
+from ._networks import LatentGeneratorMixin, check_layer_sizes, init_mlp, mlp, to_jax, to_numpy
+from ._training import adam_step, check_schedule, minibatches, run_epochs, set_fitted
 
 CRITICS = ("smmd", "gcmmd", "mmd")
 # Hidden activation of both networks: ELU is C^1, so the generator's Jacobian
@@ -72,6 +67,12 @@ def _spread(X):
     return float(np.sqrt(np.mean(np.sum((X - X.mean(axis=0)) ** 2, axis=1))))
 
 
+def _advice(lr):
+    """What to change when training failed."""
+    return (f"Lower learning_rate (now {lr:g}; the default is 1e-4) and standardise the data "
+            "(e.g. sklearn.preprocessing.StandardScaler).")
+
+
 def _diagnosis(objective, moved, spread_ratio, lr):
     """The problems of a finished fit, in the user's terms (empty when healthy)."""
     problems = []
@@ -91,9 +92,7 @@ def _diagnosis(objective, moved, spread_ratio, lr):
                         "data's: it never reached the data's scale")
     if not problems:
         return None
-    return (f"MMDGAN training failed: {'; '.join(problems)}. Lower learning_rate "
-            f"(now {lr:g}; the default is 1e-4) and standardise the data "
-            "(e.g. sklearn.preprocessing.StandardScaler).")
+    return f"MMDGAN training failed: {'; '.join(problems)}. {_advice(lr)}"
 
 
 def _features(params, X):
@@ -218,9 +217,8 @@ def _training_epoch(latent_dim, critic, sigma, lam, n_critic, lr, B, steps, n):
             g, c, c_state = carry
             Xb, Yb = draw(key, g)
             Yb = jax.lax.stop_gradient(Yb)
-            value, grads = jax.value_and_grad(lambda c_: -objective(c_, Xb, Yb))(c)
-            updates, c_state = opt.update(grads, c_state, c)
-            return (g, optax.apply_updates(c, updates), c_state), -value
+            value, c, c_state = adam_step(opt, lambda c_: -objective(c_, Xb, Yb), c, c_state)
+            return (g, c, c_state), -value
 
         def generator_step(carry, key):
             g, c, g_state, c_state = carry
@@ -229,9 +227,9 @@ def _training_epoch(latent_dim, critic, sigma, lam, n_critic, lr, B, steps, n):
             k1, k2 = jax.random.split(keys[-1])
             Xb = Xd[jax.random.randint(k1, (B,), 0, n)]
             zb = jax.random.normal(k2, (B, latent_dim))
-            grads = jax.grad(lambda g_: objective(c, Xb, mlp(g_, zb, _ACTIVATION)))(g)
-            updates, g_state = opt.update(grads, g_state, g)
-            return (optax.apply_updates(g, updates), c, g_state, c_state), jnp.mean(values)
+            _, g, g_state = adam_step(
+                opt, lambda g_: objective(c, Xb, mlp(g_, zb, _ACTIVATION)), g, g_state)
+            return (g, c, g_state, c_state), jnp.mean(values)
 
         carry, values = jax.lax.scan(generator_step, carry, jax.random.split(key, steps))
         return carry, jnp.mean(values)
@@ -360,9 +358,7 @@ class MMDGAN(LatentGeneratorMixin, BaseEstimator):
             critic=check_choice(self.critic, "critic", CRITICS),
             sigma=check_real(self.sigma, "sigma", minimum=0, strict=True),
             n_critic=check_int(self.n_critic, "n_critic", 1),
-            epochs=check_int(self.epochs, "epochs", 1),
-            batch_size=check_int(self.batch_size, "batch_size", 2),
-            lr=check_real(self.learning_rate, "learning_rate", minimum=0, strict=True),
+            **check_schedule(self, min_batch_size=2),
             verbose=check_int(self.verbose, "verbose", 0),
         )
         p["lam"] = check_real(self.lam, "lam", minimum=0, strict=self.critic == "gcmmd")
@@ -406,47 +402,36 @@ class MMDGAN(LatentGeneratorMixin, BaseEstimator):
         key, kg, kc = jax.random.split(key, 3)
         g_params = init_mlp(kg, (p["latent_dim"], *p["gen_sizes"], d))
         c_params = init_mlp(kc, (d, *p["critic_sizes"], p["n_feat"]))
-        B = min(p["batch_size"], n)
-        steps = max(1, n // B)
+        B, steps = minibatches(p["batch_size"], n)
         opt, epoch = _training_epoch(p["latent_dim"], p["critic"], p["sigma"], p["lam"],
                                      p["n_critic"], p["lr"], B, steps, n)
         Xd = jnp.asarray(X, dtype=jnp.float32)
         carry = (g_params, c_params, opt.init(g_params), opt.init(c_params))
-        curve = []
-        for e in range(p["epochs"]):
+
+        def keyed_epoch(state):
+            key, carry = state
             key, sub = jax.random.split(key)
-            before = carry[0]
             carry, value = epoch(carry, sub, Xd)
-            value = float(value)
-            curve.append(value)
-            if p["verbose"]:
-                print(f"epoch {e + 1}/{p['epochs']}: critic objective {value:.6g}")
-            if not np.isfinite(value):
-                raise FloatingPointError(
-                    f"MMDGAN training diverged: the critic objective became {value} at "
-                    f"epoch {e + 1}. Lower learning_rate (now {p['lr']:g}; the default "
-                    "is 1e-4) and standardise the data (e.g. "
-                    "sklearn.preprocessing.StandardScaler)."
-                )
-        moved = _relative_change(before, carry[0])
+            return (key, carry), value
+
+        (_, carry), (_, before), curve = run_epochs(
+            keyed_epoch, (key, carry), p["epochs"], p["verbose"], "critic objective",
+            lambda value, e: f"MMDGAN training diverged: the critic objective became {value} "
+                             f"at epoch {e}. {_advice(p['lr'])}")
+        moved = _relative_change(before[0], carry[0])
         self.generator_params_ = to_numpy(carry[0])
         self.critic_params_ = to_numpy(carry[1])
-        self.loss_curve_ = np.asarray(curve, dtype=np.float64)
-        self.latent_dim_ = p["latent_dim"]
-        self.n_features_in_ = d
-        self.n_iter_ = p["epochs"] * steps
+        set_fitted(self, curve, p["latent_dim"], d, p["epochs"] * steps)
         with np.errstate(over="ignore", invalid="ignore"):
             S = self.sample(min(n, 1000), random_state=0)
             spread_ratio = _spread(S) / max(_spread(X), np.finfo(np.float64).tiny)
         if not np.isfinite(spread_ratio):  # samples that overflow: diverged
             spread_ratio = np.inf
-        message = _diagnosis(value, moved, spread_ratio, p["lr"])
+        message = _diagnosis(float(curve[-1]), moved, spread_ratio, p["lr"])
         if message is not None:
             warnings.warn(message, ConvergenceWarning, stacklevel=2)
         return self
 
     def _generator_fn(self, z):
-        params = [(jnp.asarray(W, z.dtype), jnp.asarray(b, z.dtype))
-                  for W, b in self.generator_params_]
-        return mlp(params, z, _ACTIVATION)
+        return mlp(to_jax(self.generator_params_, z.dtype), z, _ACTIVATION)
 

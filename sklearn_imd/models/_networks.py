@@ -7,6 +7,7 @@ pickle and clone like any scikit-learn estimator) and turn them into JAX
 arrays for each computation.
 """
 
+import itertools
 import numbers
 
 import jax
@@ -39,14 +40,30 @@ def check_layer_sizes(sizes, name):
     return tuple(int(s) for s in sizes)
 
 
+def _glorot_limit(n_in, n_out):
+    """Bound of the Glorot-uniform weights of a layer with ``n_in`` inputs and ``n_out`` outputs."""
+    return np.sqrt(6.0 / (n_in + n_out))
+
+
 def init_mlp(key, sizes, dtype=jnp.float32):
     """Glorot-uniform weights and zero biases of an MLP with layer ``sizes``."""
     params = []
     for n_in, n_out in zip(sizes[:-1], sizes[1:]):
         key, sub = jax.random.split(key)
-        limit = np.sqrt(6.0 / (n_in + n_out))
+        limit = _glorot_limit(n_in, n_out)
         params.append((jax.random.uniform(sub, (n_in, n_out), dtype, -limit, limit),
                        jnp.zeros(n_out, dtype)))
+    return params
+
+
+def init_mlp_numpy(rng, sizes):
+    """Glorot-uniform weights and zero biases (float32, as :func:`init_mlp`), drawn
+    from the NumPy ``RandomState`` ``rng``."""
+    params = []
+    for n_in, n_out in itertools.pairwise(sizes):
+        limit = _glorot_limit(n_in, n_out)
+        params.append((rng.uniform(-limit, limit, (n_in, n_out)).astype(np.float32),
+                       np.zeros(n_out, np.float32)))
     return params
 
 
@@ -62,6 +79,11 @@ def mlp(params, x, activation="relu", out_activation="identity"):
 def to_numpy(params):
     """JAX parameters as NumPy arrays (picklable, clonable)."""
     return jax.tree_util.tree_map(lambda a: np.asarray(a), params)
+
+
+def to_jax(params, dtype):
+    """Parameters (NumPy or JAX arrays) as JAX arrays of ``dtype``."""
+    return jax.tree_util.tree_map(lambda a: jnp.asarray(a, dtype), params)
 
 
 def batch_jacobian(fn, Z):

@@ -14,154 +14,32 @@ weights clipped to ``[-c, c]`` after each step and the penalty
 over a batch of ``b = 2n`` inputs, ``f`` the encoder, with weight ``lambda``.
 """
 
-import itertools
 import numbers
-from functools import partial
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._utils.validation import check_choice, check_cloud, check_int, check_real, check_seed
+from ._elbo import _decoder_mean, _elbo_draws, _epoch, _looseness, _posterior_mean
 from ._networks import (
     ACTIVATIONS,
     LatentGeneratorMixin,
     check_layer_sizes,
     evaluate64,
-    mlp,
+    init_mlp_numpy,
+    to_jax,
     to_numpy,
 )
+from ._training import adam_init, check_schedule, clip_params, minibatches, run_epochs, set_fitted
 
 LIKELIHOODS = ("auto", "bernoulli", "gaussian")
-_LOG_2PI = float(np.log(2.0 * np.pi))
 # Floor of the Gaussian decoder's variance, relative to the mean feature
 # variance of the training data: a constant feature (a blank pixel) would
 # otherwise drive its variance, and the likelihood, to infinity.
 _VAR_FLOOR = 1e-4
-
-
-def _as(params, dtype):
-    return jax.tree_util.tree_map(lambda a: jnp.asarray(a, dtype), params)
-
-
-def _encode(enc, X, activation, latent_dim):
-    """Posterior means and log-variances, each ``(n, latent_dim)``."""
-    out = mlp(enc, X, activation)
-    return out[:, :latent_dim], out[:, latent_dim:]
-
-
-def _decode(dec, Z, activation):
-    """Decoder outputs: Bernoulli logits or Gaussian means, ``(n, n_features)``."""
-    return mlp(dec, Z, activation)
-
-
-def _log_likelihood(out, X, likelihood, log_var, var_floor):
-    """``log p(x | z)`` per row, from the decoder outputs ``out``."""
-    if likelihood == "bernoulli":
-        # x log sigmoid(l) + (1 - x) log sigmoid(-l), stable in the logits l
-        return jnp.sum(X * out - jax.nn.softplus(out), axis=1)
-    var = var_floor + jnp.exp(log_var)
-    return -0.5 * jnp.sum((X - out) ** 2 / var + jnp.log(var) + _LOG_2PI, axis=1)
-
-
-def _neg_elbo(enc, dec, log_var, X, eps, *, activation, latent_dim, likelihood, var_floor):
-    """Negative ELBO per row, one reparameterised draw ``z = mu + sigma * eps``
-    per row (``eps`` of shape ``(n, latent_dim)``), KL in closed form."""
-    mu, logv = _encode(enc, X, activation, latent_dim)
-    z = mu + jnp.exp(0.5 * logv) * eps
-    rec = _log_likelihood(_decode(dec, z, activation), X, likelihood, log_var, var_floor)
-    kl = 0.5 * jnp.sum(jnp.exp(logv) + mu**2 - 1.0 - logv, axis=1)
-    return kl - rec
-
-
-def _looseness(mu, X):
-    """The LC-VAE penalty ``sum_{i=1}^{n} ||f(I_i) - f(I_{i+n})||^2 / ||I_i - I_{i+n}||^2``
-    over the ``n = len(X) // 2`` pairs of the first and second half of the rows
-    (identical inputs, of zero distance, are left out of the sum)."""
-    n = X.shape[0] // 2
-    if n == 0:
-        return jnp.zeros((), mu.dtype)
-    num = jnp.sum((mu[:n] - mu[n:2 * n]) ** 2, axis=1)
-    den = jnp.sum((X[:n] - X[n:2 * n]) ** 2, axis=1)
-    safe = jnp.where(den > 0, den, 1.0)
-    return jnp.sum(jnp.where(den > 0, num / safe, 0.0))
-
-
-@partial(jax.jit, static_argnums=(6,))
-def _epoch(carry, Xd, idx, eps, floor, lam, config):
-    """One epoch of Adam steps on the minibatches ``Xd[idx[s]]`` (a ``lax.scan``),
-    jitted once per ``config`` and shapes (fits of one configuration share it)."""
-    activation, latent_dim, likelihood, clip, penalised, lr = config
-    opt = optax.adam(lr)
-    B = idx.shape[1]
-
-    def loss_fn(params, Xb, e):
-        enc, dec, log_var = params
-        loss = jnp.mean(_neg_elbo(enc, dec, log_var, Xb, e, activation=activation,
-                                  latent_dim=latent_dim, likelihood=likelihood,
-                                  var_floor=floor))
-        if penalised:
-            mu, _ = _encode(enc, Xb, activation, latent_dim)
-            loss = loss + lam * _looseness(mu, Xb) / B
-        return loss
-
-    def step(carry, inputs):
-        params, state = carry
-        i, e = inputs
-        value, grads = jax.value_and_grad(loss_fn)(params, Xd[i], e)
-        updates, state = opt.update(grads, state, params)
-        params = optax.apply_updates(params, updates)
-        if clip is not None:
-            enc, dec, log_var = params
-            params = (_clip(enc, clip), dec, log_var)
-        return (params, state), value
-
-    carry, values = jax.lax.scan(step, carry, (idx, eps))
-    return carry, jnp.mean(values)
-
-
-@partial(jax.jit, static_argnums=(6,))
-def _elbo_draws(enc, dec, log_var, X, eps, floor, config):
-    """ELBO per row of ``X``, averaged over the draws ``eps[k]``."""
-    activation, latent_dim, likelihood = config
-    neg = jax.vmap(lambda e: _neg_elbo(enc, dec, log_var, X, e, activation=activation,
-                                       latent_dim=latent_dim, likelihood=likelihood,
-                                       var_floor=floor))(eps)
-    return -jnp.mean(neg, axis=0)
-
-
-@partial(jax.jit, static_argnums=(1,))
-def _adam_init(params, lr):
-    return optax.adam(lr).init(params)
-
-
-def _init_mlp(rng, sizes):
-    """Glorot-uniform weights and zero biases (float32, as :func:`init_mlp`), drawn
-    from the NumPy ``RandomState`` ``rng``."""
-    params = []
-    for n_in, n_out in itertools.pairwise(sizes):
-        limit = np.sqrt(6.0 / (n_in + n_out))
-        params.append((rng.uniform(-limit, limit, (n_in, n_out)).astype(np.float32),
-                       np.zeros(n_out, np.float32)))
-    return params
-
-
-@partial(jax.jit, static_argnums=(2, 3))
-def _posterior_mean(enc, X, activation, latent_dim):
-    return _encode(enc, X, activation, latent_dim)[0]
-
-
-@partial(jax.jit, static_argnums=(2, 3))
-def _decoder_mean(dec, Z, activation, likelihood):
-    out = _decode(dec, Z, activation)
-    return jax.nn.sigmoid(out) if likelihood == "bernoulli" else out
-
-
-def _clip(params, c):
-    return jax.tree_util.tree_map(lambda a: jnp.clip(a, -c, c), params)
 
 
 class VAE(LatentGeneratorMixin, TransformerMixin, BaseEstimator):
@@ -324,9 +202,7 @@ class VAE(LatentGeneratorMixin, TransformerMixin, BaseEstimator):
             "sizes": check_layer_sizes(self.hidden_layer_sizes, "hidden_layer_sizes"),
             "activation": check_choice(self.activation, "activation", tuple(ACTIVATIONS)),
             "likelihood": check_choice(self.likelihood, "likelihood", LIKELIHOODS),
-            "epochs": check_int(self.epochs, "epochs", 1),
-            "batch_size": check_int(self.batch_size, "batch_size", 1),
-            "lr": check_real(self.learning_rate, "learning_rate", minimum=0, strict=True),
+            **check_schedule(self),
             "looseness": check_real(self.looseness, "looseness", minimum=0),
             "verbose": check_int(self.verbose, "verbose", 0),
         }
@@ -375,8 +251,8 @@ class VAE(LatentGeneratorMixin, TransformerMixin, BaseEstimator):
         latent_dim, act, clip, lam = p["latent_dim"], p["activation"], p["clip"], p["looseness"]
 
         rng = check_seed(self.random_state)
-        enc = _init_mlp(rng, (d, *p["sizes"], 2 * latent_dim))
-        dec = _init_mlp(rng, (latent_dim, *p["sizes"][::-1], d))
+        enc = init_mlp_numpy(rng, (d, *p["sizes"], 2 * latent_dim))
+        dec = init_mlp_numpy(rng, (latent_dim, *p["sizes"][::-1], d))
         if likelihood == "gaussian":
             fvar = X.var(axis=0).astype(np.float64)
             floor = _VAR_FLOOR * max(float(fvar.mean()), np.finfo(np.float32).tiny)
@@ -385,38 +261,30 @@ class VAE(LatentGeneratorMixin, TransformerMixin, BaseEstimator):
             floor, log_var = 0.0, np.zeros(d, np.float32)
         params = (enc, dec, log_var)
         if clip is not None:
-            params = (_clip(enc, clip), dec, log_var)
+            params = (clip_params(enc, clip), dec, log_var)
 
-        B = min(p["batch_size"], n)
-        steps = max(1, n // B)
+        B, steps = minibatches(p["batch_size"], n)
         config = (act, latent_dim, likelihood, clip, lam > 0, p["lr"])
         Xd = jnp.asarray(X, dtype=jnp.float32)
-        carry = (params, _adam_init(params, p["lr"]))
+        carry = (params, adam_init(params, p["lr"]))
         floor32, lam32 = jnp.float32(floor), jnp.float32(lam)
-        curve = []
-        for e in range(p["epochs"]):
+
+        def epoch(carry):
             idx = rng.permutation(n)[:steps * B].reshape(steps, B)
             eps = rng.standard_normal((steps, B, latent_dim)).astype(np.float32)
-            carry, value = _epoch(carry, Xd, idx, eps, floor32, lam32, config)
-            value = float(value)
-            curve.append(value)
-            if p["verbose"]:
-                print(f"epoch {e + 1}/{p['epochs']}: loss {value:.6g}")
-            if not np.isfinite(value):
-                raise FloatingPointError(
-                    f"the VAE loss became {value} at epoch {e + 1}; lower learning_rate "
-                    "or rescale the data."
-                )
+            return _epoch(carry, Xd, idx, eps, floor32, lam32, config)
+
+        carry, _, curve = run_epochs(
+            epoch, carry, p["epochs"], p["verbose"], "loss",
+            lambda value, e: f"the VAE loss became {value} at epoch {e}; lower learning_rate "
+                             "or rescale the data.")
         enc, dec, log_var = carry[0]
         self.encoder_params_ = to_numpy(enc)
         self.decoder_params_ = to_numpy(dec)
         self.decoder_log_var_ = np.asarray(log_var) if likelihood == "gaussian" else None
         self.decoder_var_floor_ = float(floor)
         self.likelihood_ = likelihood
-        self.loss_curve_ = np.asarray(curve, dtype=np.float64)
-        self.latent_dim_ = latent_dim
-        self.n_features_in_ = d
-        self.n_iter_ = p["epochs"] * steps
+        set_fitted(self, curve, latent_dim, d, p["epochs"] * steps)
         return self
 
     # -- checks and the networks at a given dtype ---------------------------------
@@ -435,11 +303,11 @@ class VAE(LatentGeneratorMixin, TransformerMixin, BaseEstimator):
         return self.activation
 
     def _mean_fn(self, x):
-        enc = _as(self.encoder_params_, x.dtype)
+        enc = to_jax(self.encoder_params_, x.dtype)
         return _posterior_mean(enc, x, self._act(), self.latent_dim_)
 
     def _generator_fn(self, z):
-        dec = _as(self.decoder_params_, z.dtype)
+        dec = to_jax(self.decoder_params_, z.dtype)
         return _decoder_mean(dec, z, self._act(), self.likelihood_)
 
     # -- public methods ------------------------------------------------------------
@@ -497,9 +365,9 @@ class VAE(LatentGeneratorMixin, TransformerMixin, BaseEstimator):
 
         with jax.enable_x64(True):
             elbo = _elbo_draws(
-                _as(self.encoder_params_, jnp.float64), _as(self.decoder_params_, jnp.float64),
-                jnp.asarray(log_var, jnp.float64), jnp.asarray(X, jnp.float64),
-                jnp.asarray(eps, jnp.float64), self.decoder_var_floor_,
+                to_jax(self.encoder_params_, jnp.float64),
+                to_jax(self.decoder_params_, jnp.float64), jnp.asarray(log_var, jnp.float64),
+                jnp.asarray(X, jnp.float64), jnp.asarray(eps, jnp.float64), self.decoder_var_floor_,
                 (self.activation, self.latent_dim_, self.likelihood_))
             return np.asarray(elbo, dtype=np.float64)
 
