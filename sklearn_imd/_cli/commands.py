@@ -24,9 +24,8 @@ def _run_compare(args):
 
     check_seed(args.seed, "--seed")
     if not args.ci:
-        for option, value in (("--ci-level", args.ci_level), ("--n-resamples", args.n_resamples)):
-            if value is not None:
-                raise ValueError(f"{option} applies only with --ci.")
+        _refuse_ci_options(args)
+    level = _CI_LEVEL if args.ci_level is None else args.ci_level
     _check_key(args.key, [args.REF, *args.GEN], "no input is one")
     if len(set(args.GEN)) != len(args.GEN):
         raise ValueError("a GEN is given twice; the output is keyed by each GEN.")
@@ -37,7 +36,7 @@ def _run_compare(args):
         ref, generated, metrics=args.metrics, k=args.k,
         interval="subsample" if args.ci else None,
         n_resamples=_COMPARE_RESAMPLES if args.n_resamples is None else args.n_resamples,
-        confidence=_CI_LEVEL if args.ci_level is None else args.ci_level,
+        confidence=level,
         imd_params=_imd_params(args), random_state=args.seed, n_jobs=args.n_jobs,
         verbose=_verbose(args), reference_name=args.REF, file_names=True,
         kid_params={name: value for name, value in (("n_subsets", args.kid_subsets),
@@ -53,18 +52,22 @@ def _run_compare(args):
                  for name, row in zip(names, rows)}
         print(json.dumps(clean, indent=2, allow_nan=False))
         return 0
-    cells = [[name] + [_cell(row, m, args.ci) for m in metrics]
-             for name, row in zip(names, rows)]
-    header = ["generated"] + metrics
-    widths = [max(len(r[i]) for r in cells + [header]) for i in range(len(header))]
-    for row in [header, ["-" * w for w in widths]] + cells:
-        print("  ".join([row[0].ljust(widths[0])]
-                        + [c.rjust(w) for c, w in zip(row[1:], widths[1:])]).rstrip())
+    _print_table(["generated"] + metrics,
+                 [[name] + [_cell(row, m, args.ci) for m in metrics]
+                  for name, row in zip(names, rows)])
     if args.ci:
-        level = _CI_LEVEL if args.ci_level is None else args.ci_level
         print(f"{PROG}: note: [low, high] are {100 * level:g}% subsampling intervals.",
               file=sys.stderr)
     return 0
+
+
+def _print_table(header, rows):
+    """Print ``rows`` of texts under ``header`` and a rule of dashes: the first column
+    flush left, the others flush right, two spaces apart (compare's table, the demo's)."""
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, ["-" * w for w in widths], *rows]:
+        print("  ".join([row[0].ljust(widths[0])]
+                        + [c.rjust(w) for c, w in zip(row[1:], widths[1:])]).rstrip())
 
 
 def _cell(row, metric, ci):
@@ -102,12 +105,17 @@ def _run_stats(args):
     return 0
 
 
+def _refuse_ci_options(args):
+    """Refuse --ci-level and --n-resamples, which apply only with --ci."""
+    for option, value in (("--ci-level", args.ci_level), ("--n-resamples", args.n_resamples)):
+        if value is not None:
+            raise ValueError(f"{option} applies only with --ci.")
+
+
 def _check_ci_options(args):
     """(level, n_resamples) of --ci, after checking that they come with it."""
     if not args.ci:
-        for option, value in (("--ci-level", args.ci_level), ("--n-resamples", args.n_resamples)):
-            if value is not None:
-                raise ValueError(f"{option} applies only with --ci.")
+        _refuse_ci_options(args)
         return None, None
     level = _CI_LEVEL if args.ci_level is None else args.ci_level
     if not 0 < level < 1:
@@ -182,19 +190,8 @@ def _run_demo(args):
     )
     rows = [(label, f"{score:.2f}", f"{seconds:.2f}") for label, score, seconds
             in run_demo(args.seed)]
-    header = ("comparison", "IMD", "seconds")
-    widths = [max(len(r[i]) for r in rows + [header]) for i in range(3)]
-
-    def fmt(row):
-        return (
-            f"{row[0]:<{widths[0]}}  {row[1]:>{widths[1]}}  {row[2]:>{widths[2]}}"
-        )
-
     print()
-    print(fmt(header))
-    print("  ".join("-" * w for w in widths))
-    for row in rows:
-        print(fmt(row))
+    _print_table(("comparison", "IMD", "seconds"), rows)
     print()
     print(
         "How to read it: the random-halves row is the noise floor of two samples of one "
