@@ -1,0 +1,213 @@
+"""The subcommands of the command line (``score``, ``compare``, ``stats``, ``demo``),
+each run on the parsed arguments, and the printer of the library's warnings."""
+
+import sys
+
+from .._utils.validation import IMD_DEFAULTS
+from .files import _check_key, _is_stats_file, _read
+from .texts import _CI_LEVEL, _COMPARE_RESAMPLES, _N_RESAMPLES, PROG
+
+
+def _imd_params(args):
+    return {name: getattr(args, name) for name in IMD_DEFAULTS}
+
+
+def _verbose(args):
+    if args.progress is None:
+        return int(sys.stderr.isatty())
+    return int(args.progress)
+
+
+def _run_compare(args):
+    from .._compare import ReferenceStats, compare_records
+    from .._utils.validation import check_seed
+
+    check_seed(args.seed, "--seed")
+    if not args.ci:
+        _refuse_ci_options(args)
+    level = _CI_LEVEL if args.ci_level is None else args.ci_level
+    _check_key(args.key, [args.REF, *args.GEN], "no input is one")
+    if len(set(args.GEN)) != len(args.GEN):
+        raise ValueError("a GEN is given twice; the output is keyed by each GEN.")
+    ref = (ReferenceStats.load(args.REF) if _is_stats_file(args.REF)
+           else _read(args.REF, args.key))
+    generated = {path: _read(path, args.key) for path in args.GEN}
+    names, metrics, rows = compare_records(
+        ref, generated, metrics=args.metrics, k=args.k,
+        interval="subsample" if args.ci else None,
+        n_resamples=_COMPARE_RESAMPLES if args.n_resamples is None else args.n_resamples,
+        confidence=level,
+        imd_params=_imd_params(args), random_state=args.seed, n_jobs=args.n_jobs,
+        verbose=_verbose(args), reference_name=args.REF, file_names=True,
+        kid_params={name: value for name, value in (("n_subsets", args.kid_subsets),
+                                                    ("subset_size", args.kid_subset_size))
+                    if value is not None},
+    )
+    if args.json:
+        import json
+        import math
+
+        # NaN and infinities are not JSON: an empty cell is null
+        clean = {name: {m: (v if math.isfinite(v) else None) for m, v in row.items()}
+                 for name, row in zip(names, rows)}
+        print(json.dumps(clean, indent=2, allow_nan=False))
+        return 0
+    _print_table(["generated"] + metrics,
+                 [[name] + [_cell(row, m, args.ci) for m in metrics]
+                  for name, row in zip(names, rows)])
+    if args.ci:
+        print(f"{PROG}: note: [low, high] are {100 * level:g}% subsampling intervals.",
+              file=sys.stderr)
+    return 0
+
+
+def _print_table(header, rows):
+    """Print ``rows`` of texts under ``header`` and a rule of dashes: the first column
+    flush left, the others flush right, two spaces apart (compare's table, the demo's)."""
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, ["-" * w for w in widths], *rows]:
+        print("  ".join([row[0].ljust(widths[0])]
+                        + [c.rjust(w) for c, w in zip(row[1:], widths[1:])]).rstrip())
+
+
+def _cell(row, metric, ci):
+    import math
+
+    if not math.isfinite(row[metric]):
+        return "-"  # could not be computed (a warning said why)
+    text = f"{row[metric]:.4g}"
+    if ci:
+        low, high = row[metric + "_low"], row[metric + "_high"]
+        text += (f" [{low:.3g}, {high:.3g}]" if math.isfinite(low) and math.isfinite(high)
+                 else " [-]")
+    return text
+
+
+def _run_stats(args):
+    from .._reference import ReferenceStats
+    from .._utils.validation import check_seed
+
+    check_seed(args.seed, "--seed")
+    _check_key(args.key, [args.REF], "REF is not one")
+    from ..io import _check_output_path
+
+    output = _check_output_path(args.output)  # before any work
+    X = _read(args.REF, args.key)
+    stats = ReferenceStats.from_samples(
+        X, k=args.k, imd_params=_imd_params(args), random_state=args.seed,
+        keep_features=not args.no_features, n_jobs=args.n_jobs,
+    )
+    output = stats.save(output)
+    held = "mean, covariance, IMD signature" + (
+        "" if args.no_features else f", {args.k}-NN radii, features")
+    print(f"wrote {output}: {stats.n_samples} samples x {stats.n_features} features; "
+          f"{held}")
+    return 0
+
+
+def _refuse_ci_options(args):
+    """Refuse --ci-level and --n-resamples, which apply only with --ci."""
+    for option, value in (("--ci-level", args.ci_level), ("--n-resamples", args.n_resamples)):
+        if value is not None:
+            raise ValueError(f"{option} applies only with --ci.")
+
+
+def _check_ci_options(args):
+    """(level, n_resamples) of --ci, after checking that they come with it."""
+    if not args.ci:
+        _refuse_ci_options(args)
+        return None, None
+    level = _CI_LEVEL if args.ci_level is None else args.ci_level
+    if not 0 < level < 1:
+        raise ValueError(f"--ci-level must be between 0 and 1, e.g. 0.95; got {level}.")
+    from .._utils.validation import check_int
+
+    n_resamples = check_int(
+        _N_RESAMPLES if args.n_resamples is None else args.n_resamples, "--n-resamples", 1
+    )
+    return level, n_resamples
+
+
+def _run_score(args):
+    from .._utils.validation import check_cloud, check_imd_params, check_n_jobs, check_seed
+
+    params = check_imd_params(
+        k=args.k, m=args.m, nv=args.nv, method=args.method,
+        normalization=args.normalization, knn=args.knn,
+    )
+    check_seed(args.seed, "--seed")
+    check_n_jobs(args.n_jobs, "--n-jobs")
+    level, n_resamples = _check_ci_options(args)
+    _check_key(args.key, (args.A, args.B), "neither A nor B is one")
+    if args.ci:
+        min_points, purpose = 2 * (args.k + 1), f"--ci (half-size subsamples, k = {args.k})"
+    else:
+        min_points, purpose = args.k + 1, None
+    A, B = (
+        check_cloud(_read(p, args.key), min_points=min_points, name=p, purpose=purpose)
+        for p in (args.A, args.B)
+    )
+    if args.ci:
+        return _score_with_ci(A, B, args, params, level, n_resamples)
+    from ..metrics import imd_score
+
+    score = imd_score(A, B, random_state=args.seed, n_jobs=args.n_jobs, **params)
+    print(f"{score:.6g}")
+    return 0
+
+
+def _score_with_ci(A, B, args, params, level, n_resamples):
+    if A.shape[1] != B.shape[1]:
+        raise ValueError(
+            f"--ci pools the points of A and B, so they need the same number of features; "
+            f"{args.A} has {A.shape[1]} and {args.B} has {B.shape[1]}. Without --ci, "
+            "score compares clouds of different dimensions."
+        )
+    from ..metrics import imd_test
+
+    res = imd_test(
+        A, B, n_permutations=1, n_resamples=n_resamples, confidence=level,
+        random_state=args.seed, n_jobs=args.n_jobs, verbose=_verbose(args), **params,
+    )
+    low, high = res.confidence_interval
+    print(f"{res.statistic:.6g}  {100 * level:g}% CI [{low:.4g}, {high:.4g}]")
+    print(
+        f"{PROG}: note: the {100 * level:g}% interval, from {n_resamples} pairs of half-size "
+        "subsamples, shows how much the score would move with other samples of the same sizes.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _run_demo(args):
+    from .demo import run_demo
+    from .._utils.validation import check_seed
+
+    check_seed(args.seed, "--seed")
+    print(
+        "IMD (intrinsic multi-scale distance) compares the multi-scale geometry of two "
+        "point clouds via the heat traces of their kNN graphs; 0 = identical."
+    )
+    rows = [(label, f"{score:.2f}", f"{seconds:.2f}") for label, score, seconds
+            in run_demo(args.seed)]
+    print()
+    _print_table(("comparison", "IMD", "seconds"), rows)
+    print()
+    print(
+        "How to read it: the random-halves row is the noise floor of two samples of one "
+        "distribution; larger IMDs mean more different shapes."
+    )
+    return 0
+
+
+def _warning_printer(labels):
+    """A ``warnings.showwarning`` printing one line, the clouds ``labels`` call X, Y by name."""
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        text = " ".join(str(message).split())
+        label, sep, rest = text.partition(": ")
+        if sep and label in labels:
+            text = f"{labels[label]}: {rest}"
+        print(f"{PROG}: warning: {text}", file=sys.stderr)
+
+    return show

@@ -1,0 +1,69 @@
+"""The input files of the command line: statistics files told from archives of
+arrays, ``--key`` checked against the inputs, and the point clouds read from them."""
+
+import os
+
+from .texts import PROG
+
+
+def _is_stats_file(path):
+    """Whether ``path`` is an .npz archive of reference statistics: ``mu`` and
+    ``sigma`` (pytorch-fid's) and no arrays but those a statistics file holds.
+    Another archive that holds arrays named so (say a VAE's ``z``, ``mu``,
+    ``sigma``) is a file of arrays like any other."""
+    from ..io import _open_zip
+
+    if os.path.splitext(path)[1].lower() != ".npz" or not os.path.isfile(path):
+        return False
+    try:
+        archive, members = _open_zip(path)
+    except ValueError:
+        return False  # load_points gives the error
+    archive.close()
+    names = set(members)
+    if not {"mu", "sigma"} <= names:
+        return False
+    from .._reference import _STATS_KEYS
+
+    return names <= _STATS_KEYS
+
+
+def _is_npz(path):
+    return os.path.splitext(path)[1].lower() == ".npz"
+
+
+def _check_key(key, paths, none_is):
+    """Refuse --key when no input is an .npz file (``none_is`` says so for the message)."""
+    if key is not None and not any(_is_npz(p) for p in paths):
+        raise ValueError(f"--key applies only to .npz files, and {none_is}.")
+
+
+def _read(path, key):
+    """load_points with --key only for .npz inputs; a statistics file gives its
+    stored features (never its mean, covariance or radii as points)."""
+    from ..io import load_points
+
+    if _is_stats_file(path):
+        return _stats_features(path, key)
+    return load_points(path, key if _is_npz(path) else None)
+
+
+def _stats_features(path, key):
+    """The features a statistics file holds, as a point cloud."""
+    from .._reference import ReferenceStats
+
+    if key not in (None, "features"):
+        raise ValueError(
+            f"{path} is a statistics file (sklearn-imd stats or pytorch-fid): its {key!r} "
+            "is a summary, not a point cloud. A point cloud is its 'features', if it holds "
+            f"them; for FID from its mean and covariance use `{PROG} compare {path} GEN`."
+        )
+    stats = ReferenceStats.load(path)
+    if stats.features is None:
+        raise ValueError(
+            f"{path} is a statistics file without features (only their mean and covariance"
+            f"{' and IMD signature' if stats.imd_signature is not None else ''}): score needs "
+            f"points. Use `{PROG} compare {path} GEN`, which scores FID (and IMD, from a "
+            "stored signature) against it."
+        )
+    return stats.features

@@ -1,0 +1,218 @@
+"""The parser of the command line: the options shared by the subcommands, each
+subcommand's parser, and the program's parser that ties them to their commands."""
+
+import argparse
+import sys
+
+from .._utils.validation import HEAT_METHODS, IMD_DEFAULTS, KNN_METHODS, NORMALIZATIONS
+from .commands import _run_compare, _run_demo, _run_score, _run_stats
+from .texts import (
+    _CI_LEVEL, _COMPARE_DESCRIPTION, _COMPARE_EPILOG, _COMPARE_RESAMPLES, _DEMO_DESCRIPTION,
+    _DESCRIPTION, _EPILOG, _N_RESAMPLES, _SCORE_DESCRIPTION, _SCORE_EPILOG, _STATS_DESCRIPTION,
+    PROG,
+)
+
+
+def _add_imd_options(parser, k_help):
+    group = parser.add_argument_group("parameters")
+    group.add_argument("--k", type=int, default=IMD_DEFAULTS["k"], metavar="INT", help=k_help)
+    group.add_argument("--nv", type=int, default=IMD_DEFAULTS["nv"], metavar="INT",
+                       help="IMD: random probe vectors, >= 1 (default: %(default)s)")
+    group.add_argument("--m", type=int, default=IMD_DEFAULTS["m"], metavar="INT",
+                       help="IMD: Lanczos steps per probe vector, >= 2 (default: %(default)s)")
+    group.add_argument("--method", choices=HEAT_METHODS, default=IMD_DEFAULTS["method"],
+                       help="IMD: heat trace, exact spectrum, stochastic Lanczos quadrature "
+                       "or chosen by cloud size (default: %(default)s)")
+    group.add_argument("--normalization", choices=NORMALIZATIONS,
+                       default=IMD_DEFAULTS["normalization"],
+                       help="IMD: null model the heat trace is divided by (default: "
+                       "%(default)s)")
+    group.add_argument("--knn", choices=KNN_METHODS, default=IMD_DEFAULTS["knn"],
+                       help="IMD: neighbour search (default: %(default)s)")
+    group.add_argument("--seed", type=int, default=None, metavar="INT",
+                       help="random seed of IMD and KID, for reproducible numbers "
+                       "(default: none)")
+    group.add_argument("--n-jobs", type=int, default=None, metavar="INT",
+                       help="processes computing the IMD signatures, -1 for all "
+                       "processors (default: 1)")
+    group.add_argument("--key", metavar="NAME",
+                       help="array to use from .npz inputs holding several arrays")
+    return group
+
+
+def _add_progress_options(parser):
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--progress", dest="progress", action="store_true", default=None,
+                       help="show progress on stderr (default: only when stderr is a "
+                       "terminal)")
+    group.add_argument("--no-progress", dest="progress", action="store_false",
+                       help="never show progress")
+
+
+def _add_compare_parser(sub, formatter):
+    compare = sub.add_parser(
+        "compare", prog=f"{PROG} compare",
+        help="score generated samples against a reference with every metric",
+        description=_COMPARE_DESCRIPTION, epilog=_COMPARE_EPILOG, formatter_class=formatter,
+    )
+    compare.add_argument("REF", help="reference sample (file or image folder) or statistics "
+                         "file from 'sklearn-imd stats'")
+    compare.add_argument("GEN", nargs="+", help="generated samples (files or image folders)")
+    compare.add_argument("--metrics", metavar="LIST", default=None,
+                         help="comma-separated metrics, e.g. imd,fid,precision (default: all "
+                         "that apply)")
+    compare.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    _add_imd_options(compare, "neighbours of the IMD graphs and of the kNN radii of "
+                     "precision, recall, density and coverage (default: %(default)s)")
+    kid = compare.add_argument_group("KID")
+    kid.add_argument("--kid-subsets", type=int, default=None, metavar="INT",
+                     help="random subsets KID averages over (default: 100, as "
+                     "sklearn_imd.kid_score)")
+    kid.add_argument("--kid-subset-size", type=int, default=None, metavar="INT",
+                     help="points of each KID subset; a sample no larger is used whole "
+                     "(default: 1000)")
+    ci = compare.add_argument_group("intervals")
+    ci.add_argument("--ci", action="store_true",
+                    help="add a subsampling interval to every metric (half-size subsamples "
+                    "without replacement, spread scaled to the full sizes)")
+    ci.add_argument("--ci-level", type=float, default=None, metavar="FLOAT",
+                    help=f"confidence level of --ci (default: {_CI_LEVEL})")
+    ci.add_argument("--n-resamples", type=int, default=None, metavar="INT",
+                    help=f"subsample pairs of --ci, >= 2 (default: {_COMPARE_RESAMPLES})")
+    _add_progress_options(compare)
+    compare.set_defaults(func=_run_compare)
+
+
+def _add_stats_parser(sub, formatter):
+    stats = sub.add_parser(
+        "stats", prog=f"{PROG} stats",
+        help="save a reference's statistics once, for compare",
+        description=_STATS_DESCRIPTION,
+        epilog="examples:\n  sklearn-imd stats real.npy -o real.npz --seed 0\n"
+        "  sklearn-imd stats real_images/ -o real.npz --no-features",
+        formatter_class=formatter,
+    )
+    stats.add_argument("REF", help="reference sample: a .npy, .npz, .csv file or image folder")
+    stats.add_argument("-o", "--output", required=True, metavar="FILE",
+                       help="the .npz file to write")
+    _add_imd_options(stats, "neighbours of the IMD graph and of the kNN radii "
+                     "(default: %(default)s)")
+    stats.add_argument("--no-features", action="store_true",
+                       help="do not store the features: a smaller file, but compare can "
+                       "then give only IMD, FID and Vendi")
+    stats.set_defaults(func=_run_stats)
+
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    """ArgumentParser whose usage errors name the program like our other errors."""
+
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{PROG}: error: {message}\n")
+
+
+def _build_parser():
+    formatter = argparse.RawDescriptionHelpFormatter
+    parser = _ArgumentParser(
+        prog=PROG,
+        usage="%(prog)s [-h] [--version] COMMAND ...",
+        description=_DESCRIPTION, epilog=_EPILOG, formatter_class=formatter
+    )
+    from .. import __version__
+
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    # The subcommands are described in _DESCRIPTION; hide argparse's terser duplicate list.
+    sub = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=_ArgumentParser, help=argparse.SUPPRESS
+    )
+    sub.required = True
+
+    score = sub.add_parser(
+        "score",
+        prog=f"{PROG} score",
+        help="print the IMD between the point clouds in two files",
+        description=_SCORE_DESCRIPTION,
+        epilog=_SCORE_EPILOG,
+        formatter_class=formatter,
+    )
+    score.add_argument("A", help="first point cloud: a .npy, .npz or .csv file")
+    score.add_argument("B", help="second point cloud: a .npy, .npz or .csv file")
+    score.add_argument(
+        "--key", metavar="NAME",
+        help="array to use from .npz files holding several arrays (applies to every .npz input)",
+    )
+    params = score.add_argument_group("IMD parameters (as in sklearn_imd.imd_score)")
+    params.add_argument(
+        "--k", type=int, default=IMD_DEFAULTS["k"], metavar="INT",
+        help="number of nearest neighbours of the graphs; each cloud needs more "
+        "than k points (default: %(default)s)",
+    )
+    params.add_argument(
+        "--m", type=int, default=IMD_DEFAULTS["m"], metavar="INT",
+        help="Lanczos steps per probe vector, >= 2 (default: %(default)s)",
+    )
+    params.add_argument(
+        "--nv", type=int, default=IMD_DEFAULTS["nv"], metavar="INT",
+        help="number of random probe vectors, >= 1; more is slower and less noisy "
+        "(default: %(default)s)",
+    )
+    params.add_argument(
+        "--method", choices=HEAT_METHODS, default=IMD_DEFAULTS["method"],
+        help="heat trace: exact spectrum, stochastic Lanczos quadrature, or "
+        "chosen by cloud size (default: %(default)s)",
+    )
+    params.add_argument(
+        "--normalization", choices=NORMALIZATIONS, default=IMD_DEFAULTS["normalization"],
+        help="null model the heat trace is divided by (default: %(default)s)",
+    )
+    params.add_argument(
+        "--knn", choices=KNN_METHODS, default=IMD_DEFAULTS["knn"],
+        help="neighbour search: exact, approximate NN-descent (approx, or "
+        "pynndescent's) or auto: the faster one by a cost model, never keeping an "
+        "approximate graph that misses neighbours (default: %(default)s)",
+    )
+    params.add_argument(
+        "--seed", type=int, default=None, metavar="INT",
+        help="random seed (random_state), 0 to 2**32 - 1, for a reproducible score "
+        "(default: none)",
+    )
+    params.add_argument(
+        "--n-jobs", type=int, default=None, metavar="INT",
+        help="processes computing the signatures, -1 for all processors; the "
+        "score does not depend on it (default: 1)",
+    )
+    ci = score.add_argument_group("confidence interval (as in sklearn_imd.imd_test)")
+    ci.add_argument(
+        "--ci", action="store_true",
+        help="also print a subsampling confidence interval of the score (see below)",
+    )
+    ci.add_argument(
+        "--ci-level", type=float, default=None, metavar="FLOAT",
+        help=f"confidence level of --ci, in (0, 1) (default: {_CI_LEVEL})",
+    )
+    ci.add_argument(
+        "--n-resamples", type=int, default=None, metavar="INT",
+        help=f"subsample pairs of --ci, >= 1; more is slower and steadier "
+        f"(default: {_N_RESAMPLES})",
+    )
+    _add_progress_options(score)
+    score.set_defaults(func=_run_score)
+
+    _add_compare_parser(sub, formatter)
+    _add_stats_parser(sub, formatter)
+
+    demo = sub.add_parser(
+        "demo",
+        prog=f"{PROG} demo",
+        help="print a table of IMDs on the bundled digits data set",
+        description=_DEMO_DESCRIPTION,
+        epilog="example:\n  sklearn-imd demo --seed 1",
+        formatter_class=formatter,
+    )
+    demo.add_argument(
+        "--seed", type=int, default=0, metavar="INT",
+        help="seed of the random splits, noise and IMD estimates (default: %(default)s)",
+    )
+    demo.set_defaults(func=_run_demo)
+    return parser
