@@ -13,7 +13,7 @@ from ._reference_checks import (
     _checked_imd_params, _lossless,
 )
 from ._utils.validation import IMD_DEFAULTS, check_cloud, check_int, check_seed
-from .io import _check_output_path
+from ._io.files import _check_output_path
 
 __all__ = ["ReferenceStats"]
 
@@ -345,7 +345,8 @@ imd_signature)
             If its arrays would take more memory than the limit of
             :func:`sklearn_imd.io.memory_limit`.
         """
-        from .io import _check_regular, _read_npz_members
+        from ._io.arrays import _read_npz_members
+        from ._io.files import _check_regular
 
         path = os.fsdecode(path)
         _check_regular(path)

@@ -10,20 +10,12 @@ import os
 
 import numpy as np
 
-from ._io import arrays as _arrays
-from ._io import files as _files
 from ._io.arrays import _load_npz, _read_npy
 from ._io.csv import _load_csv
 from ._io.files import _check_file, _memory_limit
 from ._io.images import _load_images
 
 __all__ = ["load_images", "load_points", "memory_limit"]
-
-# Private helpers that other modules of the package import from here.
-_check_output_path = _files._check_output_path
-_check_regular = _files._check_regular
-_open_zip = _arrays._open_zip
-_read_npz_members = _arrays._read_npz_members
 
 
 def load_points(path, key=None):

@@ -89,7 +89,7 @@ def _run_stats(args):
 
     check_seed(args.seed, "--seed")
     _check_key(args.key, [args.REF], "REF is not one")
-    from ..io import _check_output_path
+    from .._io.files import _check_output_path
 
     output = _check_output_path(args.output)  # before any work
     X = _read(args.REF, args.key)

@@ -11,7 +11,7 @@ def _is_stats_file(path):
     ``sigma`` (pytorch-fid's) and no arrays but those a statistics file holds.
     Another archive that holds arrays named so (say a VAE's ``z``, ``mu``,
     ``sigma``) is a file of arrays like any other."""
-    from ..io import _open_zip
+    from .._io.arrays import _open_zip
 
     if os.path.splitext(path)[1].lower() != ".npz" or not os.path.isfile(path):
         return False

@@ -13,31 +13,35 @@ from .texts import (
 )
 
 
-def _add_imd_options(parser, k_help):
-    group = parser.add_argument_group("parameters")
+def _add_imd_options(parser, title, k_help, seed_help, n_jobs_help):
+    """Every IMD parameter of ``IMD_DEFAULTS`` as an option (each command's
+    ``k``, seed and workers described in its own words), in a group ``title``."""
+    group = parser.add_argument_group(title)
     group.add_argument("--k", type=int, default=IMD_DEFAULTS["k"], metavar="INT", help=k_help)
-    group.add_argument("--nv", type=int, default=IMD_DEFAULTS["nv"], metavar="INT",
-                       help="IMD: random probe vectors, >= 1 (default: %(default)s)")
     group.add_argument("--m", type=int, default=IMD_DEFAULTS["m"], metavar="INT",
-                       help="IMD: Lanczos steps per probe vector, >= 2 (default: %(default)s)")
+                       help="Lanczos steps per probe vector, >= 2 (default: %(default)s)")
+    group.add_argument("--nv", type=int, default=IMD_DEFAULTS["nv"], metavar="INT",
+                       help="number of random probe vectors, >= 1; more is slower and less "
+                       "noisy (default: %(default)s)")
     group.add_argument("--method", choices=HEAT_METHODS, default=IMD_DEFAULTS["method"],
-                       help="IMD: heat trace, exact spectrum, stochastic Lanczos quadrature "
-                       "or chosen by cloud size (default: %(default)s)")
+                       help="heat trace: exact spectrum, stochastic Lanczos quadrature, or "
+                       "chosen by cloud size (default: %(default)s)")
     group.add_argument("--normalization", choices=NORMALIZATIONS,
                        default=IMD_DEFAULTS["normalization"],
-                       help="IMD: null model the heat trace is divided by (default: "
-                       "%(default)s)")
+                       help="null model the heat trace is divided by (default: %(default)s)")
     group.add_argument("--knn", choices=KNN_METHODS, default=IMD_DEFAULTS["knn"],
-                       help="IMD: neighbour search (default: %(default)s)")
-    group.add_argument("--seed", type=int, default=None, metavar="INT",
-                       help="random seed of IMD and KID, for reproducible numbers "
-                       "(default: none)")
-    group.add_argument("--n-jobs", type=int, default=None, metavar="INT",
-                       help="processes computing the IMD signatures, -1 for all "
-                       "processors (default: 1)")
-    group.add_argument("--key", metavar="NAME",
-                       help="array to use from .npz inputs holding several arrays")
+                       help="neighbour search: exact, approximate NN-descent (approx, or "
+                       "pynndescent's) or auto: the faster one by a cost model, never keeping "
+                       "an approximate graph that misses neighbours (default: %(default)s)")
+    group.add_argument("--seed", type=int, default=None, metavar="INT", help=seed_help)
+    group.add_argument("--n-jobs", type=int, default=None, metavar="INT", help=n_jobs_help)
     return group
+
+
+def _add_key_option(parser):
+    parser.add_argument("--key", metavar="NAME",
+                        help="array to use from .npz files holding several arrays (applies "
+                        "to every .npz input)")
 
 
 def _add_progress_options(parser):
@@ -62,8 +66,13 @@ def _add_compare_parser(sub, formatter):
                          help="comma-separated metrics, e.g. imd,fid,precision (default: all "
                          "that apply)")
     compare.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    _add_imd_options(compare, "neighbours of the IMD graphs and of the kNN radii of "
-                     "precision, recall, density and coverage (default: %(default)s)")
+    _add_key_option(compare)
+    _add_imd_options(
+        compare, "parameters (IMD's as in sklearn_imd.imd_score)",
+        "neighbours of the IMD graphs and of the kNN radii of precision, recall, density and "
+        "coverage (default: %(default)s)",
+        "random seed of IMD and KID, for reproducible numbers (default: none)",
+        "processes computing the IMD signatures, -1 for all processors (default: 1)")
     kid = compare.add_argument_group("KID")
     kid.add_argument("--kid-subsets", type=int, default=None, metavar="INT",
                      help="random subsets KID averages over (default: 100, as "
@@ -95,8 +104,12 @@ def _add_stats_parser(sub, formatter):
     stats.add_argument("REF", help="reference sample: a .npy, .npz, .csv file or image folder")
     stats.add_argument("-o", "--output", required=True, metavar="FILE",
                        help="the .npz file to write")
-    _add_imd_options(stats, "neighbours of the IMD graph and of the kNN radii "
-                     "(default: %(default)s)")
+    _add_key_option(stats)
+    _add_imd_options(
+        stats, "parameters (IMD's as in sklearn_imd.imd_score)",
+        "neighbours of the IMD graph and of the kNN radii (default: %(default)s)",
+        "random seed of the IMD signature, for reproducible numbers (default: none)",
+        "processes computing the IMD signature, -1 for all processors (default: 1)")
     stats.add_argument("--no-features", action="store_true",
                        help="do not store the features: a smaller file, but compare can "
                        "then give only IMD, FID and Vendi")
@@ -138,50 +151,14 @@ def _build_parser():
     )
     score.add_argument("A", help="first point cloud: a .npy, .npz or .csv file")
     score.add_argument("B", help="second point cloud: a .npy, .npz or .csv file")
-    score.add_argument(
-        "--key", metavar="NAME",
-        help="array to use from .npz files holding several arrays (applies to every .npz input)",
-    )
-    params = score.add_argument_group("IMD parameters (as in sklearn_imd.imd_score)")
-    params.add_argument(
-        "--k", type=int, default=IMD_DEFAULTS["k"], metavar="INT",
-        help="number of nearest neighbours of the graphs; each cloud needs more "
-        "than k points (default: %(default)s)",
-    )
-    params.add_argument(
-        "--m", type=int, default=IMD_DEFAULTS["m"], metavar="INT",
-        help="Lanczos steps per probe vector, >= 2 (default: %(default)s)",
-    )
-    params.add_argument(
-        "--nv", type=int, default=IMD_DEFAULTS["nv"], metavar="INT",
-        help="number of random probe vectors, >= 1; more is slower and less noisy "
+    _add_key_option(score)
+    _add_imd_options(
+        score, "IMD parameters (as in sklearn_imd.imd_score)",
+        "number of nearest neighbours of the graphs; each cloud needs more than k points "
         "(default: %(default)s)",
-    )
-    params.add_argument(
-        "--method", choices=HEAT_METHODS, default=IMD_DEFAULTS["method"],
-        help="heat trace: exact spectrum, stochastic Lanczos quadrature, or "
-        "chosen by cloud size (default: %(default)s)",
-    )
-    params.add_argument(
-        "--normalization", choices=NORMALIZATIONS, default=IMD_DEFAULTS["normalization"],
-        help="null model the heat trace is divided by (default: %(default)s)",
-    )
-    params.add_argument(
-        "--knn", choices=KNN_METHODS, default=IMD_DEFAULTS["knn"],
-        help="neighbour search: exact, approximate NN-descent (approx, or "
-        "pynndescent's) or auto: the faster one by a cost model, never keeping an "
-        "approximate graph that misses neighbours (default: %(default)s)",
-    )
-    params.add_argument(
-        "--seed", type=int, default=None, metavar="INT",
-        help="random seed (random_state), 0 to 2**32 - 1, for a reproducible score "
-        "(default: none)",
-    )
-    params.add_argument(
-        "--n-jobs", type=int, default=None, metavar="INT",
-        help="processes computing the signatures, -1 for all processors; the "
-        "score does not depend on it (default: 1)",
-    )
+        "random seed (random_state), 0 to 2**32 - 1, for a reproducible score (default: none)",
+        "processes computing the signatures, -1 for all processors; the score does not "
+        "depend on it (default: 1)")
     ci = score.add_argument_group("confidence interval (as in sklearn_imd.imd_test)")
     ci.add_argument(
         "--ci", action="store_true",
