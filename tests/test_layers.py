@@ -2,10 +2,11 @@
 back through others, lazy (in-function) imports included.
 
     exceptions  (imports nothing of the library)
-    _utils      (validation, BLAS threads, progress)
+    _utils      (validation, chunking, panels, BLAS threads, progress, callers)
     _kernels    (Numba kernels: _utils and exceptions only)
     _core       (the IMD pipeline: no metrics, _compare, _cli, CLI or plotting)
-    metrics, latent, models, signature, io, _compare, plotting, _cli, __main__
+    _io         (file readers behind io.py: _utils and exceptions only)
+    metrics, latent, models, signature, io, _compare, _reference, plotting, _cli, __main__
 """
 
 import ast
@@ -21,6 +22,7 @@ ALLOWED = {
     "_utils": {"_utils", "exceptions"},
     "_kernels": {"_kernels", "_utils", "exceptions"},
     "_core": {"_core", "_kernels", "_utils", "exceptions"},
+    "_io": {"_io", "_utils", "exceptions"},
 }
 
 
