@@ -4,7 +4,7 @@ with a polynomial kernel, averaged over random subsets."""
 import numpy as np
 
 from .._utils.validation import check_int, check_real, check_sample_pair, check_seed
-from ._kernels import _check_finite
+from ._kernels import _check_finite, unbiased_mmd2
 
 
 def _check_kid_params(n_subsets=100, subset_size=1000, degree=3, gamma=None, coef0=1):
@@ -140,8 +140,8 @@ def kid_score(X, Y, *, n_subsets=100, subset_size=1000, degree=3, gamma=None, co
             x = X if whole else X[rng.choice(X.shape[0], m, replace=False)]
             y = Y if whole else Y[rng.choice(Y.shape[0], n, replace=False)]
             kxx, kyy, kxy = kernel(x, x), kernel(y, y), kernel(x, y)
-            estimates[s] = ((kxx.sum() - np.trace(kxx)) / (m * (m - 1))
-                            + (kyy.sum() - np.trace(kyy)) / (n * (n - 1)) - 2.0 * kxy.mean())
+            estimates[s] = unbiased_mmd2(kxx.sum(), np.trace(kxx), kyy.sum(), np.trace(kyy),
+                                         kxy.sum(), m, n)
     if whole:
         estimates[1:] = estimates[0]
     _check_finite(estimates, "KID", (X, Y))
