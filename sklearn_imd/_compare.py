@@ -80,7 +80,7 @@ def _reference_signature(ref, X, params, t, s_ref, random_state, n_jobs):
 def _check_kid_params(kid_params):
     """KID's parameters checked before any work (as :func:`kid_score` checks
     them), so that a wrong one is an error, not an empty column."""
-    from .metrics._mmd import _check_kid_params as check
+    from .metrics._kid import _check_kid_params as check
 
     kid_params = dict(kid_params or {})
     if "random_state" in kid_params:
@@ -147,7 +147,7 @@ def _round_scores(X, stats, Ys, settings, sig_ref, seeds, bar, failures=None):
     from ._core.compute import compute_signatures, fingerprint
     from .metrics._fid import fid_from_moments, scaled_moments
     from ._core.distance import imd_pairs
-    from .metrics._mmd import kid_score
+    from .metrics._kid import kid_score
     from .metrics._prdc import _prdc, scaled_radii
     from .metrics._vendi import vendi_score
 

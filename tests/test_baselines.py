@@ -13,7 +13,7 @@ from sklearn_imd import (
     fid_score, geometry_score, imd_score, kid_score, mmd_score, mmd_test, mmd_witness,
     scaled_mmd,
 )
-from sklearn_imd.metrics import _mmd
+from sklearn_imd.metrics import _kernels, _mmd
 from sklearn_imd.metrics._geometry_score import _relative_living_times
 
 
@@ -161,7 +161,7 @@ def test_mmd_estimators_match_explicit_kernel_matrices(rng, monkeypatch):
     linear = np.mean(k(x1, x2) + k(y1, y2) - k(x1, y2) - k(x2, y1))
     assert x1.shape[0] == h
     for block in (1 << 22, 7):  # whole matrices, and blocks of a few entries
-        monkeypatch.setattr(_mmd, "_BLOCK_ENTRIES", block)
+        monkeypatch.setattr(_kernels, "BLOCK_ENTRIES", block)
         assert mmd_score(X, Y, gamma=0.4) == pytest.approx(unbiased, rel=1e-12)
         assert mmd_score(X, Y, gamma=0.4, estimator="biased") == pytest.approx(biased, rel=1e-12)
         assert mmd_score(X, Y, gamma=0.4, estimator="linear") == pytest.approx(linear, rel=1e-12)
@@ -215,7 +215,7 @@ def test_split_statistics_match_mmd_on_each_split(rng, monkeypatch):
     labels = np.zeros((30, 5), dtype=bool)
     for j in range(5):
         labels[rng.permutation(30)[:12], j] = True
-    monkeypatch.setattr(_mmd, "_BLOCK_ENTRIES", 50)  # blocks of one row
+    monkeypatch.setattr(_mmd, "BLOCK_ENTRIES", 50)  # blocks of one row
     got = _mmd._split_statistics(Z, 12, labels, "rbf", {"gamma": 0.7})
     for j in range(5):
         assert got[j] == pytest.approx(

@@ -99,7 +99,7 @@ def test_the_same_cloud_scores_zero_everywhere(files, capsys):
 
 
 def test_compare_exposes_kid_subsets(files, capsys, monkeypatch):
-    import sklearn_imd.metrics._mmd as mmd
+    import sklearn_imd.metrics._kid as mmd
 
     seen = {}
     real = mmd.kid_score

@@ -92,7 +92,7 @@ def test_blocked_products_match(monkeypatch, shape):
     """Many small blocks (rows for n > d, columns for n <= d) give the same score."""
     X = SHAPES[shape]()
     expected = {(k, q): vendi_score(X, kernel=k, q=q) for k in ("cosine", "linear") for q in QS}
-    monkeypatch.setattr(_vendi, "_BLOCK_ENTRIES", 64)
+    monkeypatch.setattr(_vendi, "BLOCK_ENTRIES", 64)
     for (k, q), value in expected.items():
         assert vendi_score(X, kernel=k, q=q) == pytest.approx(value, rel=1e-10)
 
@@ -298,7 +298,7 @@ def test_cosine_zero_rows_match_the_matrix_written_out(monkeypatch, shape, n_zer
         scale = np.random.default_rng(0).uniform(1e-3, 1e3, size=(X.shape[0], 1))
         assert vendi_score(X * scale, q=q) == pytest.approx(expected, rel=1e-8)
     ref = vendi_score(X)
-    monkeypatch.setattr(_vendi, "_BLOCK_ENTRIES", 64)  # many blocks of rows or columns
+    monkeypatch.setattr(_vendi, "BLOCK_ENTRIES", 64)  # many blocks of rows or columns
     assert vendi_score(X) == pytest.approx(ref, rel=1e-10)
 
 

@@ -21,13 +21,13 @@ _LAZY = {
     "imd_score": "._imd",
     "imd_signature": "._imd",
     "imd_test": "._imd_test",
-    "kid_score": "._mmd",
+    "kid_score": "._kid",
     "mmd_score": "._mmd",
     "mmd_test": "._mmd",
     "mmd_witness": "._mmd",
     "pairwise_imd": "._imd",
     "prdc_score": "._prdc",
-    "scaled_mmd": "._mmd",
+    "scaled_mmd": "._scaled_mmd",
     "vendi_score": "._vendi",
 }
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._utils.chunking import RESAMPLE_ENTRIES, rows_per_block
 from .._utils.progress import check_verbose, progress_bar
 from .._utils.validation import (
     check_cloud,
@@ -14,16 +15,12 @@ from .._utils.validation import (
     check_times,
 )
 from .._core.distance import imd_pairs, weighted_times
-from ._resampling import basic_interval, check_confidence
+from ._resampling import basic_interval, check_confidence, permutation_pvalue
 
 ConfidenceInterval = namedtuple("ConfidenceInterval", ["low", "high"])
 ConfidenceInterval.__doc__ = """Lower and upper bounds of a confidence interval, ``(low, high)``."""
 ConfidenceInterval.low.__doc__ = "Lower bound."
 ConfidenceInterval.high.__doc__ = "Upper bound."
-
-# Point clouds materialised at once (their total number of entries) while the
-# permuted and subsampled pairs are transformed.
-_BATCH_ENTRIES = 1 << 24
 
 
 @dataclass
@@ -209,7 +206,9 @@ def _imd_test(X, Y, n_permutations, n_resamples, confidence, t, params, random_s
     statistic = float(imd_pairs(S[:1], S[1:], t)[0])
     seed = int(rng.randint(np.iinfo(np.int32).max))
     nx, ny = X.shape[0], Y.shape[0]
-    batch = max(1, _BATCH_ENTRIES // ((nx + ny) * X.shape[1]))
+    # pairs of clouds materialised at once (RESAMPLE_ENTRIES coordinates in all)
+    # while the permuted and subsampled pairs are transformed
+    batch = rows_per_block((nx + ny) * X.shape[1], RESAMPLE_ENTRIES)
 
     pooled = np.concatenate([X, Y])
 
@@ -234,13 +233,12 @@ def _imd_test(X, Y, n_permutations, n_resamples, confidence, t, params, random_s
                if n_resamples else None)
     finally:
         _summarise(notes, 2 * (n_permutations + n_resamples))
-    pvalue = (1.0 + np.count_nonzero(null >= statistic)) / (n_permutations + 1.0)
 
     interval = None
     if n_resamples:
         interval = ConfidenceInterval(*basic_interval(statistic, sub, confidence,
                                                       np.sqrt(0.5), (0.0, np.inf)))
     return IMDTestResult(
-        statistic=statistic, pvalue=float(pvalue), confidence_interval=interval,
-        null_distribution=null,
+        statistic=statistic, pvalue=permutation_pvalue(statistic, null),
+        confidence_interval=interval, null_distribution=null,
     )

@@ -4,6 +4,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from .._utils.chunking import COPY_ENTRIES, row_blocks
 from .._utils.validation import JIT_MIN_POINTS, binary_exponent, check_cloud, check_int
 
 # Tiles of the real x generated pass: _CROSS_ROWS x _CROSS_COLUMNS float32
@@ -60,9 +61,7 @@ class _Sample:
     def __init__(self, X, scale, center, dtype=np.float32):
         self.X, self.scale, self.center = X, scale, center
         self.Z = np.empty(X.shape, dtype=dtype)
-        step = max(1, (1 << 20) // max(1, X.shape[1]))  # float64 rows at once
-        for start in range(0, X.shape[0], step):
-            rows = slice(start, start + step)
+        for rows in row_blocks(X.shape[0], X.shape[1], COPY_ENTRIES):  # float64 rows at once
             self.Z[rows] = X[rows] * scale - center
         self.sq = np.einsum("ij,ij->i", self.Z, self.Z, dtype=np.float64)
 

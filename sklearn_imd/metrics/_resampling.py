@@ -1,5 +1,6 @@
-"""What the resampling intervals of :func:`imd_test` and :func:`compare` share:
-the check of their confidence level and the basic interval."""
+"""What the resampling tests and intervals share: the permutation p-value of
+:func:`mmd_test` and :func:`imd_test`, and the check of the confidence level
+and the basic interval of :func:`imd_test` and :func:`compare`."""
 
 import numbers
 
@@ -24,3 +25,11 @@ def basic_interval(statistic, resampled, confidence, scale, bounds=(-np.inf, np.
     lo, hi = bounds
     return (float(min(max(statistic - scale * q_hi, lo), hi)),
             float(min(max(statistic - scale * q_lo, lo), hi)))
+
+
+def permutation_pvalue(statistic, null):
+    """The permutation p-value ``(1 + #{null >= statistic}) / (len(null) + 1)``
+    of ``statistic`` against the values ``null`` of its random re-splits (the
+    observed split counts as one: never 0, and at most ``alpha`` at level
+    ``alpha`` under the null hypothesis)."""
+    return float((1.0 + np.count_nonzero(null >= statistic)) / (null.size + 1.0))

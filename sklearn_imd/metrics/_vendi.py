@@ -6,13 +6,13 @@ import warnings
 import numpy as np
 from scipy.linalg import eigvalsh
 
+from .._utils.chunking import BLOCK_ENTRIES, row_blocks
 from .._utils.validation import _describe, check_cloud, check_int, one_number_kernel
-from ._mmd import _check_kernel, _check_kernel_params
+from ._kernels import _check_kernel, _check_kernel_params
 
-# Entries of X cast to float64 at once (32 MiB): the Gram matrix of the
-# cosine and linear kernels is accumulated block by block, so memory stays
-# about the size of X plus the smaller Gram matrix.
-_BLOCK_ENTRIES = 1 << 22
+# Entries of X cast to float64 at once: BLOCK_ENTRIES (32 MiB). The Gram matrix
+# of the cosine and linear kernels is accumulated block by block, so memory
+# stays about the size of X plus the smaller Gram matrix.
 # Kernels computed through the smaller of the n x n and d x d Gram matrices.
 _GRAM_KERNELS = ("cosine", "linear")
 # Most negative eigenvalue of K / n, relative to the largest, accepted as
@@ -38,12 +38,6 @@ def _check_q(q):
     return q
 
 
-def _row_blocks(n, width):
-    """Slices of consecutive rows holding about ``_BLOCK_ENTRIES`` entries each."""
-    step = max(1, _BLOCK_ENTRIES // max(1, width))
-    return [slice(start, min(n, start + step)) for start in range(0, n, step)]
-
-
 def _row_divisors(X, kernel):
     """Two divisors per row (float64, ``None`` for none) that turn the rows of
     ``X`` into ones whose Gram matrix is the kernel matrix up to a constant,
@@ -59,7 +53,7 @@ def _row_divisors(X, kernel):
     """
     n, d = X.shape
     peak = np.empty(n)
-    for rows in _row_blocks(n, d):
+    for rows in row_blocks(n, d, BLOCK_ENTRIES):
         peak[rows] = np.abs(X[rows]).max(axis=1)
     zero = np.flatnonzero(peak == 0)
     if kernel == "linear":
@@ -71,7 +65,7 @@ def _row_divisors(X, kernel):
         return (np.full(n, np.ldexp(1.0, int(np.frexp(top)[1]))), None), zero
     peak[zero] = 1.0
     norm = np.empty(n)
-    for rows in _row_blocks(n, d):
+    for rows in row_blocks(n, d, BLOCK_ENTRIES):
         B = X[rows].astype(np.float64)
         B /= peak[rows, None]
         norm[rows] = np.sqrt(np.einsum("ij,ij->i", B, B))
@@ -96,12 +90,12 @@ def _gram(X, first, second):
     n, d = X.shape
     if n > d:
         G = np.zeros((d, d))
-        for rows in _row_blocks(n, d):
+        for rows in row_blocks(n, d, BLOCK_ENTRIES):
             B = _scaled(X[rows], first[rows], None if second is None else second[rows])
             G += B.T @ B
         return G
     G = np.zeros((n, n))
-    for cols in _row_blocks(d, n):
+    for cols in row_blocks(d, n, BLOCK_ENTRIES):
         B = _scaled(X[:, cols], first, second)
         G += B @ B.T
     return G
