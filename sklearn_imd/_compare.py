@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._reference import _IMD_KEYS, _INT32, ReferenceStats, _imd_seeds, _imd_setup
-from ._utils.validation import check_choice, check_cloud, check_int, check_seed
+from ._reference import _IMD_KEYS, ReferenceStats, _imd_seeds, _imd_setup
+from ._utils.validation import check_choice, check_cloud, check_int, check_seed, draw_seeds
 from .exceptions import MetricWarning
 from .metrics._resampling import basic_interval, check_confidence
 
@@ -276,7 +276,7 @@ def compare_records(reference, generated, *, metrics=None, k=5, interval=None, n
 
     rng = check_seed(random_state)
     if not isinstance(random_state, (int, np.integer)):
-        random_state = int(rng.randint(_INT32))  # one draw, then reproducible
+        random_state = draw_seeds(rng)  # one draw, then reproducible
     s_ref, s_gen = _imd_seeds(random_state)
     seeds = (s_ref, s_gen, random_state)
     settings = _Settings(metrics, k, params, t, kid_params, n_jobs, interval, n_resamples,
@@ -333,7 +333,7 @@ def _add_intervals(rows, X, Ys, settings, bar, rng, failures):
 
     values = [{m: [] for m in metrics} for _ in rows]
     for _ in range(settings.n_resamples):
-        seeds = tuple(int(s) for s in rng.randint(_INT32, size=3))
+        seeds = tuple(draw_seeds(rng, 3))
         sub = _round_scores(draw(X), None, [draw(Y) for Y in Ys], settings, None, seeds, bar,
                             failures)
         for acc, row in zip(values, sub):

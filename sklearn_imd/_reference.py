@@ -12,7 +12,7 @@ from ._reference_checks import (
     _IMD_KEYS, _check_covariance, _check_moments, _check_radii, _check_signature_range,
     _checked_imd_params, _lossless,
 )
-from ._utils.validation import IMD_DEFAULTS, check_cloud, check_int, check_seed
+from ._utils.validation import IMD_DEFAULTS, check_cloud, check_int, draw_seeds
 from ._io.files import _check_output_path
 
 __all__ = ["ReferenceStats"]
@@ -25,7 +25,6 @@ _STATS_KEYS = frozenset({"format", "version", "n_samples", "mu", "sigma", "scale
                          "imd_params"})
 # 2: mu, sigma and the radii may be those of the features / 2**scale_exponent
 _VERSION = 2
-_INT32 = np.iinfo(np.int32).max
 
 
 def _imd_setup(imd_params):
@@ -47,7 +46,7 @@ def _imd_setup(imd_params):
 
 def _imd_seeds(random_state):
     """The seeds imd_score(X, Y, random_state=random_state) gives X and Y."""
-    return [int(s) for s in check_seed(random_state).randint(_INT32, size=2)]
+    return draw_seeds(random_state, 2)
 
 
 class ReferenceStats:

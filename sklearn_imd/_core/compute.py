@@ -12,7 +12,7 @@ import numpy as np
 
 from .._utils.blas import single_blas_thread
 from .._utils.callers import caller_frame
-from .._utils.validation import JIT_MIN_POINTS, check_n_jobs, check_seed
+from .._utils.validation import JIT_MIN_POINTS, check_n_jobs, draw_seeds
 from ..exceptions import ExactSearchWarning
 from .graph import knn_adjacency, normalized_laplacian
 from .plan import plan_search
@@ -117,7 +117,7 @@ def compute_signatures(clouds, t, params, random_state, n_jobs, names=None, note
     ``progress`` (a ``_utils.progress.progress_bar``) advances by one per cloud.
     """
     if seeds is None:
-        seeds = check_seed(random_state).randint(np.iinfo(np.int32).max, size=len(clouds))
+        seeds = draw_seeds(random_state, len(clouds))
     if names is None:
         names = [f"X[{i}]" for i in range(len(clouds))]
 

@@ -320,6 +320,20 @@ def check_seed(random_state, name="random_state"):
     return random_state
 
 
+# Seeds drawn for the parts of a computation lie in [0, 2**31 - 1).
+SEED_MAX = np.iinfo(np.int32).max
+
+
+def draw_seeds(random_state, size=None):
+    """Seeds for the parts of a computation (clouds, resamples), drawn from
+    ``random_state`` (checked by :func:`check_seed`; a ``RandomState`` goes on):
+    one int, or a list of ``size`` ints, in ``[0, SEED_MAX)``."""
+    rng = check_seed(random_state)
+    if size is None:
+        return int(rng.randint(SEED_MAX))
+    return [int(s) for s in rng.randint(SEED_MAX, size=size)]
+
+
 def one_number_kernel(kernel, name):
     """``kernel`` (a callable of two rows) as a function returning a float.
 

@@ -12,6 +12,7 @@ from .._utils.validation import (
     check_imd_params,
     check_int,
     check_seed,
+    draw_seeds,
     check_times,
 )
 from .._core.distance import imd_pairs, weighted_times
@@ -204,7 +205,7 @@ def _imd_test(X, Y, n_permutations, n_resamples, confidence, t, params, random_s
     # draws from the same generator, then the generator goes on
     S, _ = compute_signatures([X, Y], t, params, rng, n_jobs, ["X", "Y"], progress=bar)
     statistic = float(imd_pairs(S[:1], S[1:], t)[0])
-    seed = int(rng.randint(np.iinfo(np.int32).max))
+    seed = draw_seeds(rng)
     nx, ny = X.shape[0], Y.shape[0]
     # pairs of clouds materialised at once (RESAMPLE_ENTRIES coordinates in all)
     # while the permuted and subsampled pairs are transformed

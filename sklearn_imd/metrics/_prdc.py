@@ -129,37 +129,22 @@ def _cross(real, fake, R, S):
     """``(counts, covered, recalled)`` of :func:`sklearn_imd._kernels.cross.cross_tile`
     over all pairs of real and generated points, in tiles (memory linear in
     the sample sizes), by a pool of threads with single-threaded BLAS."""
-    import threading
-    from concurrent.futures import ThreadPoolExecutor
-
-    import numba
-
-    from .._utils.blas import single_blas_thread
     from .._kernels.cross import cross_tile
+    from .._utils.panels import over_row_panels
 
     n, m = real.Z.shape[0], fake.Z.shape[0]
     c = _tolerance(real.Z.shape[1], real.Z.dtype)
     covered = np.zeros(n, dtype=bool)
     recalled = np.zeros(n, dtype=bool)
-    panels = iter(range(0, n, _CROSS_ROWS))
-    lock = threading.Lock()
 
-    def work():
-        counts = np.zeros(m, dtype=np.int64)
-        while True:
-            with lock:
-                r0 = next(panels, None)
-            if r0 is None:
-                return counts
-            panel = real.Z[r0 : r0 + _CROSS_ROWS]
-            for c0 in range(0, m, _CROSS_COLUMNS):
-                G = panel @ fake.Z[c0 : c0 + _CROSS_COLUMNS].T
-                cross_tile(G, r0, c0, real.sq, fake.sq, c, R, S, real.X, fake.X,
-                           real.scale, counts, covered, recalled)
+    def task(r0, r1, counts):
+        panel = real.Z[r0:r1]
+        for c0 in range(0, m, _CROSS_COLUMNS):
+            G = panel @ fake.Z[c0 : c0 + _CROSS_COLUMNS].T
+            cross_tile(G, r0, c0, real.sq, fake.sq, c, R, S, real.X, fake.X, real.scale,
+                       counts, covered, recalled)
 
-    n_threads = max(1, min(numba.get_num_threads(), -(-n // _CROSS_ROWS)))
-    with single_blas_thread(), ThreadPoolExecutor(n_threads) as pool:
-        counts = sum(f.result() for f in [pool.submit(work) for _ in range(n_threads)])
+    counts = sum(over_row_panels(n, _CROSS_ROWS, task, lambda: np.zeros(m, dtype=np.int64)))
     return counts, covered, recalled
 
 
