@@ -11,6 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._compare_checks import (
+    _FEATURE_SPACE, _PRDC, METRICS, _check_generated, _check_kid_params, _check_metrics,
+)
 from ._reference import _IMD_KEYS, ReferenceStats, _imd_seeds, _imd_setup
 from ._utils.validation import check_choice, check_cloud, check_int, check_seed, draw_seeds
 from .exceptions import MetricWarning
@@ -19,13 +22,6 @@ from .metrics._resampling import basic_interval, check_confidence
 # ReferenceStats and MetricWarning are importable from here, as before
 __all__ = ["METRICS", "MetricWarning", "ReferenceStats", "compare"]
 
-# Every metric, in the order of the table's columns.
-METRICS = ("imd", "fid", "kid", "precision", "recall", "density", "coverage", "vendi")
-_PRDC = ("precision", "recall", "density", "coverage")
-# The metrics that read the reference's features (not only its summaries).
-_NEED_FEATURES = ("kid",) + _PRDC
-# The metrics that compare points in one feature space (the reference's)
-_FEATURE_SPACE = ("fid", "kid") + _PRDC
 # Range of each metric: intervals are clipped to it.
 _RANGE = {"imd": (0, math.inf), "fid": (0, math.inf), "kid": (-math.inf, math.inf),
           "precision": (0, 1), "recall": (0, 1), "density": (0, math.inf), "coverage": (0, 1),
@@ -75,67 +71,6 @@ def _reference_signature(ref, X, params, t, s_ref, random_state, n_jobs):
         return None, "the reference statistics hold neither an IMD signature nor features"
     S, _ = compute_signatures([X], t, params, None, n_jobs, ["reference"], seeds=[s_ref])
     return S[0], None
-
-
-def _check_kid_params(kid_params):
-    """KID's parameters checked before any work (as :func:`kid_score` checks
-    them), so that a wrong one is an error, not an empty column."""
-    from .metrics._kid import _check_kid_params as check
-
-    kid_params = dict(kid_params or {})
-    if "random_state" in kid_params:
-        raise TypeError("kid_params must not hold random_state: compare seeds KID itself.")
-    known = check()
-    unknown = set(kid_params) - set(known)
-    if unknown:
-        raise TypeError(f"kid_params got unexpected parameters {sorted(unknown)}; expected some "
-                        f"of {', '.join(known)}.")
-    checked = check(**kid_params)
-    return {name: checked[name] for name in kid_params}
-
-
-def _check_metrics(metrics, ref, any_same):
-    """The metrics to compute, in table order; ``None``: all that apply."""
-    available = {name: None for name in METRICS}
-    if ref is not None and ref.features is None:
-        for name in _NEED_FEATURES:
-            available[name] = "the reference statistics hold no features"
-    if ref is not None and ref.imd_signature is None and ref.features is None:
-        available["imd"] = "the reference statistics hold no IMD signature"
-    if not any_same:
-        for name in _FEATURE_SPACE:
-            available[name] = "no sample has the reference's number of features"
-    if metrics is None:
-        return [name for name in METRICS if available[name] is None]
-    if isinstance(metrics, str):
-        metrics = [m.strip() for m in metrics.split(",") if m.strip()]
-    metrics = list(metrics)
-    if not metrics:
-        raise ValueError("metrics is empty; choose some of " + ", ".join(METRICS) + ".")
-    for name in metrics:
-        if name not in available:
-            raise ValueError(f"Unknown metric {name!r}; choose from {', '.join(METRICS)}.")
-        if available[name] is not None:
-            raise ValueError(f"Metric {name!r} cannot be computed: {available[name]}.")
-    return [name for name in METRICS if name in metrics]
-
-
-def _check_generated(generated):
-    """``(names, samples)`` of a dict, a list or tuple of samples, or one sample."""
-    if isinstance(generated, dict):
-        if not generated:
-            raise ValueError("generated is an empty dict; it needs at least one sample.")
-        return [str(name) for name in generated], list(generated.values())
-    if isinstance(generated, (list, tuple)):
-        if not generated:
-            raise ValueError("generated is empty; it needs at least one sample.")
-        return [f"Y[{i}]" for i in range(len(generated))], list(generated)
-    if generated is None or isinstance(generated, (str, bytes, set)):
-        raise TypeError(
-            "generated must be a dict {name: array}, a list of arrays or one 2-D array; got "
-            f"{type(generated).__name__}."
-        )
-    return ["Y"], [generated]
 
 
 def _round_scores(X, stats, Ys, settings, sig_ref, seeds, bar, failures=None):
