@@ -80,6 +80,12 @@ def cases():
             ReferenceStats.from_samples(A, random_state=9)),
         "compare, interval": lambda: compare(A, {"B": B, "a": a}, interval="subsample",
                                              n_resamples=3, random_state=10),
+        # NN-descent and its recall check; small clouds on the kernels' route
+        "imd_signature, NN-descent, 3000": lambda: imd_signature(
+            np.vstack([A, A[:, ::-1]]), knn="approx", random_state=13),
+        "pairwise_imd, twelve clouds of 200": lambda: pairwise_imd(
+            [B[200 * (i % 6) : 200 * (i % 6) + 200] * (1 + i) for i in range(12)], nv=20,
+            random_state=14),
     }
     try:
         import gudhi  # noqa: F401
