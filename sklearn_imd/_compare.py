@@ -254,8 +254,7 @@ def compare_records(reference, generated, *, metrics=None, k=5, interval=None, n
 
 def _add_intervals(rows, X, Ys, settings, bar, rng, failures):
     """Add ``metric_low``, ``metric_high`` to each row: basic intervals from
-    half-size subsamples without replacement (their spread scaled by
-    ``sqrt(1/2)``) or from bootstrap samples.  A metric that fails on a
+    half-size subsamples without replacement or from bootstrap samples.  A metric that fails on a
     resample gets NaN bounds, and the failure goes to ``failures`` as in
     :func:`_round_scores`."""
     metrics, interval = settings.metrics, settings.interval
@@ -274,7 +273,6 @@ def _add_intervals(rows, X, Ys, settings, bar, rng, failures):
         for acc, row in zip(values, sub):
             for m in metrics:
                 acc[m].append(row[m])
-    scale = math.sqrt(0.5) if interval == "subsample" else 1.0
     for row, acc in zip(rows, values):
         for m in metrics:
             v = np.asarray(acc[m])
@@ -283,7 +281,7 @@ def _add_intervals(rows, X, Ys, settings, bar, rng, failures):
                 row[f"{m}_low"] = row[f"{m}_high"] = math.nan
                 continue
             row[f"{m}_low"], row[f"{m}_high"] = basic_interval(row[m], v, settings.confidence,
-                                                              scale, _RANGE[m])
+                                                              _RANGE[m])
         ordered = {c: row[c] for m in metrics for c in (m, f"{m}_low", f"{m}_high")}
         row.clear()
         row.update(ordered)
@@ -322,8 +320,9 @@ def compare(reference, generated, *, metrics=None, k=5, interval=None, n_resampl
     interval : {None, "subsample", "bootstrap"}, default=None
         How each metric's interval is made, from ``n_resamples`` redraws of
         both samples: ``"subsample"`` (``True`` too) draws half of each
-        without replacement and scales the spread by ``sqrt(1/2)`` to the
-        full sizes (Politis, Romano & Wolf 1999), as :func:`imd_test` does;
+        without replacement, whose spread about the full-sample value is that
+        of the full-size estimate (the delete-d jackknife with ``d = n/2``:
+        Shao & Wu 1989), as :func:`imd_test` does;
         ``"bootstrap"`` draws full-size samples with replacement, whose
         repeated points bias the kNN metrics and IMD (a point repeated more
         than ``k`` times has a radius of 0), so prefer it for FID and KID

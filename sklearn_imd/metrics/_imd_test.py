@@ -16,7 +16,7 @@ from .._utils.validation import (
     check_times,
 )
 from .._core.distance import imd_pairs, weighted_times
-from ._resampling import basic_interval, check_confidence, permutation_pvalue
+from ._resampling import basic_interval, check_confidence, excess_bounds, permutation_pvalue
 
 ConfidenceInterval = namedtuple("ConfidenceInterval", ["low", "high"])
 ConfidenceInterval.__doc__ = """Lower and upper bounds of a confidence interval, ``(low, high)``."""
@@ -41,12 +41,26 @@ class IMDTestResult:
         distributions at these sample sizes; ``None`` when ``n_resamples=0``.
     null_distribution : ndarray of shape (n_permutations,)
         The IMD of each random re-split of the pooled points.
+    null_mean : float
+        Mean of ``null_distribution``: the IMD expected between two samples
+        of one distribution at these two sizes (IMD's floor).
+    excess : float
+        ``statistic - null_mean``: IMD beyond its floor, 0 on average for
+        samples of one distribution whatever their sizes.
+    excess_interval : ConfidenceInterval or None
+        ``confidence_interval`` minus ``null_mean``, each side widened (in
+        quadrature) by the normal quantile times the null mean's standard
+        error ``std(null) / sqrt(n_permutations)``; ``None`` when
+        ``n_resamples=0``.
     """
 
     statistic: float
     pvalue: float
     confidence_interval: ConfidenceInterval | None
     null_distribution: np.ndarray
+    null_mean: float
+    excess: float
+    excess_interval: ConfidenceInterval | None
 
 
 def _pair_imds(pairs, n_pairs, batch, t, params, seed, n_jobs, notes, progress):
@@ -70,6 +84,27 @@ def _pair_imds(pairs, n_pairs, batch, t, params, seed, n_jobs, notes, progress):
         out[done : done + b] = imd_pairs(S[0::2], S[1::2], t)
         done += b
     return out
+
+
+def permutation_null(X, Y, n_permutations, t, params, rng, seed, n_jobs, notes, progress):
+    """IMDs of ``n_permutations`` random re-splits of the pooled validated
+    clouds ``X`` and ``Y`` into clouds of their sizes, the re-splits drawn
+    from the Generator or RandomState ``rng`` and the probes from ``seed``:
+    the null distribution of :func:`imd_test`, whose mean is IMD's floor at
+    these sizes (``imd_excess`` of :func:`compare`)."""
+    nx, ny = X.shape[0], Y.shape[0]
+    pooled = np.concatenate([X, Y])
+    # pairs of clouds materialised at once (RESAMPLE_ENTRIES coordinates in all);
+    # imd_test's subsampled half-size pairs go twice as many at a time
+    batch = rows_per_block((nx + ny) * X.shape[1], RESAMPLE_ENTRIES)
+
+    def permuted():
+        while True:
+            perm = rng.permutation(nx + ny)
+            yield pooled[perm[:nx]], pooled[perm[nx:]]
+
+    return _pair_imds(permuted(), n_permutations, batch, t, params, seed, n_jobs, notes,
+                      progress)
 
 
 def _summarise(notes, n_clouds):
@@ -110,12 +145,20 @@ def imd_test(
     hypothesis the points are exchangeable: the test pools them, re-splits
     them at random into clouds of the original sizes ``n_permutations`` times
     and recomputes the IMD, like :func:`scipy.stats.permutation_test`.  The
-    confidence interval comes from subsampling (Politis, Romano & Wolf,
-    *Subsampling*, 1999): IMDs of ``n_resamples`` pairs of half-size
-    subsamples drawn without replacement, their spread scaled by
-    ``sqrt(1/2)`` to the full sizes and centred on the statistic (the basic
-    interval, clipped at 0).  Resampling *with* replacement would duplicate
-    points, which changes the kNN graph and biases the IMD.
+    confidence interval comes from half-sampling: IMDs of ``n_resamples``
+    pairs of half-size subsamples drawn without replacement, whose spread
+    about the full-sample value is that of the full-size estimate (the
+    delete-d jackknife with ``d = n/2``: Shao & Wu 1989), centred on the
+    statistic (the basic interval, clipped at 0).  Resampling *with*
+    replacement would duplicate points, which changes the kNN graph and
+    biases the IMD.
+
+    IMD is not 0 between two samples of one distribution: its floor depends
+    on the two sample sizes (most when they differ).  The mean of the null
+    distribution is that floor at these sizes, and ``excess``, the statistic
+    minus it, averages 0 over pairs of samples of one distribution whatever
+    their sizes (the points are exchangeable under the null hypothesis), so
+    it compares across sample sizes where the raw IMD does not.
 
     Parameters
     ----------
@@ -140,8 +183,9 @@ def imd_test(
     Returns
     -------
     result : IMDTestResult
-        With ``statistic``, ``pvalue``, ``confidence_interval`` and
-        ``null_distribution``.
+        With ``statistic``, ``pvalue``, ``confidence_interval``,
+        ``null_distribution``, and IMD beyond its floor at these sizes:
+        ``null_mean``, ``excess`` and ``excess_interval``.
 
     Notes
     -----
@@ -211,13 +255,6 @@ def _imd_test(X, Y, n_permutations, n_resamples, confidence, t, params, random_s
     # while the permuted and subsampled pairs are transformed
     batch = rows_per_block((nx + ny) * X.shape[1], RESAMPLE_ENTRIES)
 
-    pooled = np.concatenate([X, Y])
-
-    def permuted():
-        while True:
-            perm = rng.permutation(nx + ny)
-            yield pooled[perm[:nx]], pooled[perm[nx:]]
-
     def halves():
         while True:
             yield (X[rng.choice(nx, nx // 2, replace=False)],
@@ -227,19 +264,23 @@ def _imd_test(X, Y, n_permutations, n_resamples, confidence, t, params, random_s
     # warning per kind for all of them, not one per cloud.
     notes = []
     try:
-        null = _pair_imds(permuted(), n_permutations, batch, t, params, seed, n_jobs, notes,
-                          bar)
+        null = permutation_null(X, Y, n_permutations, t, params, rng, seed, n_jobs, notes,
+                                bar)
         sub = (_pair_imds(halves(), n_resamples, 2 * batch, t, params, seed, n_jobs,
                           notes, bar)
                if n_resamples else None)
     finally:
         _summarise(notes, 2 * (n_permutations + n_resamples))
 
-    interval = None
+    null_mean = float(null.mean())
+    interval = excess_interval = None
     if n_resamples:
         interval = ConfidenceInterval(*basic_interval(statistic, sub, confidence,
-                                                      np.sqrt(0.5), (0.0, np.inf)))
+                                                      (0.0, np.inf)))
+        excess_interval = ConfidenceInterval(*excess_bounds(
+            statistic, interval, null, confidence))
     return IMDTestResult(
         statistic=statistic, pvalue=permutation_pvalue(statistic, null),
-        confidence_interval=interval, null_distribution=null,
+        confidence_interval=interval, null_distribution=null, null_mean=null_mean,
+        excess=statistic - null_mean, excess_interval=excess_interval,
     )

@@ -21,6 +21,50 @@ def test_result_fields(rng):
     assert 0 <= low <= res.statistic <= high
 
 
+def test_excess_over_the_null_mean(rng):
+    """The floor is the null distribution's mean; the excess interval is the
+    IMD interval moved by it and widened in quadrature by its standard error
+    (both written out here)."""
+    from scipy.stats import norm
+
+    X, Y = rng.normal(size=(120, 3)), rng.standard_t(3, size=(200, 3))
+    res = imd_test(X, Y, n_permutations=9, n_resamples=9, confidence=0.9, random_state=0)
+    null = res.null_distribution
+    assert res.null_mean == pytest.approx(np.sum(null) / 9, rel=1e-12)  # summation order
+    assert res.excess == pytest.approx(res.statistic - res.null_mean, rel=1e-12, abs=1e-12)
+    z_se = norm.ppf(0.95) * np.sqrt(np.sum((null - null.mean()) ** 2) / 8 / 9)
+    low, high = res.confidence_interval
+    assert res.excess_interval.low == pytest.approx(
+        res.excess - np.sqrt((res.statistic - low) ** 2 + z_se**2), rel=1e-12)
+    assert res.excess_interval.high == pytest.approx(
+        res.excess + np.sqrt((high - res.statistic) ** 2 + z_se**2), rel=1e-12)
+    assert imd_test(X, Y, n_permutations=3, n_resamples=0,
+                    random_state=0).excess_interval is None
+
+
+def test_excess_is_centred_where_raw_imd_is_not():
+    """Two samples of one distribution at unequal sizes: the raw IMD sits well
+    above 0 (its floor grows with the size mismatch), the excess averages 0
+    within its noise; a different distribution keeps a clearly positive
+    excess."""
+    rng = np.random.default_rng(5)
+    same, excess = [], []
+    for seed in range(6):
+        X, Y = rng.normal(size=(150, 4)), rng.normal(size=(600, 4))
+        res = imd_test(X, Y, n_permutations=19, n_resamples=0, method="exact",
+                       random_state=seed)
+        same.append(res.statistic)
+        excess.append(res.excess)
+    same, excess = np.asarray(same), np.asarray(excess)
+    # the excess' mean lies within 3 standard errors of 0 (a false alarm
+    # under 0.3%), while the raw IMD's mean is more than 3 of its own above 0
+    assert abs(excess.mean()) < 3 * excess.std(ddof=1) / np.sqrt(6)
+    assert same.mean() > 3 * same.std(ddof=1) / np.sqrt(6)
+    X, Y = rng.normal(size=(150, 4)), rng.standard_t(2, size=(600, 4))
+    far = imd_test(X, Y, n_permutations=19, n_resamples=0, method="exact", random_state=0)
+    assert far.excess > 3 * far.null_distribution.std(ddof=1)
+
+
 def test_statistic_is_imd_score_in_the_slq_regime(rng):
     """Above 500 points the heat trace is random: the test's statistic still is
     imd_score's number for the same random_state."""
