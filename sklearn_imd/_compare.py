@@ -17,13 +17,13 @@ from ._compare_checks import (
 from ._reference import _IMD_KEYS, ReferenceStats, _imd_seeds, _imd_setup
 from ._utils.validation import check_choice, check_cloud, check_int, check_seed, draw_seeds
 from .exceptions import MetricWarning
-from .metrics._resampling import basic_interval, check_confidence
+from .metrics._resampling import basic_interval, check_confidence, excess_bounds
 
 # ReferenceStats and MetricWarning are importable from here, as before
 __all__ = ["METRICS", "MetricWarning", "ReferenceStats", "compare"]
 
 # Range of each metric: intervals are clipped to it.
-_RANGE = {"imd": (0, math.inf), "fid": (0, math.inf), "kid": (-math.inf, math.inf),
+_RANGE = {"imd": (0, math.inf), "imd_excess": (-math.inf, math.inf), "fid": (0, math.inf), "kid": (-math.inf, math.inf),
           "precision": (0, 1), "recall": (0, 1), "density": (0, math.inf), "coverage": (0, 1),
           "vendi": (1, math.inf)}
 
@@ -32,7 +32,8 @@ _RANGE = {"imd": (0, math.inf), "fid": (0, math.inf), "kid": (-math.inf, math.in
 class _Settings:
     """What one call of :func:`compare_records` computes, checked once: the
     metrics, the kNN metrics' ``k``, the IMD parameters and times, KID's
-    parameters, the workers, and the interval (``None`` for none)."""
+    parameters, the workers, the interval (``None`` for none) and the
+    re-splits of IMD's floor (``imd_excess``)."""
 
     metrics: tuple
     k: int
@@ -43,6 +44,7 @@ class _Settings:
     interval: object = None
     n_resamples: int = 0
     confidence: float = 0.95
+    n_permutations: int = 10
 
 
 def _reference_signature(ref, X, params, t, s_ref, random_state, n_jobs):
@@ -73,12 +75,32 @@ def _reference_signature(ref, X, params, t, s_ref, random_state, n_jobs):
     return S[0], None
 
 
-def _round_scores(X, stats, Ys, settings, sig_ref, seeds, bar, failures=None):
+def _imd_floor(X, Y, settings, seeds):
+    """IMD's floor between the reference's features ``X`` and a sample ``Y``
+    at their sizes: the IMDs of ``settings.n_permutations`` re-splits of
+    their pooled points (:func:`imd_test`'s null distribution), re-split by
+    a generator of the call's seed, so that samples of one size share the
+    re-splits."""
+    from ._utils.progress import progress_bar
+    from .metrics._imd_test import _summarise, permutation_null
+
+    notes = []
+    try:
+        return permutation_null(X, Y, settings.n_permutations, settings.t, settings.params,
+                                np.random.default_rng(seeds[2]), seeds[1], settings.n_jobs,
+                                notes, progress_bar(0, "", 0))
+    finally:
+        _summarise(notes, 2 * settings.n_permutations)
+
+
+def _round_scores(X, stats, Ys, settings, sig_ref, seeds, bar, failures=None, nulls=None):
     """One row of scores per generated sample in ``Ys`` against the reference:
     its features ``X`` (or None) and its ``ReferenceStats`` (or None), with
     the :class:`_Settings` of the call.  A metric that cannot be computed for
     a sample is NaN, and ``(sample index, metric names, reason)`` is appended
-    to ``failures`` when given."""
+    to ``failures`` when given.  ``nulls`` maps a sample's index to IMD's
+    floor (the IMDs of its re-splits with the reference): missing ones are
+    computed and added, so a redraw reuses the full samples' floor."""
     from ._core.compute import compute_signatures, fingerprint
     from .metrics._fid import fid_from_moments, scaled_moments
     from ._core.distance import imd_pairs
@@ -126,6 +148,13 @@ def _round_scores(X, stats, Ys, settings, sig_ref, seeds, bar, failures=None):
                 values = {name: math.nan for name in names}
             row.update(values)
 
+        if "imd_excess" in metrics:
+            def excess():
+                if i not in nulls:
+                    nulls[i] = _imd_floor(X, Y, settings, seeds)
+                return {"imd_excess": row["imd"] - float(nulls[i].mean())}
+
+            cell(["imd_excess"], excess)
         if "fid" in metrics:
             cell(["fid"], lambda: {"fid": fid_from_moments(mean, cov, Y, e_fid)})
         if "kid" in metrics:
@@ -144,18 +173,87 @@ def _round_scores(X, stats, Ys, settings, sig_ref, seeds, bar, failures=None):
     return rows
 
 
-def compare_records(reference, generated, *, metrics=None, k=5, interval=None, n_resamples=20,
-                    confidence=0.95, imd_params=None, kid_params=None, random_state=None,
-                    n_jobs=None, verbose=0, reference_name="reference", file_names=False):
+@dataclass
+class _Run:
+    """What one :func:`compare_run` computed: the samples' names, the metrics,
+    one row of scores per sample, the settings, the redraws' values (per
+    sample, a dict ``metric -> array``; None without an interval), IMD's
+    floor of each sample (index -> null IMDs) and the sizes it was scored at."""
+
+    names: list
+    metrics: list
+    rows: list
+    settings: _Settings
+    resamples: list | None
+    nulls: dict
+    sizes: list
+
+
+def _check_sample_size(sample_size, min_points):
+    """``None``, ``"min"`` or an int of at least ``min_points``."""
+    if sample_size is None or (isinstance(sample_size, str) and sample_size == "min"):
+        return sample_size
+    if isinstance(sample_size, str):
+        raise ValueError(f"sample_size must be 'min', None or an int, got {sample_size!r}.")
+    return check_int(sample_size, "sample_size", min_points)
+
+
+def _equal_sizes(Ys, names, sample_size, seed, file_names):
+    """The samples at one size: each larger one subsampled without
+    replacement (its rows kept in order) to the smallest size
+    (``sample_size="min"``) or to ``sample_size``, by a generator of the
+    call's ``seed``, with a warning that says so; ``None`` keeps them as
+    given, with a warning when their sizes differ."""
+    sizes = [Y.shape[0] for Y in Ys]
+    label = [name if file_names else repr(name) for name in names]
+    listed = ", ".join(f"{name}: {n}" for name, n in zip(label, sizes))
+    if sample_size is None:
+        if len(set(sizes)) > 1:
+            warnings.warn(
+                f"The generated samples have different sizes ({listed}) and sample_size=None "
+                "scores them as given: IMD, FID and the kNN metrics depend on the sample "
+                "size, so their rows are not comparable.", UserWarning, stacklevel=5)
+        return Ys
+    n = min(sizes) if sample_size == "min" else sample_size
+    small = [f"{name} ({m})" for name, m in zip(label, sizes) if m < n]
+    if small:
+        raise ValueError(f"sample_size={n}, but {', '.join(small)} "
+                         f"{'has' if len(small) == 1 else 'have'} fewer points.")
+    if all(m == n for m in sizes):
+        return Ys
+    if sample_size == "min":
+        warnings.warn(
+            f"The generated samples have different sizes ({listed}); each is scored on a "
+            f"seeded subsample of {n} points, so that their rows compare (IMD, FID and the "
+            "kNN metrics depend on the sample size). sample_size=None scores them as given.",
+            UserWarning, stacklevel=5)
+    rng = np.random.default_rng(seed)
+    return [Y if Y.shape[0] == n else Y[np.sort(rng.choice(Y.shape[0], n, replace=False))]
+            for Y in Ys]
+
+
+def compare_records(reference, generated, **kwargs):
     """:func:`compare` as ``(names, metric names, rows)``: each row a dict
     ``metric -> value`` (and ``metric_low``, ``metric_high`` with an interval).
     The command line prints these (its errors name the reference
     ``reference_name`` and, with ``file_names``, each sample by its name
-    alone); :func:`compare` makes them a DataFrame."""
+    alone); :func:`compare` makes them a DataFrame.  The keywords are
+    :func:`compare_run`'s."""
+    run = compare_run(reference, generated, **kwargs)
+    return run.names, run.metrics, run.rows
+
+
+def compare_run(reference, generated, *, metrics=None, k=5, interval=None, n_resamples=20,
+                confidence=0.95, sample_size="min", n_permutations=10, imd_params=None,
+                kid_params=None, random_state=None, n_jobs=None, verbose=0,
+                reference_name="reference", file_names=False):
+    """:func:`compare`'s computation: a :class:`_Run` (the rows, and what
+    :func:`rank_models` reads of the redraws)."""
     from ._utils.progress import check_verbose, progress_bar
     from ._utils.validation import check_n_jobs
 
     verbose = check_verbose(verbose)
+    n_permutations = check_int(n_permutations, "n_permutations", 2)
     k = check_int(k, "k", 1)
     check_n_jobs(n_jobs)
     if interval is True or interval is False:
@@ -168,6 +266,7 @@ def compare_records(reference, generated, *, metrics=None, k=5, interval=None, n
     kid_params = _check_kid_params(kid_params)
     names, samples = _check_generated(generated)
     halves = 2 if interval == "subsample" else 1
+    sample_size = _check_sample_size(sample_size, halves * (max(k, params["k"]) + 1))
 
     if isinstance(reference, ReferenceStats):
         ref, X = reference, reference.features
@@ -196,13 +295,13 @@ def compare_records(reference, generated, *, metrics=None, k=5, interval=None, n
             f"{', '.join(other)}: another number of features than the reference's {d}, so "
             f"{'its' if len(other) == 1 else 'their'} "
             f"{', '.join(m for m in metrics if m in _FEATURE_SPACE)}, which compare points "
-            "in one feature space, are left empty (NaN).", UserWarning, stacklevel=3)
+            "in one feature space, are left empty (NaN).", UserWarning, stacklevel=4)
     elif other and asked is None:  # none has the dimension: those metrics are dropped
         warnings.warn(
             f"{', '.join(other)}: another number of features than the reference's {d}, so "
             "FID, KID, precision, recall, density and coverage, which compare points in one "
             "feature space, are left out; the table has IMD and Vendi only.",
-            UserWarning, stacklevel=3)
+            UserWarning, stacklevel=4)
     if interval is not None and X is None:
         raise ValueError(
             "An interval resamples the reference, and the reference statistics hold no "
@@ -214,8 +313,9 @@ def compare_records(reference, generated, *, metrics=None, k=5, interval=None, n
         random_state = draw_seeds(rng)  # one draw, then reproducible
     s_ref, s_gen = _imd_seeds(random_state)
     seeds = (s_ref, s_gen, random_state)
+    Ys = _equal_sizes(Ys, names, sample_size, random_state, file_names)
     settings = _Settings(metrics, k, params, t, kid_params, n_jobs, interval, n_resamples,
-                         confidence)
+                         confidence, n_permutations)
     sig_ref = None
     if "imd" in metrics:
         sig_ref, reason = _reference_signature(ref, X, params, t, s_ref, random_state, n_jobs)
@@ -227,16 +327,17 @@ def compare_records(reference, generated, *, metrics=None, k=5, interval=None, n
         def sample(i):
             return names[i] if file_names else f"generated[{names[i]!r}]"
 
-        failures = []
-        rows = _round_scores(X, ref, Ys, settings, sig_ref, seeds, bar, failures)
+        failures, nulls, resamples = [], {}, None
+        rows = _round_scores(X, ref, Ys, settings, sig_ref, seeds, bar, failures, nulls)
         for i, failed, reason in failures:
             warnings.warn(
                 f"{sample(i)}: {', '.join(failed)} could not be computed, so "
                 f"{'its cell is' if len(failed) == 1 else 'their cells are'} empty (NaN): "
-                f"{reason}", MetricWarning, stacklevel=3)
+                f"{reason}", MetricWarning, stacklevel=4)
         if interval is not None:
             failures = []
-            _add_intervals(rows, X, Ys, settings, bar, np.random.RandomState(s_gen), failures)
+            resamples = _add_intervals(rows, X, Ys, settings, bar, np.random.RandomState(s_gen),
+                                       failures, nulls)
             first = {}  # (sample, metrics) -> the first redraw's reason
             for i, failed, reason in failures:
                 failed = tuple(m for m in failed if math.isfinite(rows[i][m]))
@@ -246,17 +347,20 @@ def compare_records(reference, generated, *, metrics=None, k=5, interval=None, n
                 warnings.warn(
                     f"{sample(i)}: no interval for {', '.join(failed)} (NaN bounds): "
                     f"{'it' if len(failed) == 1 else 'they'} could not be computed on a "
-                    f"resample: {reason}", MetricWarning, stacklevel=3)
+                    f"resample: {reason}", MetricWarning, stacklevel=4)
     finally:
         bar.close()
-    return names, list(metrics), rows
+    return _Run(names, list(metrics), rows, settings, resamples, nulls,
+                [Y.shape[0] for Y in Ys])
 
 
-def _add_intervals(rows, X, Ys, settings, bar, rng, failures):
+def _add_intervals(rows, X, Ys, settings, bar, rng, failures, nulls):
     """Add ``metric_low``, ``metric_high`` to each row: basic intervals from
-    half-size subsamples without replacement or from bootstrap samples.  A metric that fails on a
-    resample gets NaN bounds, and the failure goes to ``failures`` as in
-    :func:`_round_scores`."""
+    half-size subsamples without replacement or from bootstrap samples
+    (``imd_excess``'s widened by its floor's error, :func:`excess_bounds`).
+    A metric that fails on a resample gets NaN bounds, and the failure goes
+    to ``failures`` as in :func:`_round_scores`.  Returns the redraws'
+    values: per sample, a dict ``metric -> array of shape (n_resamples,)``."""
     metrics, interval = settings.metrics, settings.interval
 
     def draw(A):
@@ -269,34 +373,47 @@ def _add_intervals(rows, X, Ys, settings, bar, rng, failures):
     for _ in range(settings.n_resamples):
         seeds = tuple(draw_seeds(rng, 3))
         sub = _round_scores(draw(X), None, [draw(Y) for Y in Ys], settings, None, seeds, bar,
-                            failures)
+                            failures, nulls)
         for acc, row in zip(values, sub):
             for m in metrics:
                 acc[m].append(row[m])
-    for row, acc in zip(rows, values):
+    for i, (row, acc) in enumerate(zip(rows, values)):
         for m in metrics:
-            v = np.asarray(acc[m])
+            v = acc[m] = np.asarray(acc[m])
             if not (np.isfinite(v).all() and math.isfinite(row[m])):
                 # the metric failed on the sample or on a redraw: no interval
                 row[f"{m}_low"] = row[f"{m}_high"] = math.nan
-                continue
-            row[f"{m}_low"], row[f"{m}_high"] = basic_interval(row[m], v, settings.confidence,
-                                                              _RANGE[m])
+            elif m == "imd_excess":
+                row[f"{m}_low"], row[f"{m}_high"] = excess_bounds(row[m], v, nulls[i],
+                                                                  settings.confidence)
+            else:
+                row[f"{m}_low"], row[f"{m}_high"] = basic_interval(
+                    row[m], v, settings.confidence, _RANGE[m])
         ordered = {c: row[c] for m in metrics for c in (m, f"{m}_low", f"{m}_high")}
         row.clear()
         row.update(ordered)
+    return values
 
 
 def compare(reference, generated, *, metrics=None, k=5, interval=None, n_resamples=20,
-            confidence=0.95, imd_params=None, kid_params=None, random_state=None,
-            n_jobs=None, verbose=0):
+            confidence=0.95, sample_size="min", n_permutations=10, imd_params=None,
+            kid_params=None, random_state=None, n_jobs=None, verbose=0):
     """Score generated samples against one reference with every metric: a results table.
 
-    One row per generated sample, one column per metric: IMD, FID, KID,
-    precision, recall, density and coverage against the reference, and the
-    Vendi score (diversity) of the sample itself; with ``interval``, two more
-    columns per metric bound it.  The way to build the results table of a
-    paper or a model selection.
+    One row per generated sample, one column per metric: IMD and IMD beyond
+    its floor at these sample sizes (``imd_excess``), FID, KID, precision,
+    recall, density and coverage against the reference, and the Vendi score
+    (diversity) of the sample itself; with ``interval``, two more columns
+    per metric bound it.  The way to build the results table of a paper or a
+    model selection; :func:`rank_models` says which differences between the
+    rows are significant.
+
+    Every generated sample is scored at one size: IMD, FID and the kNN
+    metrics depend on the sample size (FID's bias grows like
+    ``n_features / n``; IMD's floor is highest between samples of different
+    sizes), so rows scored on samples of different sizes do not compare.
+    By default a larger sample is subsampled (seeded, without replacement)
+    to the smallest one's size, with a warning that says so.
 
     Parameters
     ----------
@@ -307,10 +424,15 @@ def compare(reference, generated, *, metrics=None, k=5, interval=None, n_resampl
         The generated samples, each of shape (n_i, n_features); a dict names
         the rows, else they are ``Y[0]``, ``Y[1]``, ...
     metrics : list of str or str, default=None
-        Some of ``"imd", "fid", "kid", "precision", "recall", "density",
-        "coverage", "vendi"`` (a list or a comma-separated string); ``None``
-        is every metric that applies (no KID or kNN metrics from statistics
-        saved without features).  A sample of another dimension than the
+        Some of ``"imd", "imd_excess", "fid", "kid", "precision", "recall",
+        "density", "coverage", "vendi"`` (a list or a comma-separated
+        string); ``None`` is every metric that applies (no KID, kNN metrics
+        or ``imd_excess`` from statistics saved without features).
+        ``imd_excess`` is the IMD less the mean IMD of ``n_permutations``
+        random re-splits of the pooled reference and sample at their sizes
+        (:func:`imd_test`'s null mean): 0 on average for a sample of the
+        reference's distribution at any size, where the raw IMD is not; it
+        brings the ``imd`` column with it.  A sample of another dimension than the
         reference has empty cells (NaN) for FID, KID and the kNN metrics,
         with a warning; where no sample has the reference's dimension,
         those columns are left out.
@@ -330,9 +452,23 @@ def compare(reference, generated, *, metrics=None, k=5, interval=None, n_resampl
         clipped to the metric's range.
     n_resamples : int, default=20
         Redraws of the interval, >= 2; each costs about half (subsample) or
-        all (bootstrap) of the main computation.
+        all (bootstrap) of the main computation.  ``imd_excess``'s interval
+        is IMD's redraws less the floor, widened by the floor's standard
+        error (:attr:`IMDTestResult.excess_interval`).
     confidence : float, default=0.95
         Level of the intervals.
+    sample_size : "min", int or None, default="min"
+        The size every generated sample is scored at: ``"min"`` subsamples
+        each larger sample to the smallest one's size (with a warning when
+        it does), an int subsamples every sample to that size (an error for
+        a smaller one), ``None`` scores them as given (with a warning when
+        their sizes differ).  The subsamples are drawn without replacement
+        by a generator of ``random_state``.
+    n_permutations : int, default=10
+        Re-splits of the pooled reference and sample that estimate IMD's
+        floor for ``imd_excess`` (each costs two signatures at the full
+        sizes; the floor's standard error, about the null IMDs' spread over
+        ``sqrt(n_permutations)``, enters the interval).
     imd_params : dict, default=None
         IMD parameters as :func:`imd_score` takes them (``k``, ``m``, ``nv``,
         ``t``, ``method``, ``normalization``, ``knn``).
@@ -393,7 +529,8 @@ def compare(reference, generated, *, metrics=None, k=5, interval=None, n_resampl
         ) from None
     names, metrics, rows = compare_records(
         reference, generated, metrics=metrics, k=k, interval=interval,
-        n_resamples=n_resamples, confidence=confidence, imd_params=imd_params,
-        kid_params=kid_params, random_state=random_state, n_jobs=n_jobs, verbose=verbose)
+        n_resamples=n_resamples, confidence=confidence, sample_size=sample_size,
+        n_permutations=n_permutations, imd_params=imd_params, kid_params=kid_params,
+        random_state=random_state, n_jobs=n_jobs, verbose=verbose)
     columns = [c for m in metrics for c in ((m, f"{m}_low", f"{m}_high") if interval else (m,))]
     return pd.DataFrame(rows, index=pd.Index(names, name="generated"), columns=columns)

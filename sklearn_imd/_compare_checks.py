@@ -3,12 +3,14 @@ table's order), KID's parameters and the generated samples, checked before any
 work so that a wrong one is an error, not an empty column."""
 
 # Every metric, in the order of the table's columns.
-METRICS = ("imd", "fid", "kid", "precision", "recall", "density", "coverage", "vendi")
+METRICS = ("imd", "imd_excess", "fid", "kid", "precision", "recall", "density", "coverage",
+           "vendi")
 _PRDC = ("precision", "recall", "density", "coverage")
-# The metrics that read the reference's features (not only its summaries).
-_NEED_FEATURES = ("kid",) + _PRDC
+# The metrics that read the reference's features (not only its summaries);
+# imd_excess pools them with each sample's.
+_NEED_FEATURES = ("imd_excess", "kid") + _PRDC
 # The metrics that compare points in one feature space (the reference's)
-_FEATURE_SPACE = ("fid", "kid") + _PRDC
+_FEATURE_SPACE = ("imd_excess", "fid", "kid") + _PRDC
 
 
 def _check_kid_params(kid_params):
@@ -51,6 +53,8 @@ def _check_metrics(metrics, ref, any_same):
             raise ValueError(f"Unknown metric {name!r}; choose from {', '.join(METRICS)}.")
         if available[name] is not None:
             raise ValueError(f"Metric {name!r} cannot be computed: {available[name]}.")
+    if "imd_excess" in metrics:
+        metrics.append("imd")  # the excess is IMD less its floor: both are shown
     return [name for name in METRICS if name in metrics]
 
 

@@ -48,10 +48,10 @@ class IMDTestResult:
         ``statistic - null_mean``: IMD beyond its floor, 0 on average for
         samples of one distribution whatever their sizes.
     excess_interval : ConfidenceInterval or None
-        ``confidence_interval`` minus ``null_mean``, each side widened (in
-        quadrature) by the normal quantile times the null mean's standard
-        error ``std(null) / sqrt(n_permutations)``; ``None`` when
-        ``n_resamples=0``.
+        ``confidence_interval`` (not clipped at 0) minus ``null_mean``, each
+        side widened in quadrature by the normal quantile times the null
+        mean's standard error ``std(null) / sqrt(n_permutations)``; ``None``
+        when ``n_resamples=0``.
     """
 
     statistic: float
@@ -278,7 +278,7 @@ def _imd_test(X, Y, n_permutations, n_resamples, confidence, t, params, random_s
         interval = ConfidenceInterval(*basic_interval(statistic, sub, confidence,
                                                       (0.0, np.inf)))
         excess_interval = ConfidenceInterval(*excess_bounds(
-            statistic, interval, null, confidence))
+            statistic - null_mean, sub - null_mean, null, confidence))
     return IMDTestResult(
         statistic=statistic, pvalue=permutation_pvalue(statistic, null),
         confidence_interval=interval, null_distribution=null, null_mean=null_mean,

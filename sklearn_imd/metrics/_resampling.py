@@ -45,16 +45,16 @@ def permutation_pvalue(statistic, null):
     return float((1.0 + np.count_nonzero(null >= statistic)) / (null.size + 1.0))
 
 
-def excess_bounds(statistic, interval, null, confidence):
-    """``(low, high)`` of ``statistic - mean(null)`` from the ``interval``
-    of ``statistic``: each side's half-width and the normal quantile times
-    the null mean's standard error ``std(null) / sqrt(len(null))`` added in
-    quadrature (the two are independent draws)."""
+def excess_bounds(excess, resampled, null, confidence):
+    """``(low, high)`` of IMD's ``excess`` over the mean of its permutation
+    ``null``: the basic interval of its ``resampled`` values (resampled IMDs
+    less the null mean), each side widened in quadrature by the normal
+    quantile times the null mean's standard error ``std(null) /
+    sqrt(len(null))`` (the two are independent draws)."""
     from scipy.stats import norm
 
-    excess = statistic - float(np.mean(null))
     se = float(np.std(null, ddof=1)) / np.sqrt(null.size) if null.size > 1 else 0.0
     z_se = float(norm.ppf(0.5 + confidence / 2)) * se
-    low, high = interval
-    return (excess - float(np.hypot(statistic - low, z_se)),
-            excess + float(np.hypot(high - statistic, z_se)))
+    low, high = basic_interval(excess, resampled, confidence)
+    return (excess - float(np.hypot(excess - low, z_se)),
+            excess + float(np.hypot(high - excess, z_se)))
