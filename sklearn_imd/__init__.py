@@ -16,6 +16,7 @@ _LAZY = {
     "pairwise_imd": "sklearn_imd.metrics",
     "imd_test": "sklearn_imd.metrics",
     "fid_score": "sklearn_imd.metrics",
+    "fid_infinity_score": "sklearn_imd.metrics",
     "kid_score": "sklearn_imd.metrics",
     "mmd_score": "sklearn_imd.metrics",
     "mmd_test": "sklearn_imd.metrics",

@@ -1,7 +1,7 @@
 """Distances between point clouds and between their signatures, the
-extrinsic baselines IMD is compared with (FID, KID, MMD, Geometry Score), and
-the kNN and diversity metrics reported beside them (precision, recall,
-density, coverage, Vendi score).
+extrinsic baselines IMD is compared with (FID, FD-infinity, KID, MMD,
+Geometry Score), and the kNN and diversity metrics reported beside them
+(precision, recall, density, coverage, Vendi score).
 
 The names load lazily, so that a script computing IMD does not import
 scikit-learn's pairwise kernels (for MMD) or the Geometry Score's code.
@@ -11,10 +11,12 @@ import importlib
 
 _LAZY = {
     "ConfidenceInterval": "._imd_test",
+    "FIDInfinityFit": "._fid_infinity",
     "IMDTestResult": "._imd_test",
     "MMDTestResult": "._mmd",
     "MMDWitness": "._mmd",
     "PRDCResult": "._prdc",
+    "fid_infinity_score": "._fid_infinity",
     "fid_score": "._fid",
     "geometry_score": "._geometry_score",
     "imd_distance": "._imd",

@@ -55,6 +55,35 @@ def fid_moments(X):
     return np.ldexp(mean, shift), np.ldexp(cov, 2 * shift)
 
 
+def reference_factors(mu_X, sigma_X, Y, exponent=0):
+    """The first sample's moments ready for :func:`scaled_fid`, and ``Y`` with them.
+
+    ``(mu, F, shift, Ys)``: with ``s = exponent + shift``, ``mu`` is the
+    mean of the features divided by ``2**s``, ``F`` the symmetric square root
+    of their covariance (ddof=1) so divided, and ``Ys`` a new array of the
+    validated features ``Y / 2**s``, its rows and any subset of them within
+    1 in absolute value.  ``(mu_X, sigma_X)`` are the moments of the features
+    divided by ``2**exponent`` (:func:`scaled_moments`).
+    """
+    Y = np.ldexp(Y.astype(np.float64, copy=False), -exponent)
+    shift = binary_exponent(mu_X, Y, np.sqrt(np.abs(np.diag(sigma_X))))
+    return (np.ldexp(mu_X, -shift), _symmetric_sqrt(np.ldexp(sigma_X, -2 * shift)),
+            shift + exponent, np.ldexp(Y, -shift))
+
+
+def scaled_fid(mu, F, shift, Ys):
+    """FID between the moments ``(mu, F)`` and the features ``Ys``, all of
+    :func:`reference_factors` (``Ys`` may be a subset of its rows), in the
+    features' own units; a ValueError if it overflows float64."""
+    score = _frechet(mu, F, Ys.mean(axis=0), _covariance_factor(Ys), shift)
+    if np.isinf(score):
+        raise ValueError(
+            "The FID overflows float64: the features' squared distances are beyond "
+            "1.8e308 (values of about 1e154 and more); rescale the features."
+        )
+    return float(score)
+
+
 def fid_from_moments(mu_X, sigma_X, Y, exponent=0):
     """FID between features summarised by ``(mu_X, sigma_X)`` and validated
     features ``Y``: :func:`fid_score` with the first sample's statistics.
@@ -63,17 +92,21 @@ def fid_from_moments(mu_X, sigma_X, Y, exponent=0):
     ``2**exponent`` (:func:`scaled_moments`).  The FID is that of the
     features' own units; a ValueError if it overflows float64.
     """
-    Y = np.ldexp(Y.astype(np.float64, copy=False), -exponent)
-    shift = binary_exponent(mu_X, Y, np.sqrt(np.abs(np.diag(sigma_X))))
-    Ys = np.ldexp(Y, -shift)
-    score = _frechet(np.ldexp(mu_X, -shift), _symmetric_sqrt(np.ldexp(sigma_X, -2 * shift)),
-                     Ys.mean(axis=0), _covariance_factor(Ys), shift + exponent)
-    if np.isinf(score):
-        raise ValueError(
-            "The FID overflows float64: the features' squared distances are beyond "
-            "1.8e308 (values of about 1e154 and more); rescale the features."
+    return scaled_fid(*reference_factors(mu_X, sigma_X, Y, exponent))
+
+
+def warn_few_samples(samples, d, stacklevel=3):
+    """The warning of :func:`fid_score` for the named samples ``(name, n)``
+    with fewer points than the ``d`` features (none: no warning)."""
+    small = [name for name, n in samples if n < d]
+    if small:
+        warnings.warn(
+            f"{' and '.join(small)} {'has' if len(small) == 1 else 'have'} fewer samples than "
+            f"the {d} features: the covariance is singular and the FID estimate is "
+            "unreliable (strongly biased). Use many more samples than features.",
+            UserWarning,
+            stacklevel=stacklevel,
         )
-    return float(score)
 
 
 def fid_score(X, Y):
@@ -135,16 +168,7 @@ def fid_score(X, Y):
     True
     """
     X, Y = check_sample_pair(X, Y, min_points=2, purpose="a covariance estimate")
-    d = X.shape[1]
-    small = [name for name, S in (("X", X), ("Y", Y)) if S.shape[0] < d]
-    if small:
-        warnings.warn(
-            f"{' and '.join(small)} {'has' if len(small) == 1 else 'have'} fewer samples than "
-            f"the {d} features: the covariance is singular and the FID estimate is "
-            "unreliable (strongly biased). Use many more samples than features.",
-            UserWarning,
-            stacklevel=2,
-        )
+    warn_few_samples((("X", X.shape[0]), ("Y", Y.shape[0])), X.shape[1])
     shift = binary_exponent(X, Y)
     X, Y = np.ldexp(X, -shift), np.ldexp(Y, -shift)
     score = _frechet(X.mean(axis=0), _covariance_factor(X), Y.mean(axis=0),
