@@ -26,6 +26,8 @@ _LAZY = {
     "prdc_score": "sklearn_imd.metrics",
     "vendi_score": "sklearn_imd.metrics",
     "compare": "sklearn_imd._compare",
+    "rank_models": "sklearn_imd._ranking",
+    "RankingResult": "sklearn_imd._ranking",
     "ReferenceStats": "sklearn_imd._reference",
     "MetricWarning": "sklearn_imd.exceptions",
     "ApproximateGraphWarning": "sklearn_imd.exceptions",

@@ -23,7 +23,8 @@ from .metrics._resampling import basic_interval, check_confidence, excess_bounds
 __all__ = ["METRICS", "MetricWarning", "ReferenceStats", "compare"]
 
 # Range of each metric: intervals are clipped to it.
-_RANGE = {"imd": (0, math.inf), "imd_excess": (-math.inf, math.inf), "fid": (0, math.inf), "kid": (-math.inf, math.inf),
+_RANGE = {"imd": (0, math.inf), "imd_excess": (-math.inf, math.inf), "fid": (0, math.inf),
+          "fid_inf": (-math.inf, math.inf), "kid": (-math.inf, math.inf),
           "precision": (0, 1), "recall": (0, 1), "density": (0, math.inf), "coverage": (0, 1),
           "vendi": (1, math.inf)}
 
@@ -103,6 +104,7 @@ def _round_scores(X, stats, Ys, settings, sig_ref, seeds, bar, failures=None, nu
     computed and added, so a redraw reuses the full samples' floor."""
     from ._core.compute import compute_signatures, fingerprint
     from .metrics._fid import fid_from_moments, scaled_moments
+    from .metrics._fid_infinity import fid_infinity_score
     from ._core.distance import imd_pairs
     from .metrics._kid import kid_score
     from .metrics._prdc import _prdc, scaled_radii
@@ -157,6 +159,9 @@ def _round_scores(X, stats, Ys, settings, sig_ref, seeds, bar, failures=None, nu
             cell(["imd_excess"], excess)
         if "fid" in metrics:
             cell(["fid"], lambda: {"fid": fid_from_moments(mean, cov, Y, e_fid)})
+        if "fid_inf" in metrics:
+            cell(["fid_inf"], lambda: {"fid_inf": fid_infinity_score(X, Y,
+                                                                     random_state=seeds[2])})
         if "kid" in metrics:
             cell(["kid"], lambda: {"kid": kid_score(X, Y, random_state=seeds[2],
                                                     **settings.kid_params)})
@@ -424,10 +429,13 @@ def compare(reference, generated, *, metrics=None, k=5, interval=None, n_resampl
         The generated samples, each of shape (n_i, n_features); a dict names
         the rows, else they are ``Y[0]``, ``Y[1]``, ...
     metrics : list of str or str, default=None
-        Some of ``"imd", "imd_excess", "fid", "kid", "precision", "recall",
-        "density", "coverage", "vendi"`` (a list or a comma-separated
-        string); ``None`` is every metric that applies (no KID, kNN metrics
-        or ``imd_excess`` from statistics saved without features).
+        Some of ``"imd", "imd_excess", "fid", "fid_inf", "kid",
+        "precision", "recall", "density", "coverage", "vendi"`` (a list or a
+        comma-separated string); ``None`` is every metric that applies but
+        ``fid_inf`` (no KID, kNN metrics or ``imd_excess`` from statistics
+        saved without features).  ``fid_inf`` is :func:`fid_infinity_score`
+        (FID extrapolated to infinitely many generated samples; it costs 15
+        FIDs a sample), seeded by ``random_state``.
         ``imd_excess`` is the IMD less the mean IMD of ``n_permutations``
         random re-splits of the pooled reference and sample at their sizes
         (:func:`imd_test`'s null mean): 0 on average for a sample of the

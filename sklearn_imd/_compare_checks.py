@@ -3,14 +3,16 @@ table's order), KID's parameters and the generated samples, checked before any
 work so that a wrong one is an error, not an empty column."""
 
 # Every metric, in the order of the table's columns.
-METRICS = ("imd", "imd_excess", "fid", "kid", "precision", "recall", "density", "coverage",
-           "vendi")
+METRICS = ("imd", "imd_excess", "fid", "fid_inf", "kid", "precision", "recall", "density",
+           "coverage", "vendi")
+# Computed only when asked for (fid_inf costs n_points FIDs a sample).
+_OPT_IN = ("fid_inf",)
 _PRDC = ("precision", "recall", "density", "coverage")
 # The metrics that read the reference's features (not only its summaries);
 # imd_excess pools them with each sample's.
-_NEED_FEATURES = ("imd_excess", "kid") + _PRDC
+_NEED_FEATURES = ("imd_excess", "fid_inf", "kid") + _PRDC
 # The metrics that compare points in one feature space (the reference's)
-_FEATURE_SPACE = ("imd_excess", "fid", "kid") + _PRDC
+_FEATURE_SPACE = ("imd_excess", "fid", "fid_inf", "kid") + _PRDC
 
 
 def _check_kid_params(kid_params):
@@ -42,7 +44,7 @@ def _check_metrics(metrics, ref, any_same):
         for name in _FEATURE_SPACE:
             available[name] = "no sample has the reference's number of features"
     if metrics is None:
-        return [name for name in METRICS if available[name] is None]
+        return [name for name in METRICS if available[name] is None and name not in _OPT_IN]
     if isinstance(metrics, str):
         metrics = [m.strip() for m in metrics.split(",") if m.strip()]
     metrics = list(metrics)

@@ -15,7 +15,10 @@ from sklearn_imd import (
     prdc_score,
     vendi_score,
 )
-from sklearn_imd._compare import METRICS, compare_records
+from sklearn_imd._compare import METRICS as ALL_METRICS, compare_records
+
+# the metrics compare computes by default: all but the opt-in fid_inf
+METRICS = tuple(m for m in ALL_METRICS if m != "fid_inf")
 
 IMD = {"nv": 10}
 KID = {"n_subsets": 5, "subset_size": 100}
@@ -28,7 +31,7 @@ def data():
     rng = np.random.default_rng(20240601)
     ref = rng.normal(size=(240, 4))
     gens = {"good": rng.normal(size=(200, 4)),
-            "shifted": 0.6 * rng.normal(size=(180, 4)) + 0.4}
+            "shifted": 0.6 * rng.normal(size=(200, 4)) + 0.4}
     return ref, gens
 
 
@@ -55,8 +58,8 @@ def test_table_layout(table):
     assert list(table.index) == ["good", "shifted"]
     assert table.index.name == "generated"
     assert list(table.columns) == list(METRICS)
-    assert list(METRICS) == ["imd", "fid", "kid", "precision", "recall", "density",
-                             "coverage", "vendi"]
+    assert list(ALL_METRICS) == ["imd", "imd_excess", "fid", "fid_inf", "kid", "precision",
+                             "recall", "density", "coverage", "vendi"]
     assert all(table[c].dtype == np.float64 for c in table.columns)
     assert np.isfinite(table.to_numpy()).all()
 
@@ -72,6 +75,7 @@ def test_each_row_equals_the_standalone_metrics(data, table):
         for m in PRDC:
             assert row[m] == getattr(res, m)
         assert row["vendi"] == vendi_score(Y)
+        assert row["imd_excess"] < row["imd"]  # its floor is positive
     # the shifted, shrunk sample is the worse one
     assert table.loc["good", "fid"] < table.loc["shifted", "fid"]
     assert table.loc["good", "recall"] > table.loc["shifted", "recall"]
@@ -348,11 +352,12 @@ def test_samples_of_another_dimension(data):
     # are empty, the others' are computed
     same = rng.normal(size=(150, 4))
     with pytest.warns(UserWarning, match=r"'low' .2.: another number of features than the "
-                      r"reference's 4, so its fid, kid, precision, recall, density, coverage, "
+                      r"reference's 4, so its imd_excess, fid, kid, precision, recall, density, "
+                      r"coverage, "
                       r"which compare points in one feature space, are left empty \(NaN\)"):
         tab = compare(ref, {"same": same, "low": Y}, random_state=0, imd_params=IMD)
-    assert list(tab.columns) == ["imd", "fid", "kid", "precision", "recall", "density",
-                                 "coverage", "vendi"]
+    assert list(tab.columns) == ["imd", "imd_excess", "fid", "kid", "precision", "recall",
+                                 "density", "coverage", "vendi"]
     alone = compare(ref, {"same": same}, random_state=0, imd_params=IMD)
     assert tab.loc["same"].to_dict() == alone.loc["same"].to_dict()
     assert tab.loc["low", ["fid", "kid", "precision", "coverage"]].isna().all()
@@ -369,7 +374,7 @@ def test_samples_of_another_dimension(data):
 
 def test_argument_errors(data):
     ref, gens = data
-    with pytest.raises(ValueError, match="Unknown metric 'fdi'; choose from imd, fid"):
+    with pytest.raises(ValueError, match="Unknown metric 'fdi'; choose from imd, imd_excess, fid"):
         compare(ref, gens, metrics="fdi")
     with pytest.raises(ValueError, match="Unknown metric 'FID'"):
         compare(ref, gens, metrics=["FID"])
@@ -438,3 +443,77 @@ def test_without_pandas(data, monkeypatch):
     # compare_records needs no pandas
     names, metrics, rows = compare_records(ref, gens, metrics="fid")
     assert names == ["good", "shifted"] and metrics == ["fid"]
+
+
+# ------------------------------------------------------------------ one sample size
+
+
+def test_samples_of_different_sizes_are_scored_at_one(data):
+    """By default the larger sample is subsampled (seeded by random_state) to
+    the smaller's size, and the warning says so; None scores them as given."""
+    ref, gens = data
+    uneven = {"good": gens["good"], "short": gens["shifted"][:150]}
+    with pytest.warns(UserWarning, match=r"different sizes \('good': 200, 'short': 150\); "
+                      "each is scored on a seeded subsample of 150 points"):
+        tab = compare(ref, uneven, metrics="imd,fid", random_state=3, **FAST)
+    idx = np.sort(np.random.default_rng(3).choice(200, 150, replace=False))
+    Y = gens["good"][idx]
+    assert tab.loc["good", "imd"] == imd_score(ref, Y, random_state=3, **IMD)
+    assert tab.loc["good", "fid"] == pytest.approx(fid_score(ref, Y), rel=1e-12)
+    assert tab.loc["short", "fid"] == pytest.approx(fid_score(ref, uneven["short"]), rel=1e-12)
+    with pytest.warns(UserWarning, match="sample_size=None scores them as given"):
+        given = compare(ref, uneven, metrics="fid", sample_size=None)
+    assert given.loc["good", "fid"] == pytest.approx(fid_score(ref, gens["good"]), rel=1e-12)
+    fixed = compare(ref, uneven, metrics="fid", sample_size=120, random_state=0)
+    rng = np.random.default_rng(0)  # one generator, the samples in order
+    rng.choice(200, 120, replace=False)
+    idx = np.sort(rng.choice(150, 120, replace=False))
+    assert fixed.loc["short", "fid"] == pytest.approx(
+        fid_score(ref, uneven["short"][idx]), rel=1e-12)
+    with pytest.raises(ValueError, match=r"sample_size=180, but 'short' \(150\) has fewer"):
+        compare(ref, uneven, metrics="fid", sample_size=180)
+    for bad in ("max", 3, 2.5):
+        with pytest.raises((ValueError, TypeError), match="sample_size"):
+            compare(ref, uneven, metrics="fid", sample_size=bad)
+
+
+def test_imd_excess_is_imd_less_its_floor(data):
+    """imd_excess is the IMD less the mean of the re-splits' IMDs; its
+    interval is IMD's redraws less the floor, widened by the floor's error."""
+    from scipy.stats import norm
+
+    from sklearn_imd._compare import compare_run
+
+    ref, gens = data
+    run = compare_run(ref, gens, metrics="imd_excess", interval="subsample", n_resamples=4,
+                      n_permutations=6, random_state=0, imd_params=IMD)
+    assert run.metrics == ["imd", "imd_excess"]
+    for i, row in enumerate(run.rows):
+        null = run.nulls[i]
+        assert null.shape == (6,) and (null >= 0).all()
+        assert row["imd_excess"] == pytest.approx(row["imd"] - null.mean(), rel=1e-12,
+                                                  abs=1e-12)
+        v = run.resamples[i]["imd"] - null.mean()
+        q_lo, q_hi = np.quantile(v - v.mean(), [0.025, 0.975])
+        z_se = norm.ppf(0.975) * null.std(ddof=1) / np.sqrt(6)
+        assert row["imd_excess_low"] == pytest.approx(
+            row["imd_excess"] - np.hypot(q_hi, z_se), rel=1e-9)
+        assert row["imd_excess_high"] == pytest.approx(
+            row["imd_excess"] + np.hypot(q_lo, z_se), rel=1e-9)
+    # the far sample stands above its floor; re-splits are seeded
+    assert run.rows[1]["imd_excess"] > run.nulls[1].mean() > 0
+    again = compare_run(ref, gens, metrics="imd_excess", n_permutations=6, random_state=0,
+                        imd_params=IMD)
+    np.testing.assert_array_equal(again.nulls[0], run.nulls[0])
+    with pytest.raises(ValueError, match="n_permutations"):
+        compare(ref, gens, metrics="imd_excess", n_permutations=1)
+
+
+def test_fid_inf_is_asked_for_and_equals_the_standalone_score(data, table):
+    from sklearn_imd import fid_infinity_score
+
+    ref, gens = data
+    assert "fid_inf" not in table.columns  # 15 FIDs a sample: only when asked
+    tab = compare(ref, gens, metrics="fid,fid_inf", random_state=4)
+    for name, Y in gens.items():
+        assert tab.loc[name, "fid_inf"] == fid_infinity_score(ref, Y, random_state=4)
