@@ -18,11 +18,30 @@ def _verbose(args):
     return int(args.progress)
 
 
+def _sample_size(text):
+    """--sample-size: 'min', 'all' (None) or an int."""
+    if text in ("min", "all"):
+        return None if text == "all" else text
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"--sample-size must be min, all or an integer, got {text!r}.") \
+            from None
+
+
 def _run_compare(args):
-    from .._compare import ReferenceStats, compare_records
+    from .._compare import ReferenceStats, compare_run
     from .._utils.validation import check_seed
 
     check_seed(args.seed, "--seed")
+    if args.rank:
+        args.ci = True
+        if len(args.GEN) < 2:
+            raise ValueError("--rank compares models: give two GEN or more.")
+        if args.n_resamples is not None and args.n_resamples < 3:
+            raise ValueError(f"--rank needs --n-resamples >= 3, got {args.n_resamples}.")
+    elif args.alpha is not None:
+        raise ValueError("--alpha applies only with --rank.")
     if not args.ci:
         _refuse_ci_options(args)
     level = _CI_LEVEL if args.ci_level is None else args.ci_level
@@ -32,33 +51,87 @@ def _run_compare(args):
     ref = (ReferenceStats.load(args.REF) if _is_stats_file(args.REF)
            else _read(args.REF, args.key))
     generated = {path: _read(path, args.key) for path in args.GEN}
-    names, metrics, rows = compare_records(
+    run = compare_run(
         ref, generated, metrics=args.metrics, k=args.k,
         interval="subsample" if args.ci else None,
         n_resamples=_COMPARE_RESAMPLES if args.n_resamples is None else args.n_resamples,
-        confidence=level,
+        confidence=level, sample_size=_sample_size(args.sample_size),
+        n_permutations=10 if args.n_permutations is None else args.n_permutations,
         imd_params=_imd_params(args), random_state=args.seed, n_jobs=args.n_jobs,
         verbose=_verbose(args), reference_name=args.REF, file_names=True,
         kid_params={name: value for name, value in (("n_subsets", args.kid_subsets),
                                                     ("subset_size", args.kid_subset_size))
                     if value is not None},
     )
+    names, metrics, rows = run.names, run.metrics, run.rows
+    ranking = None
+    if args.rank:
+        from .._ranking import _rank
+
+        alpha = 0.05 if args.alpha is None else args.alpha
+        if not 0 < alpha < 1:
+            raise ValueError(f"--alpha must be in (0, 1), got {alpha!r}.")
+        ranking = _rank(run, alpha, level)
     if args.json:
         import json
         import math
 
         # NaN and infinities are not JSON: an empty cell is null
-        clean = {name: {m: (v if math.isfinite(v) else None) for m, v in row.items()}
+        def finite(v):
+            return v if not isinstance(v, float) or math.isfinite(v) else None
+
+        clean = {name: {m: finite(v) for m, v in row.items()}
                  for name, row in zip(names, rows)}
+        if ranking is not None:
+            clean["ranking"] = {
+                m: {"ranks": {name: finite(float(r)) for name, r
+                              in zip(names, ranking.ranks[a])},
+                    "pairs": [{key: finite(v) for key, v in pair.items() if key != "metric"}
+                              for pair in ranking.pairs(m)]}
+                for a, m in enumerate(metrics)}
         print(json.dumps(clean, indent=2, allow_nan=False))
         return 0
     _print_table(["generated"] + metrics,
                  [[name] + [_cell(row, m, args.ci) for m in metrics]
                   for name, row in zip(names, rows)])
+    if ranking is not None:
+        _print_ranking(ranking)
     if args.ci:
         print(f"{PROG}: note: [low, high] are {100 * level:g}% subsampling intervals.",
               file=sys.stderr)
     return 0
+
+
+def _print_ranking(ranking):
+    """Per metric, the models from best to worst with their ranks, then each
+    pair's difference with its interval and Holm-adjusted p-value."""
+    import math
+
+    print()
+    rows = []
+    for a, m in enumerate(ranking.metrics):
+        if ranking.better[m] is None:
+            order = "(no direction to rank by: differences only)"
+        else:
+            order = "  ".join(f"{ranking.ranks[a, ranking.names.index(n)]:.0f}. {n}"
+                              for n in ranking.order(m))
+        rows.append([m, f"({ranking.better[m]} is better)" if ranking.better[m] else "",
+                     order])
+    _print_table(["metric", "", "rank (ties: not significantly different)"], rows)
+    print()
+    pairs = []
+    for pair in ranking.pairs():
+        interval = (f"[{pair['low']:.3g}, {pair['high']:.3g}]"
+                    if math.isfinite(pair["low"]) else "[-]")
+        p = pair["pvalue_adjusted"]
+        pairs.append([pair["metric"], pair["a"], pair["b"], f"{pair['difference']:.4g}",
+                      interval, "-" if not math.isfinite(p) else f"{p:.3g}",
+                      "*" if pair["significant"] else ""])
+    _print_table(["metric", "a", "b", "a - b", "interval", "p (Holm)", ""], pairs)
+    print(f"{PROG}: note: * marks a difference significant at alpha = {ranking.alpha:g} "
+          f"after Holm's adjustment over each metric's pairs; intervals are "
+          f"{100 * ranking.confidence:g}%, from {ranking.n_resamples} shared redraws.",
+          file=sys.stderr)
 
 
 def _print_table(header, rows):

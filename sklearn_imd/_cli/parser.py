@@ -83,11 +83,24 @@ def _add_compare_parser(sub, formatter):
     ci = compare.add_argument_group("intervals")
     ci.add_argument("--ci", action="store_true",
                     help="add a subsampling interval to every metric (half-size subsamples "
-                    "without replacement, spread scaled to the full sizes)")
+                    "without replacement)")
     ci.add_argument("--ci-level", type=float, default=None, metavar="FLOAT",
                     help=f"confidence level of --ci (default: {_CI_LEVEL})")
     ci.add_argument("--n-resamples", type=int, default=None, metavar="INT",
-                    help=f"subsample pairs of --ci, >= 2 (default: {_COMPARE_RESAMPLES})")
+                    help=f"subsample pairs of --ci, >= 2 (default: {_COMPARE_RESAMPLES}; "
+                    "with --rank >= 3)")
+    ci.add_argument("--rank", action="store_true",
+                    help="rank the models per metric: paired differences on shared "
+                    "redraws, Holm-adjusted p-values, ties where not significant "
+                    "(implies --ci)")
+    ci.add_argument("--alpha", type=float, default=None, metavar="FLOAT",
+                    help="level of --rank's adjusted tests (default: 0.05)")
+    size = compare.add_argument_group("sample size")
+    size.add_argument("--sample-size", default="min", metavar="min|all|INT",
+                      help="size every GEN is scored at: 'min' subsamples each to the "
+                      "smallest one's size, 'all' scores them as given (default: min)")
+    size.add_argument("--n-permutations", type=int, default=None, metavar="INT",
+                      help="re-splits that estimate imd_excess's floor, >= 2 (default: 10)")
     _add_progress_options(compare)
     compare.set_defaults(func=_run_compare)
 

@@ -91,23 +91,36 @@ uniform random noise.  The output is reproducible for a given --seed."""
 
 _COMPARE_DESCRIPTION = """\
 Score each generated sample GEN against the reference REF with every metric
-that applies, and print one row per GEN: IMD, FID, KID, precision, recall,
-density and coverage against REF, and the Vendi score (diversity) of GEN
-itself.  The inputs are read as by 'score' (.npy, .npz, .csv or a folder of
+that applies, and print one row per GEN: IMD and IMD beyond its floor at
+these sizes, FID, KID, precision, recall, density and coverage against REF,
+and the Vendi score (diversity) of GEN itself.  Every GEN is scored at one
+size: a larger one is subsampled (seeded) to the smallest one's size, and a
+note says so (--sample-size all scores them as given).  The inputs are read as by 'score' (.npy, .npz, .csv or a folder of
 images); REF may also be a statistics file written by 'sklearn-imd stats'
 (or pytorch-fid's --save-stats file: FID only).  Samples of another number
 of features than REF get IMD and Vendi only.
 
 With --json the output is one JSON object keyed by each GEN as given on the
-command line, each a mapping metric name -> value (names: imd, fid, kid,
-precision, recall, density, coverage, vendi; with --ci also <name>_low and
-<name>_high).  The numbers equal those of sklearn_imd.compare in Python for
+command line, each a mapping metric name -> value (names: imd, imd_excess,
+fid, fid_inf, kid, precision, recall, density, coverage, vendi; with --ci also
+<name>_low and <name>_high; with --rank also "ranking": per metric, each
+model's rank and each pair's difference, interval and Holm-adjusted p-value).
+
+With --rank (two GEN or more), the table gets intervals and, per metric,
+the models from best to worst with their ranks (models whose difference is
+not significant at --alpha share a rank) and each pair's difference: the
+models are scored on the same redraws of REF, so a difference is much
+steadier than two separate intervals suggest (sklearn_imd.rank_models).  The numbers equal those of sklearn_imd.compare in Python for
 the same --seed."""
 
 _COMPARE_EPILOG = """\
 metrics:
   imd        intrinsic multi-scale distance of the kNN graphs (0 = same shape)
+  imd_excess imd less its floor at these sizes (mean imd of re-splits of REF
+             and GEN pooled): about 0 for a GEN of REF's distribution
   fid        Frechet distance of the Gaussians fitted to the features
+  fid_inf    FID extrapolated to infinitely many GEN samples (FD-infinity;
+             only when asked for: it costs 15 FIDs)
   kid        kernel inception distance (unbiased, cubic polynomial kernel)
   precision  share of GEN inside REF's kNN balls (fidelity)
   recall     share of REF inside GEN's kNN balls (diversity)
@@ -119,6 +132,7 @@ examples:
   sklearn-imd compare real.npy gan.npy vae.npy --seed 0
   sklearn-imd compare real.npz gan.npy --metrics imd,fid,precision,recall --json
   sklearn-imd compare real_images/ samples_a/ samples_b/ --ci --seed 0 --n-jobs -1
+  sklearn-imd compare real.npy a.npy b.npy c.npy --rank --seed 0
   sklearn-imd stats real.npy -o real.npz --seed 0 && \\
       sklearn-imd compare real.npz gen.npy --seed 0"""
 

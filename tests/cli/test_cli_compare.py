@@ -9,7 +9,8 @@ from sklearn_imd import fid_score, imd_score, kid_score, prdc_score, vendi_score
 from sklearn_imd.__main__ import main
 
 FAST = ["--nv", "10", "--seed", "0"]
-ALL = ["imd", "fid", "kid", "precision", "recall", "density", "coverage", "vendi"]
+ALL = ["imd", "imd_excess", "fid", "kid", "precision", "recall", "density", "coverage",
+       "vendi"]
 
 
 @pytest.fixture
@@ -52,7 +53,7 @@ def assert_error(capsys, argv, *fragments):
 
 def test_json_holds_every_metric_with_the_standalone_values(capsys, files, samples):
     ref, gen_a, gen_b = files
-    result = run_json(capsys, ["compare", ref, gen_a, gen_b] + FAST)
+    result = run_json(capsys, ["compare", ref, gen_a, gen_b, "--sample-size", "all"] + FAST)
     assert list(result) == [gen_a, gen_b]
     for path, Y in zip((gen_a, gen_b), samples[1:]):
         row = result[path]
@@ -194,3 +195,37 @@ def test_progress_only_when_asked_or_on_a_terminal(capsys, files):
     assert rc == 0 and err == ""  # stderr is not a terminal under pytest
     rc, out, err = run(capsys, ["compare", *files[:2], "--metrics", "fid", "--progress"])
     assert rc == 0 and "compare" in err
+
+
+def test_samples_are_scored_at_one_size_and_ranked(capsys, files, samples):
+    """By default the larger GEN is subsampled to the smaller's size (a note
+    says so); --rank adds each metric's ranking and each pair's difference."""
+    from sklearn_imd import rank_models
+
+    ref, gen_a, gen_b = files
+    rc, out, err = run(capsys, ["compare", ref, gen_a, gen_b, "--metrics", "fid,coverage",
+                                "--rank", "--n-resamples", "4", "--seed", "1"])
+    assert rc == 0, err
+    assert "each is scored on a seeded subsample of 250 points" in err
+    assert "after Holm's adjustment" in err
+    lines = out.splitlines()
+    assert lines[0].split() == ["generated", "fid", "coverage"]
+    expected = rank_models(samples[0], {gen_a: samples[1], gen_b: samples[2]},
+                           metrics="fid,coverage", n_resamples=4, random_state=1)
+    rank_line = next(line for line in lines if line.startswith("fid "))
+    assert rank_line.split()[-4:] == [f"{expected.ranks[0, expected.names.index(n)]:.0f}."
+                                      if i % 2 == 0 else n
+                                      for n in expected.order("fid") for i in (0, 1)]
+    pair = next(line for line in lines if line.split()[:3] == ["fid", gen_a, gen_b])
+    assert f"{expected.pvalues_adjusted[0, 0, 1]:.3g}" in pair
+    result = run_json(capsys, ["compare", ref, gen_a, gen_b, "--metrics", "fid", "--rank",
+                               "--n-resamples", "4", "--seed", "1"])
+    assert result["ranking"]["fid"]["pairs"][0]["pvalue_adjusted"] == pytest.approx(
+        expected.pvalues_adjusted[0, 0, 1], rel=1e-12)
+    assert_error(capsys, ["compare", ref, gen_a, "--rank"], "two GEN or more")
+    assert_error(capsys, ["compare", ref, gen_a, gen_b, "--alpha", "0.1"],
+                 "--alpha applies only with --rank")
+    assert_error(capsys, ["compare", ref, gen_a, gen_b, "--sample-size", "big"],
+                 "--sample-size must be min, all or an integer")
+    assert_error(capsys, ["compare", ref, gen_a, gen_b, "--sample-size", "255"],
+                 "has fewer points")
