@@ -126,6 +126,7 @@ def _round_scores(X, stats, Ys, settings, sig_ref, seeds, bar, failures=None, nu
         for row, value in zip(rows, imd_pairs(sig_ref[None, :], S, t)):
             row["imd"] = float(value)
     mean = cov = radii = None
+    fid_cache = {}  # the reference's square root, shared by the samples
     if "fid" in metrics:
         mean, cov, e_fid = ((stats.mean, stats.covariance, stats.scale_exponent)
                             if stats is not None else scaled_moments(X))
@@ -158,7 +159,7 @@ def _round_scores(X, stats, Ys, settings, sig_ref, seeds, bar, failures=None, nu
 
             cell(["imd_excess"], excess)
         if "fid" in metrics:
-            cell(["fid"], lambda: {"fid": fid_from_moments(mean, cov, Y, e_fid)})
+            cell(["fid"], lambda: {"fid": fid_from_moments(mean, cov, Y, e_fid, fid_cache)})
         if "fid_inf" in metrics:
             cell(["fid_inf"], lambda: {"fid_inf": fid_infinity_score(X, Y,
                                                                      random_state=seeds[2])})

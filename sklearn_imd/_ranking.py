@@ -162,7 +162,7 @@ def _paired(d, redraws, extra_var, confidence):
     return d - half, d + half, float(2.0 * student.sf(abs(d) / se, dof))
 
 
-def rank_models(reference, generated, *, metrics=None, alpha=0.05, k=5, n_resamples=20,
+def rank_models(reference, generated, *, metrics=None, alpha=0.05, k=5, n_resamples=10,
                 confidence=0.95, sample_size="min", n_permutations=10, imd_params=None,
                 kid_params=None, random_state=None, n_jobs=None, verbose=0):
     """Which model is closer to the data: paired differences of every metric,
@@ -197,10 +197,12 @@ def rank_models(reference, generated, *, metrics=None, alpha=0.05, k=5, n_resamp
         Level of the Holm-adjusted tests behind the ranks, in (0, 1).
     k, sample_size, n_permutations, imd_params, kid_params, n_jobs, verbose
         As in :func:`compare`.
-    n_resamples : int, default=20
-        Half-size redraws, >= 3; each costs about half of the main
-        computation.  More make the standard errors, and so the tests,
-        steadier.
+    n_resamples : int, default=10
+        Half-size redraws, >= 3; each costs a fraction of the main
+        computation (a quarter for IMD's graphs and the kNN metrics, about
+        all of it for KID's fixed-size subsets).  More make the standard
+        errors, and so the tests, steadier; the t quantile accounts for
+        their number.
     confidence : float, default=0.95
         Level of the intervals (of the scores and of the differences).
     random_state : int, RandomState instance or None, default=None

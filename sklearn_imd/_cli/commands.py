@@ -5,7 +5,7 @@ import sys
 
 from .._utils.validation import IMD_DEFAULTS
 from .files import _check_key, _is_stats_file, _read
-from .texts import _CI_LEVEL, _COMPARE_RESAMPLES, _N_RESAMPLES, PROG
+from .texts import _CI_LEVEL, _COMPARE_RESAMPLES, _N_RESAMPLES, _RANK_RESAMPLES, PROG
 
 
 def _imd_params(args):
@@ -54,7 +54,8 @@ def _run_compare(args):
     run = compare_run(
         ref, generated, metrics=args.metrics, k=args.k,
         interval="subsample" if args.ci else None,
-        n_resamples=_COMPARE_RESAMPLES if args.n_resamples is None else args.n_resamples,
+        n_resamples=((_RANK_RESAMPLES if args.rank else _COMPARE_RESAMPLES)
+                     if args.n_resamples is None else args.n_resamples),
         confidence=level, sample_size=_sample_size(args.sample_size),
         n_permutations=10 if args.n_permutations is None else args.n_permutations,
         imd_params=_imd_params(args), random_state=args.seed, n_jobs=args.n_jobs,

@@ -8,6 +8,7 @@ from .._utils.validation import HEAT_METHODS, IMD_DEFAULTS, KNN_METHODS, NORMALI
 from .commands import _run_compare, _run_demo, _run_score, _run_stats
 from .texts import (
     _CI_LEVEL, _COMPARE_DESCRIPTION, _COMPARE_EPILOG, _COMPARE_RESAMPLES, _DEMO_DESCRIPTION,
+    _RANK_RESAMPLES,
     _DESCRIPTION, _EPILOG, _N_RESAMPLES, _SCORE_DESCRIPTION, _SCORE_EPILOG, _STATS_DESCRIPTION,
     PROG,
 )
@@ -88,7 +89,7 @@ def _add_compare_parser(sub, formatter):
                     help=f"confidence level of --ci (default: {_CI_LEVEL})")
     ci.add_argument("--n-resamples", type=int, default=None, metavar="INT",
                     help=f"subsample pairs of --ci, >= 2 (default: {_COMPARE_RESAMPLES}; "
-                    "with --rank >= 3)")
+                    f"with --rank >= 3, default {_RANK_RESAMPLES})")
     ci.add_argument("--rank", action="store_true",
                     help="rank the models per metric: paired differences on shared "
                     "redraws, Holm-adjusted p-values, ties where not significant "

@@ -5,6 +5,7 @@ PROG = "sklearn-imd"
 
 _CI_LEVEL, _N_RESAMPLES = 0.95, 99
 _COMPARE_RESAMPLES = 20
+_RANK_RESAMPLES = 10  # rank_models' default
 
 _DESCRIPTION = """\
 IMD, the intrinsic multi-scale distance (Tsitsulin et al., ICLR 2020), compares

@@ -55,7 +55,7 @@ def fid_moments(X):
     return np.ldexp(mean, shift), np.ldexp(cov, 2 * shift)
 
 
-def reference_factors(mu_X, sigma_X, Y, exponent=0):
+def reference_factors(mu_X, sigma_X, Y, exponent=0, cache=None):
     """The first sample's moments ready for :func:`scaled_fid`, and ``Y`` with them.
 
     ``(mu, F, shift, Ys)``: with ``s = exponent + shift``, ``mu`` is the
@@ -63,12 +63,16 @@ def reference_factors(mu_X, sigma_X, Y, exponent=0):
     of their covariance (ddof=1) so divided, and ``Ys`` a new array of the
     validated features ``Y / 2**s``, its rows and any subset of them within
     1 in absolute value.  ``(mu_X, sigma_X)`` are the moments of the features
-    divided by ``2**exponent`` (:func:`scaled_moments`).
+    divided by ``2**exponent`` (:func:`scaled_moments`).  ``cache``: a dict
+    that keeps ``(mu, F)`` by ``shift``, so that samples scored against one
+    reference share its square root (the same numbers, computed once).
     """
     Y = np.ldexp(Y.astype(np.float64, copy=False), -exponent)
     shift = binary_exponent(mu_X, Y, np.sqrt(np.abs(np.diag(sigma_X))))
-    return (np.ldexp(mu_X, -shift), _symmetric_sqrt(np.ldexp(sigma_X, -2 * shift)),
-            shift + exponent, np.ldexp(Y, -shift))
+    cache = {} if cache is None else cache
+    if shift not in cache:
+        cache[shift] = (np.ldexp(mu_X, -shift), _symmetric_sqrt(np.ldexp(sigma_X, -2 * shift)))
+    return (*cache[shift], shift + exponent, np.ldexp(Y, -shift))
 
 
 def scaled_fid(mu, F, shift, Ys):
@@ -84,15 +88,16 @@ def scaled_fid(mu, F, shift, Ys):
     return float(score)
 
 
-def fid_from_moments(mu_X, sigma_X, Y, exponent=0):
+def fid_from_moments(mu_X, sigma_X, Y, exponent=0, cache=None):
     """FID between features summarised by ``(mu_X, sigma_X)`` and validated
     features ``Y``: :func:`fid_score` with the first sample's statistics.
 
     ``exponent``: the moments are those of the features divided by
     ``2**exponent`` (:func:`scaled_moments`).  The FID is that of the
-    features' own units; a ValueError if it overflows float64.
+    features' own units; a ValueError if it overflows float64.  ``cache``:
+    as in :func:`reference_factors`.
     """
-    return scaled_fid(*reference_factors(mu_X, sigma_X, Y, exponent))
+    return scaled_fid(*reference_factors(mu_X, sigma_X, Y, exponent, cache))
 
 
 def warn_few_samples(samples, d, stacklevel=3):
