@@ -337,10 +337,10 @@ def test_a_metric_that_fails_on_a_resample_says_so(pair, monkeypatch):
     X, Y = pair
     real = _fid.fid_from_moments
 
-    def fails_on_halves(mu, sigma, Z, exponent=0):
+    def fails_on_halves(mu, sigma, Z, exponent=0, cache=None):
         if len(Z) < len(Y):
             raise ValueError("a made-up failure on a half-size resample")
-        return real(mu, sigma, Z, exponent)
+        return real(mu, sigma, Z, exponent, cache)
 
     monkeypatch.setattr(_fid, "fid_from_moments", fails_on_halves)
     with pytest.warns(MetricWarning) as record:
