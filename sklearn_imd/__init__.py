@@ -21,6 +21,7 @@ _LAZY = {
     "mmd_score": "sklearn_imd.metrics",
     "mmd_test": "sklearn_imd.metrics",
     "mmd_witness": "sklearn_imd.metrics",
+    "relative_mmd_test": "sklearn_imd.metrics",
     "scaled_mmd": "sklearn_imd.metrics",
     "geometry_score": "sklearn_imd.metrics",
     "prdc_score": "sklearn_imd.metrics",

@@ -16,6 +16,7 @@ _LAZY = {
     "MMDTestResult": "._mmd",
     "MMDWitness": "._mmd",
     "PRDCResult": "._prdc",
+    "RelativeMMDTestResult": "._relative_mmd",
     "fid_infinity_score": "._fid_infinity",
     "fid_score": "._fid",
     "geometry_score": "._geometry_score",
@@ -29,6 +30,7 @@ _LAZY = {
     "mmd_witness": "._mmd",
     "pairwise_imd": "._imd",
     "prdc_score": "._prdc",
+    "relative_mmd_test": "._relative_mmd",
     "scaled_mmd": "._scaled_mmd",
     "vendi_score": "._vendi",
 }
