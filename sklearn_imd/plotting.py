@@ -1,4 +1,4 @@
-"""Plots of heat-trace signatures and of IMD matrices (needs matplotlib).
+"""Plots of heat-trace signatures, of IMD matrices and of model rankings (needs matplotlib).
 
 The displays follow scikit-learn's convention (as
 :class:`sklearn.metrics.ConfusionMatrixDisplay`): build one from the data with
@@ -13,5 +13,6 @@ imported only when a plot is drawn: importing this module does not need it.
 
 from ._plotting.heat_trace import HeatTraceDisplay
 from ._plotting.matrix import IMDMatrixDisplay
+from ._plotting.ranking import RankingDisplay
 
-__all__ = ["HeatTraceDisplay", "IMDMatrixDisplay"]
+__all__ = ["HeatTraceDisplay", "IMDMatrixDisplay", "RankingDisplay"]

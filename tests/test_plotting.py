@@ -276,3 +276,63 @@ def test_missing_matplotlib_raises_install_hint(monkeypatch, call):
 def test_import_does_not_import_matplotlib():
     code = "import sklearn_imd.plotting, sys; assert 'matplotlib' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# ----------------------------------------------------------------- RankingDisplay
+
+
+def _ranking():
+    """A RankingResult of 3 models and 2 metrics (one without a direction),
+    built by hand: 'b' is best by fid, 'c' worst."""
+    from sklearn_imd import RankingResult
+
+    scores = np.array([[2.0, 1.0, 5.0], [1.1, 0.9, 1.4]])
+    diff = scores[:, :, None] - scores[:, None, :]
+    p = np.array([[[np.nan, 0.2, 0.01], [0.2, np.nan, 0.004], [0.01, 0.004, np.nan]],
+                  [[np.nan, 0.5, 0.6], [0.5, np.nan, 0.7], [0.6, 0.7, np.nan]]])
+    return RankingResult(
+        names=["a", "b", "c"], metrics=["fid", "density"], scores=scores,
+        low=scores - 0.5, high=scores + np.array([[0.3, 0.2, 1.0], [0.1, 0.1, 0.1]]),
+        differences=diff, difference_low=diff - 1, difference_high=diff + 1, pvalues=p / 2,
+        pvalues_adjusted=p, ranks=np.array([[1.0, 1.0, 3.0], [np.nan] * 3]),
+        better={"fid": "lower", "density": None}, alpha=0.05, confidence=0.95,
+        n_resamples=10)
+
+
+def test_ranking_display_forest_and_matrix():
+    from sklearn_imd.plotting import RankingDisplay
+
+    res = _ranking()
+    disp = RankingDisplay.from_result(res, metric="fid")
+    assert disp.order_ == [1, 0, 2]  # by rank, then by score: b, a, c
+    x, y = disp.errorbar_.lines[0].get_data()
+    np.testing.assert_array_equal(x, [1.0, 2.0, 5.0])
+    np.testing.assert_array_equal(y, [2, 1, 0])  # the best on top
+    segments = disp.errorbar_.lines[2][0].get_segments()
+    np.testing.assert_allclose([s[:, 0] for s in segments], [[0.5, 1.2], [1.5, 2.3], [4.5, 6.0]])
+    labels = [t.get_text() for t in disp.forest_ax_.get_yticklabels()]
+    assert labels == ["1. b", "1. a", "3. c"]
+    shown = disp.im_.get_array()
+    assert shown.mask.diagonal().all()
+    np.testing.assert_array_equal(shown[0, 1:], [0.2, 0.004])  # b-a, b-c
+    texts = {t.get_text() for t in disp.matrix_ax_.texts}
+    assert texts == {"0.2", "0.004* <", "0.004* ^", "0.01* <", "0.01* ^"}
+    plt.close("all")
+
+
+def test_ranking_display_metric_without_direction_and_given_axes():
+    from sklearn_imd.plotting import RankingDisplay
+
+    fig, axes = plt.subplots(1, 2)
+    disp = RankingDisplay.from_result(_ranking(), metric="density", axes=axes)
+    assert disp.figure_ is fig and disp.forest_ax_ is axes[0]
+    assert [t.get_text() for t in axes[0].get_yticklabels()] == ["a", "b", "c"]
+    assert axes[0].get_xlabel() == "density"
+    assert not any("*" in t.get_text() for t in axes[1].texts)
+    with pytest.raises(ValueError, match="metric 'kid' is not in this result"):
+        RankingDisplay.from_result(_ranking(), metric="kid")
+    with pytest.raises(TypeError, match="RankingResult of rank_models"):
+        RankingDisplay({"fid": 1.0}, "fid")
+    with pytest.raises(ValueError, match="two Axes"):
+        RankingDisplay.from_result(_ranking(), metric="fid", axes=[axes[0]])
+    plt.close("all")
