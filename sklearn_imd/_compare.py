@@ -94,14 +94,16 @@ def _imd_floor(X, Y, settings, seeds):
         _summarise(notes, 2 * settings.n_permutations)
 
 
-def _round_scores(X, stats, Ys, settings, sig_ref, seeds, bar, failures=None, nulls=None):
+def _round_scores(X, stats, Ys, settings, sig_ref, seeds, bar, failures=None, nulls=None,
+                  new_floors=True):
     """One row of scores per generated sample in ``Ys`` against the reference:
     its features ``X`` (or None) and its ``ReferenceStats`` (or None), with
     the :class:`_Settings` of the call.  A metric that cannot be computed for
     a sample is NaN, and ``(sample index, metric names, reason)`` is appended
     to ``failures`` when given.  ``nulls`` maps a sample's index to IMD's
     floor (the IMDs of its re-splits with the reference): missing ones are
-    computed and added, so a redraw reuses the full samples' floor."""
+    computed and added, unless ``new_floors`` is false (a redraw, which
+    reuses the full samples' floor)."""
     from ._core.compute import compute_signatures, fingerprint
     from .metrics._fid import fid_from_moments, scaled_moments
     from .metrics._fid_infinity import fid_infinity_score
@@ -154,6 +156,8 @@ def _round_scores(X, stats, Ys, settings, sig_ref, seeds, bar, failures=None, nu
         if "imd_excess" in metrics:
             def excess():
                 if i not in nulls:
+                    if not new_floors:
+                        raise ValueError("its floor could not be had on the full samples")
                     nulls[i] = _imd_floor(X, Y, settings, seeds)
                 return {"imd_excess": row["imd"] - float(nulls[i].mean())}
 
@@ -379,7 +383,7 @@ def _add_intervals(rows, X, Ys, settings, bar, rng, failures, nulls):
     for _ in range(settings.n_resamples):
         seeds = tuple(draw_seeds(rng, 3))
         sub = _round_scores(draw(X), None, [draw(Y) for Y in Ys], settings, None, seeds, bar,
-                            failures, nulls)
+                            failures, nulls, new_floors=False)
         for acc, row in zip(values, sub):
             for m in metrics:
                 acc[m].append(row[m])
