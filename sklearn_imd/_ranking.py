@@ -244,9 +244,7 @@ def rank_models(reference, generated, *, metrics=None, alpha=0.05, k=5, n_resamp
     from ._utils.validation import check_int
     from .metrics._resampling import check_confidence
 
-    if isinstance(alpha, (bool, np.bool_)) or not isinstance(alpha, (int, float)) \
-            or not 0 < alpha < 1:
-        raise ValueError(f"alpha must be a number in (0, 1), got {alpha!r}.")
+    check_confidence(alpha, "alpha")
     n_resamples = check_int(n_resamples, "n_resamples", 3)
     check_confidence(confidence)
     if not isinstance(generated, (dict, list, tuple)) or len(generated) < 2:

@@ -32,6 +32,7 @@ def _sample_size(text):
 def _run_compare(args):
     from .._compare import ReferenceStats, compare_run
     from .._utils.validation import check_seed
+    from ..metrics._resampling import check_confidence
 
     check_seed(args.seed, "--seed")
     if args.rank:
@@ -40,6 +41,8 @@ def _run_compare(args):
             raise ValueError("--rank compares models: give two GEN or more.")
         if args.n_resamples is not None and args.n_resamples < 3:
             raise ValueError(f"--rank needs --n-resamples >= 3, got {args.n_resamples}.")
+        # checked before any work, not after the table is computed
+        alpha = check_confidence(0.05 if args.alpha is None else args.alpha, "--alpha")
     elif args.alpha is not None:
         raise ValueError("--alpha applies only with --rank.")
     if not args.ci:
@@ -69,9 +72,6 @@ def _run_compare(args):
     if args.rank:
         from .._ranking import _rank
 
-        alpha = 0.05 if args.alpha is None else args.alpha
-        if not 0 < alpha < 1:
-            raise ValueError(f"--alpha must be in (0, 1), got {alpha!r}.")
         ranking = _rank(run, alpha, level)
     if args.json:
         import json

@@ -8,11 +8,12 @@ import numbers
 import numpy as np
 
 
-def check_confidence(confidence):
-    """``confidence`` if it is a real number in (0, 1), else a ValueError."""
+def check_confidence(confidence, name="confidence"):
+    """``confidence`` if it is a real number in (0, 1), else a ValueError
+    naming it ``name`` (a confidence level or a test's level ``alpha``)."""
     if isinstance(confidence, (bool, np.bool_)) or not isinstance(confidence, numbers.Real) \
             or not 0 < confidence < 1:
-        raise ValueError(f"confidence must be a number in (0, 1), got {confidence!r}.")
+        raise ValueError(f"{name} must be a number in (0, 1), got {confidence!r}.")
     return confidence
 
 
