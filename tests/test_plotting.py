@@ -9,10 +9,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.colors import to_rgba
 
-from sklearn_imd import IMDSignature, pairwise_imd
+from sklearn_imd import IMDSignature, RankingResult, pairwise_imd
 from sklearn_imd._core.distance import imd_weights
 from sklearn_imd._utils.validation import default_times
-from sklearn_imd.plotting import HeatTraceDisplay, IMDMatrixDisplay
+from sklearn_imd.plotting import HeatTraceDisplay, IMDMatrixDisplay, RankingDisplay
 
 T = np.logspace(-1, 1, 40)
 
@@ -256,6 +256,114 @@ def test_non_symmetric_matrix_plots_without_dendrogram():
     np.testing.assert_array_equal(disp.im_.get_array(), M)
 
 
+# --- RankingDisplay ---------------------------------------------------------
+
+NAN = np.nan
+# adjusted p-values [metric, model, model] of models a, b, c: by fid (lower is
+# better) b and a tie and both beat c; by density (no direction) a and b differ
+# at exactly alpha = 0.05
+P_ADJ = np.array([[[NAN, 0.3, 0.01], [0.3, NAN, 0.0004], [0.01, 0.0004, NAN]],
+                  [[NAN, 0.05, 0.5], [0.05, NAN, 0.9], [0.5, 0.9, NAN]]])
+
+
+def ranking(**changes):
+    """A RankingResult of 3 models and 2 metrics, one without a direction."""
+    scores = np.array([[2.0, 1.0, 3.0], [0.9, 1.2, 1.0]])
+    diff = scores[:, :, None] - scores[:, None, :]
+    fields = dict(
+        names=["a", "b", "c"], metrics=["fid", "density"], scores=scores,
+        low=np.array([[1.5, 0.8, 2.0], [0.8, 1.0, 0.7]]),
+        high=np.array([[2.6, 1.1, 4.5], [1.0, 1.3, 1.1]]),
+        differences=diff, difference_low=diff - 1, difference_high=diff + 1,
+        pvalues=P_ADJ / 2, pvalues_adjusted=P_ADJ,
+        ranks=np.array([[1.0, 1.0, 3.0], [NAN, NAN, NAN]]),
+        better={"fid": "lower", "density": None}, alpha=0.05, confidence=0.95,
+        n_resamples=10)
+    return RankingResult(**{**fields, **changes})
+
+
+def test_ranking_forest_plot_in_order_with_ranks():
+    res = ranking()
+    disp = RankingDisplay.from_result(res, metric="fid")
+    np.testing.assert_array_equal(disp.order_, [1, 0, 2])  # by rank, then score: b, a, c
+    np.testing.assert_array_equal(disp.points_.get_xdata(), [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(disp.points_.get_ydata(), [0, 1, 2])
+    segments = np.array(disp.intervals_.get_segments())  # [row, end, (x, y)]
+    np.testing.assert_array_equal(segments[:, :, 0], [[0.8, 1.1], [1.5, 2.6], [2.0, 4.5]])
+    np.testing.assert_array_equal(segments[:, :, 1], [[0, 0], [1, 1], [2, 2]])
+    assert [t.get_text() for t in disp.ax_.get_yticklabels()] == ["1. b", "1. a", "3. c"]
+    assert disp.ax_.get_ylim() == (2.5, -0.5)  # the best on top, as the heatmap's rows
+    assert disp.ax_.get_xlabel() == "fid (lower is better)"
+    assert disp.figure_ is disp.ax_.figure is disp.matrix_ax_.figure
+    assert res.pvalues_adjusted is P_ADJ and np.isnan(P_ADJ[0, 0, 0])  # input untouched
+
+
+def test_ranking_heatmap_pvalues_marks_and_diagonal():
+    disp = RankingDisplay.from_result(ranking(), metric="fid")
+    # P_ADJ[0] with rows and columns in the order b, a, c
+    expected = np.array([[NAN, 0.3, 0.0004], [0.3, NAN, 0.01], [0.0004, 0.01, NAN]])
+    shown = disp.im_.get_array()
+    np.testing.assert_array_equal(np.ma.filled(shown, NAN), expected)
+    assert shown.mask.diagonal().all()
+    np.testing.assert_array_equal(disp.significant_, [[0, 0, 1], [0, 0, 1], [1, 1, 0]])
+    texts = np.array([[t and t.get_text() for t in row] for row in disp.text_])
+    # an arrow to the better model's label: the row's (left), the column's (below)
+    np.testing.assert_array_equal(texts, [[None, "0.3", "<0.001 \u2190"],
+                                          ["0.3", None, "0.01 \u2190"],
+                                          ["<0.001 \u2193", "0.01 \u2193", None]])
+    assert disp.text_[0, 2].get_fontweight() == "bold"
+    assert disp.text_[0, 1].get_fontweight() == "normal"
+    assert [t.get_text() for t in disp.matrix_ax_.get_xticklabels()] == ["b", "a", "c"]
+    assert disp.colorbar_ is not None
+    # higher is better: the same pairs, the arrows to the higher score
+    disp = RankingDisplay.from_result(ranking(better={"fid": "higher", "density": None}),
+                                      metric="fid", annotate=True)
+    assert disp.ax_.get_xlabel() == "fid (higher is better)"
+    i, j = list(disp.order_).index(0), list(disp.order_).index(2)  # a, c
+    assert disp.text_[i, j].get_text() == "0.01 \u2193"  # c is better
+
+
+def test_ranking_metric_without_direction_in_given_axes():
+    fig, (ax0, ax1, ax2) = plt.subplots(1, 3)
+    disp = RankingDisplay(ranking(), metric="density").plot(axes=(ax1, ax2), colorbar=False,
+                                                            annotate=False)
+    assert disp.ax_ is ax1 and disp.matrix_ax_ is ax2 and disp.figure_ is fig
+    assert not ax0.lines and not ax0.images and len(fig.axes) == 3
+    np.testing.assert_array_equal(disp.order_, [0, 1, 2])  # as given
+    assert [t.get_text() for t in ax1.get_yticklabels()] == ["a", "b", "c"]  # no ranks
+    assert ax1.get_xlabel() == "density"
+    np.testing.assert_array_equal(disp.points_.get_xdata(), [0.9, 1.2, 1.0])
+    np.testing.assert_array_equal(np.ma.filled(disp.im_.get_array(), NAN), P_ADJ[1])
+    # p = alpha is significant
+    np.testing.assert_array_equal(disp.significant_, [[0, 1, 0], [1, 0, 0], [0, 0, 0]])
+    assert disp.text_ is None and disp.colorbar_ is None
+    disp = RankingDisplay.from_result(ranking(), metric="density")
+    assert disp.text_[0, 1].get_text() == "0.05 *" and disp.text_[0, 2].get_text() == "0.5"
+
+
+def test_ranking_single_metric_needs_no_name():
+    one = ranking(metrics=["kid"], scores=np.ones((1, 3)), low=np.zeros((1, 3)),
+                  high=np.full((1, 3), 2.0), differences=np.zeros((1, 3, 3)),
+                  pvalues_adjusted=P_ADJ[:1], ranks=np.ones((1, 3)), better={"kid": "lower"})
+    assert RankingDisplay.from_result(one).ax_.get_xlabel() == "kid (lower is better)"
+
+
+@pytest.mark.parametrize("result, kwargs, error, match", [
+    ({"fid": 1.0}, {"metric": "fid"}, TypeError, "RankingResult of rank_models; got dict"),
+    (None, {"metric": "kid"}, ValueError, "'kid' is not in this result; it has fid, density"),
+    (None, {}, ValueError, "2 metrics .*choose one with metric="),
+    (None, {"metric": "fid", "axes": "ab"}, TypeError, "two matplotlib Axes"),
+    (None, {"metric": "fid", "annotate": "yes"}, TypeError, "annotate"),
+    (ranking(ranks=np.ones(3)), {"metric": "fid"}, ValueError, r"ranks has shape \(3,\)"),
+    (ranking(names=["a", "a", "c"]), {"metric": "fid"}, ValueError, "duplicate"),
+    (ranking(better={"fid": "up", "density": None}), {"metric": "fid"}, ValueError, "'up'"),
+])
+def test_ranking_validation(result, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        RankingDisplay.from_result(ranking() if result is None else result, **kwargs)
+    assert plt.get_fignums() == []  # checked before any figure is made
+
+
 # --- optional dependency ----------------------------------------------------
 
 
@@ -266,6 +374,8 @@ def test_non_symmetric_matrix_plots_without_dendrogram():
     lambda: IMDMatrixDisplay(np.zeros((2, 2))).plot(),
     lambda: IMDMatrixDisplay.from_matrix(np.zeros((2, 2))),
     lambda: IMDMatrixDisplay.from_clouds([np.zeros((10, 2))]),
+    lambda: RankingDisplay(ranking(), metric="fid").plot(),
+    lambda: RankingDisplay.from_result(ranking(), metric="fid"),
 ])
 def test_missing_matplotlib_raises_install_hint(monkeypatch, call):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
@@ -277,62 +387,3 @@ def test_import_does_not_import_matplotlib():
     code = "import sklearn_imd.plotting, sys; assert 'matplotlib' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
 
-
-# ----------------------------------------------------------------- RankingDisplay
-
-
-def _ranking():
-    """A RankingResult of 3 models and 2 metrics (one without a direction),
-    built by hand: 'b' is best by fid, 'c' worst."""
-    from sklearn_imd import RankingResult
-
-    scores = np.array([[2.0, 1.0, 5.0], [1.1, 0.9, 1.4]])
-    diff = scores[:, :, None] - scores[:, None, :]
-    p = np.array([[[np.nan, 0.2, 0.01], [0.2, np.nan, 0.004], [0.01, 0.004, np.nan]],
-                  [[np.nan, 0.5, 0.6], [0.5, np.nan, 0.7], [0.6, 0.7, np.nan]]])
-    return RankingResult(
-        names=["a", "b", "c"], metrics=["fid", "density"], scores=scores,
-        low=scores - 0.5, high=scores + np.array([[0.3, 0.2, 1.0], [0.1, 0.1, 0.1]]),
-        differences=diff, difference_low=diff - 1, difference_high=diff + 1, pvalues=p / 2,
-        pvalues_adjusted=p, ranks=np.array([[1.0, 1.0, 3.0], [np.nan] * 3]),
-        better={"fid": "lower", "density": None}, alpha=0.05, confidence=0.95,
-        n_resamples=10)
-
-
-def test_ranking_display_forest_and_matrix():
-    from sklearn_imd.plotting import RankingDisplay
-
-    res = _ranking()
-    disp = RankingDisplay.from_result(res, metric="fid")
-    assert disp.order_ == [1, 0, 2]  # by rank, then by score: b, a, c
-    x, y = disp.errorbar_.lines[0].get_data()
-    np.testing.assert_array_equal(x, [1.0, 2.0, 5.0])
-    np.testing.assert_array_equal(y, [2, 1, 0])  # the best on top
-    segments = disp.errorbar_.lines[2][0].get_segments()
-    np.testing.assert_allclose([s[:, 0] for s in segments], [[0.5, 1.2], [1.5, 2.3], [4.5, 6.0]])
-    labels = [t.get_text() for t in disp.forest_ax_.get_yticklabels()]
-    assert labels == ["1. b", "1. a", "3. c"]
-    shown = disp.im_.get_array()
-    assert shown.mask.diagonal().all()
-    np.testing.assert_array_equal(shown[0, 1:], [0.2, 0.004])  # b-a, b-c
-    texts = {t.get_text() for t in disp.matrix_ax_.texts}
-    assert texts == {"0.2", "0.004* <", "0.004* ^", "0.01* <", "0.01* ^"}
-    plt.close("all")
-
-
-def test_ranking_display_metric_without_direction_and_given_axes():
-    from sklearn_imd.plotting import RankingDisplay
-
-    fig, axes = plt.subplots(1, 2)
-    disp = RankingDisplay.from_result(_ranking(), metric="density", axes=axes)
-    assert disp.figure_ is fig and disp.forest_ax_ is axes[0]
-    assert [t.get_text() for t in axes[0].get_yticklabels()] == ["a", "b", "c"]
-    assert axes[0].get_xlabel() == "density"
-    assert not any("*" in t.get_text() for t in axes[1].texts)
-    with pytest.raises(ValueError, match="metric 'kid' is not in this result"):
-        RankingDisplay.from_result(_ranking(), metric="kid")
-    with pytest.raises(TypeError, match="RankingResult of rank_models"):
-        RankingDisplay({"fid": 1.0}, "fid")
-    with pytest.raises(ValueError, match="two Axes"):
-        RankingDisplay.from_result(_ranking(), metric="fid", axes=[axes[0]])
-    plt.close("all")
