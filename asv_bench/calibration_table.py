@@ -152,7 +152,7 @@ def table_floors(sizes, reps):
 # ---------------------------------------------------------------------------------------
 # (2) interval coverage
 
-def table_coverage(reps):
+def table_coverage(reps, n_resamples=20):
     from sklearn_imd._compare import compare_run
     from sklearn_imd.metrics._resampling import basic_interval
 
@@ -166,7 +166,8 @@ def table_coverage(reps):
         rng = np.random.default_rng([2, rep])
         X = rng.standard_normal((n, 2))
         Y = rng.standard_normal((n, 2)) + COVERAGE_SHIFT
-        run = compare_run(X, {"Y": Y}, metrics=["fid"], interval="subsample", n_resamples=20,
+        run = compare_run(X, {"Y": Y}, metrics=["fid"], interval="subsample",
+                          n_resamples=n_resamples,
                           confidence=conf, random_state=seed_of(2, rep))
         row, redraws = run.rows[0], run.resamples[0]["fid"]
         value = row["fid"]
@@ -186,14 +187,14 @@ def table_coverage(reps):
     sd_fid = np.std(fids, ddof=1)
     print(f"### (2) Coverage of nominal 95% FID intervals: 2-d N(0, I) v N(({COVERAGE_SHIFT}, "
           f"{COVERAGE_SHIFT}), I), n = {n} each, population FID {truth:g}, compare(..., "
-          f"interval='subsample', n_resamples=20), {reps} reps\n")
+          f"interval='subsample', n_resamples={n_resamples}), {reps} reps\n")
     rows = [[key, rate(hits[key]), rate(below[key]),
              rate([not h and not b for h, b in zip(hits[key], below[key])]),
              f"{np.mean(widths[key]):.4f}"] for key in hits]
     print(markdown(["interval", "coverage", "miss: interval below", "miss: interval above",
                     "mean width"], rows))
     print(f"\nFID over reps: mean {np.mean(fids):.4f} (population {truth:g}), sd {sd_fid:.4f}; "
-          f"mean sd of the 20 half-sample redraws {np.mean(spreads):.4f} "
+          f"mean sd of the {n_resamples} half-sample redraws {np.mean(spreads):.4f} "
           f"(ratio {np.mean(spreads) / sd_fid:.2f}; the sqrt(1/2) rule assumed "
           f"{math.sqrt(2):.2f}). 'interval below': its upper bound is below "
           f"{truth:g}.  compare's bounds == basic_interval recomputed: "
@@ -247,6 +248,8 @@ def main(argv=None):
                         "(default 8 and 6; 2 with --quick)")
     parser.add_argument("--coverage-reps", type=int, default=None,
                         help="repetitions of table 2 (default 200; 20 with --quick)")
+    parser.add_argument("--coverage-resamples", type=int, default=20,
+                        help="half-sample redraws per interval in table 2 (default 20)")
     parser.add_argument("--n", type=int, default=None,
                         help="sample size of table 3 (default 1000; 300 with --quick)")
     parser.add_argument("--tables", default="1,2,3", help="which tables, e.g. 1,3")
@@ -259,8 +262,8 @@ def main(argv=None):
         20 if args.quick else 200)
     n = args.n if args.n is not None else (300 if args.quick else 1000)
     tables = {int(x) for x in args.tables.split(",") if x.strip()}
-    if reps < 2 or cov_reps < 2 or not tables <= {1, 2, 3}:
-        parser.error("--reps and --coverage-reps need 2 or more; --tables takes 1, 2, 3")
+    if reps < 2 or cov_reps < 2 or args.coverage_resamples < 3 or not tables <= {1, 2, 3}:
+        parser.error("--reps and --coverage-reps need 2 or more, --coverage-resamples 3; --tables takes 1, 2, 3")
 
     import sklearn_imd
 
@@ -272,7 +275,7 @@ def main(argv=None):
         if 1 in tables:
             table_floors(QUICK_SIZES if args.quick else FULL_SIZES, reps)
         if 2 in tables:
-            table_coverage(cov_reps)
+            table_coverage(cov_reps, args.coverage_resamples)
         if 3 in tables:
             table_ranking(n, rank_reps, QUICK_SHIFTS if args.quick else SHIFTS)
     kinds = {}
