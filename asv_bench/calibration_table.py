@@ -25,8 +25,10 @@ and under the old one, which scaled the redraws' deviations by sqrt(1/2)
 (recomputed from the same redraws of ``compare_run``).
 
 (3) Level and power of ``rank_models``.  A reference and models A and B of an
-8-d standard Gaussian, model C the same shifted by s along the first axis, n
-points each (``--n``); per metric, how often the Holm-adjusted test (alpha =
+8-d standard Gaussian, model C the same shifted by s along the first axis
+(``--change tails``: a Student-t with 1/s degrees of freedom, a change of
+shape, which IMD's kNN graphs see, where a shift is not), n points each
+(``--n``); per metric, how often the Holm-adjusted test (alpha =
 0.05, n_resamples = 20) rejects A = B (level: at most 0.05 plus noise; pooled
 over the shifts, with the raw p-value's rate beside it) and A = C, B = C
 (power, per shift; at s = 0 this is a level too), over ``--reps`` repetitions
@@ -52,6 +54,7 @@ QUICK_SIZES = [(250, 250), (500, 500), (250, 1000)]
 RANK_METRICS = ("imd", "imd_excess", "fid", "kid", "precision", "recall", "coverage")
 SHIFTS = (0.0, 0.1, 0.2, 0.3)
 QUICK_SHIFTS = (0.0, 0.3)
+TAILS = (0.0, 0.05, 0.1, 0.2)  # 1/s = 20, 10, 5 degrees of freedom
 COVERAGE_SHIFT = 0.5  # in both coordinates: population FID 2 * 0.5**2 = 0.5
 COVERAGE_N = 1000
 
@@ -204,7 +207,20 @@ def table_coverage(reps, n_resamples=20):
 # ---------------------------------------------------------------------------------------
 # (3) level and power of rank_models
 
-def table_ranking(n, reps, shifts):
+def changed(rng, n, s, change):
+    """Model C: n points of the 8-d standard Gaussian moved by ``s`` (``"shift"``:
+    along the first axis), or of a multivariate Student-t with 1/s degrees of
+    freedom (``"tails"``: the Gaussian at s = 0; heavier tails, a shape a kNN
+    graph sees, as s grows)."""
+    C = rng.standard_normal((n, D))
+    if change == "shift":
+        C[:, 0] += s
+    elif s > 0:
+        C /= np.sqrt(rng.chisquare(1 / s, size=(n, 1)) * s)
+    return C
+
+
+def table_ranking(n, reps, shifts, change="shift"):
     try:
         from sklearn_imd import rank_models
     except ImportError:
@@ -216,8 +232,8 @@ def table_ranking(n, reps, shifts):
     for a, s in enumerate(shifts):
         for rep in range(reps):
             rng = np.random.default_rng([3, a, rep])
-            X, A, B, C = (rng.standard_normal((n, D)) for _ in range(4))
-            C[:, 0] += s
+            X, A, B = (rng.standard_normal((n, D)) for _ in range(3))
+            C = changed(rng, n, s, change)
             res = rank_models(X, {"A": A, "B": B, "C": C}, metrics=list(RANK_METRICS),
                               n_resamples=20, alpha=ALPHA, random_state=seed_of(3, a, rep))
             for m in RANK_METRICS:
@@ -227,8 +243,10 @@ def table_ranking(n, reps, shifts):
                 level_raw[m].append(p[0, 1] <= ALPHA)
                 power[m][s] += [q[0, 2] <= ALPHA, q[1, 2] <= ALPHA]
         print(f"  table 3: shift {s:g} done", file=sys.stderr, flush=True)
-    print(f"### (3) rank_models: {D}-d N(0, I) reference, A and B from it, C shifted by s "
-          f"along one axis, n = {n} each, n_resamples = 20, Holm-adjusted at {ALPHA}; "
+    what = ("shifted by s along one axis" if change == "shift"
+            else "Student-t with 1/s degrees of freedom")
+    print(f"### (3) rank_models: {D}-d N(0, I) reference, A and B from it, C {what}, "
+          f"n = {n} each, n_resamples = 20, Holm-adjusted at {ALPHA}; "
           f"{reps} reps per shift\n")
     rows = [[m, rate(level[m]), rate(level_raw[m]), *[rate(power[m][s]) for s in shifts]]
             for m in RANK_METRICS]
@@ -252,6 +270,9 @@ def main(argv=None):
                         help="half-sample redraws per interval in table 2 (default 20)")
     parser.add_argument("--n", type=int, default=None,
                         help="sample size of table 3 (default 1000; 300 with --quick)")
+    parser.add_argument("--change", choices=("shift", "tails"), default="shift",
+                        help="model C of table 3: the Gaussian shifted by s along one axis "
+                        "(default), or a Student-t with 1/s degrees of freedom")
     parser.add_argument("--tables", default="1,2,3", help="which tables, e.g. 1,3")
     args = parser.parse_args(argv)
     if args.reps is not None:
@@ -277,7 +298,8 @@ def main(argv=None):
         if 2 in tables:
             table_coverage(cov_reps, args.coverage_resamples)
         if 3 in tables:
-            table_ranking(n, rank_reps, QUICK_SHIFTS if args.quick else SHIFTS)
+            shifts = QUICK_SHIFTS if args.quick else SHIFTS if args.change == "shift" else TAILS
+            table_ranking(n, rank_reps, shifts, args.change)
     kinds = {}
     for w in caught:
         key = (w.category.__name__, str(w.message).split(".")[0][:160])
