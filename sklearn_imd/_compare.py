@@ -217,17 +217,20 @@ def _equal_sizes(Ys, names, sample_size, seed, file_names):
     sizes = [Y.shape[0] for Y in Ys]
     label = [name if file_names else repr(name) for name in names]
     listed = ", ".join(f"{name}: {n}" for name, n in zip(label, sizes))
+    # the CLI passes file_names: its users set --sample-size, not sample_size
+    as_given, option = ("--sample-size all", "--sample-size") if file_names else (
+        "sample_size=None", "sample_size")
     if sample_size is None:
         if len(set(sizes)) > 1:
             warnings.warn(
-                f"The generated samples have different sizes ({listed}) and sample_size=None "
+                f"The generated samples have different sizes ({listed}) and {as_given} "
                 "scores them as given: IMD, FID and the kNN metrics depend on the sample "
                 "size, so their rows are not comparable.", UserWarning, stacklevel=5)
         return Ys
     n = min(sizes) if sample_size == "min" else sample_size
     small = [f"{name} ({m})" for name, m in zip(label, sizes) if m < n]
     if small:
-        raise ValueError(f"sample_size={n}, but {', '.join(small)} "
+        raise ValueError(f"{option}={n}, but {', '.join(small)} "
                          f"{'has' if len(small) == 1 else 'have'} fewer points.")
     if all(m == n for m in sizes):
         return Ys
@@ -235,7 +238,7 @@ def _equal_sizes(Ys, names, sample_size, seed, file_names):
         warnings.warn(
             f"The generated samples have different sizes ({listed}); each is scored on a "
             f"seeded subsample of {n} points, so that their rows compare (IMD, FID and the "
-            "kNN metrics depend on the sample size). sample_size=None scores them as given.",
+            f"kNN metrics depend on the sample size). {as_given} scores them as given.",
             UserWarning, stacklevel=5)
     rng = np.random.default_rng(seed)
     return [Y if Y.shape[0] == n else Y[np.sort(rng.choice(Y.shape[0], n, replace=False))]

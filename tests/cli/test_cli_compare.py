@@ -207,6 +207,7 @@ def test_samples_are_scored_at_one_size_and_ranked(capsys, files, samples):
                                 "--rank", "--n-resamples", "4", "--seed", "1"])
     assert rc == 0, err
     assert "each is scored on a seeded subsample of 250 points" in err
+    assert "--sample-size all scores them as given" in err  # the CLI's option, not Python's
     assert "after Holm's adjustment" in err
     lines = out.splitlines()
     assert lines[0].split() == ["generated", "fid", "coverage"]
@@ -228,4 +229,4 @@ def test_samples_are_scored_at_one_size_and_ranked(capsys, files, samples):
     assert_error(capsys, ["compare", ref, gen_a, gen_b, "--sample-size", "big"],
                  "--sample-size must be min, all or an integer")
     assert_error(capsys, ["compare", ref, gen_a, gen_b, "--sample-size", "255"],
-                 "has fewer points")
+                 "--sample-size=255, but ", "has fewer points")
