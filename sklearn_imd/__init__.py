@@ -26,6 +26,8 @@ _LAZY = {
     "geometry_score": "sklearn_imd.metrics",
     "prdc_score": "sklearn_imd.metrics",
     "vendi_score": "sklearn_imd.metrics",
+    "data_copying_test": "sklearn_imd.metrics",
+    "authenticity_score": "sklearn_imd.metrics",
     "compare": "sklearn_imd._compare",
     "rank_models": "sklearn_imd._ranking",
     "RankingResult": "sklearn_imd._ranking",

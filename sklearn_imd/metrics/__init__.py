@@ -10,13 +10,17 @@ scikit-learn's pairwise kernels (for MMD) or the Geometry Score's code.
 import importlib
 
 _LAZY = {
+    "AuthenticitySamples": "._copying",
     "ConfidenceInterval": "._imd_test",
+    "DataCopyingResult": "._copying",
     "FIDInfinityFit": "._fid_infinity",
     "IMDTestResult": "._imd_test",
     "MMDTestResult": "._mmd",
     "MMDWitness": "._mmd",
     "PRDCResult": "._prdc",
     "RelativeMMDTestResult": "._relative_mmd",
+    "authenticity_score": "._copying",
+    "data_copying_test": "._copying",
     "fid_infinity_score": "._fid_infinity",
     "fid_score": "._fid",
     "geometry_score": "._geometry_score",
