@@ -26,7 +26,7 @@ __all__ = ["METRICS", "MetricWarning", "ReferenceStats", "compare"]
 _RANGE = {"imd": (0, math.inf), "imd_excess": (-math.inf, math.inf), "fid": (0, math.inf),
           "fid_inf": (-math.inf, math.inf), "kid": (-math.inf, math.inf),
           "precision": (0, 1), "recall": (0, 1), "density": (0, math.inf), "coverage": (0, 1),
-          "vendi": (1, math.inf)}
+          "ct": (-math.inf, math.inf), "authenticity": (0, 1), "vendi": (1, math.inf)}
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,22 @@ class _Settings:
     n_resamples: int = 0
     confidence: float = 0.95
     n_permutations: int = 10
+    train: object = None  # a _TrainSet with train=...
+
+
+class _TrainSet:
+    """What the memorisation metrics keep of the training set ``T`` for every
+    sample of one call: its k-means cells and the reference's (the held-out
+    test set of ``ct``) and its nearest-other distances (``authenticity``)."""
+
+    def __init__(self, T, X, metrics, seed):
+        from .metrics._copying import _Cells, _default_cells
+        from .metrics._prdc import scaled_radii
+
+        self.T = T
+        self.cells = (_Cells(T, X, _default_cells(X.shape[0]), 64, seed)
+                      if "ct" in metrics else None)
+        self.radii = scaled_radii(T, 1) if "authenticity" in metrics else None
 
 
 def _reference_signature(ref, X, params, t, s_ref, random_state, n_jobs):
@@ -108,6 +124,7 @@ def _round_scores(X, stats, Ys, settings, sig_ref, seeds, bar, failures=None, nu
     from .metrics._fid import fid_from_moments, scaled_moments
     from .metrics._fid_infinity import fid_infinity_score
     from ._core.distance import imd_pairs
+    from .metrics._copying import _authenticity
     from .metrics._kid import kid_score
     from .metrics._prdc import _prdc, scaled_radii
     from .metrics._vendi import vendi_score
@@ -177,6 +194,14 @@ def _round_scores(X, stats, Ys, settings, sig_ref, seeds, bar, failures=None, nu
                 return {m: scores[m] for m in chosen}
 
             cell(chosen, prdc_cells)
+        if "ct" in metrics:
+            if new_floors:  # no interval: C_T is a Z-score, its spread grows with n
+                cell(["ct"], lambda: {"ct": settings.train.cells.test(Y).statistic})
+            else:
+                row["ct"] = math.nan
+        if "authenticity" in metrics:
+            cell(["authenticity"], lambda: {"authenticity": _authenticity(
+                settings.train.T, Y, settings.train.radii)})
         if "vendi" in metrics:
             cell(["vendi"], lambda: {"vendi": vendi_score(Y)})
         bar.update()
@@ -258,8 +283,8 @@ def compare_records(reference, generated, **kwargs):
 
 def compare_run(reference, generated, *, metrics=None, k=5, interval=None, n_resamples=20,
                 confidence=0.95, sample_size="min", n_permutations=10, imd_params=None,
-                kid_params=None, random_state=None, n_jobs=None, verbose=0,
-                reference_name="reference", file_names=False):
+                kid_params=None, train=None, random_state=None, n_jobs=None, verbose=0,
+                reference_name="reference", file_names=False, train_name="train"):
     """:func:`compare`'s computation: a :class:`_Run` (the rows, and what
     :func:`rank_models` reads of the redraws)."""
     from ._utils.progress import check_verbose, progress_bar
@@ -302,7 +327,15 @@ def compare_run(reference, generated, *, metrics=None, k=5, interval=None, n_res
     other = [f"{name if file_names else repr(name)} ({Y.shape[1]})"
              for name, Y in zip(names, Ys) if Y.shape[1] != d]
     any_same = len(other) < len(Ys)
-    asked, metrics = metrics, tuple(_check_metrics(metrics, ref, any_same))
+    asked, metrics = metrics, tuple(_check_metrics(metrics, ref, any_same, train is not None))
+    if train is not None:
+        train = check_cloud(train, min_points=2, name=train_name,
+                            purpose="a nearest other training point").astype(np.float64,
+                                                                            copy=False)
+        if train.shape[1] != d:
+            raise ValueError(
+                f"{train_name} has {train.shape[1]} features and the reference {d}: the "
+                "training set, the reference and the samples share one feature space.")
     if other and any(m in metrics for m in _FEATURE_SPACE):
         warnings.warn(
             f"{', '.join(other)}: another number of features than the reference's {d}, so "
@@ -327,8 +360,10 @@ def compare_run(reference, generated, *, metrics=None, k=5, interval=None, n_res
     s_ref, s_gen = _imd_seeds(random_state)
     seeds = (s_ref, s_gen, random_state)
     Ys = _equal_sizes(Ys, names, sample_size, random_state, file_names)
+    if train is not None and any(m in metrics for m in ("ct", "authenticity")):
+        train = _TrainSet(train, X, metrics, random_state)
     settings = _Settings(metrics, k, params, t, kid_params, n_jobs, interval, n_resamples,
-                         confidence, n_permutations)
+                         confidence, n_permutations, train)
     sig_ref = None
     if "imd" in metrics:
         sig_ref, reason = _reference_signature(ref, X, params, t, s_ref, random_state, n_jobs)
@@ -410,7 +445,7 @@ def _add_intervals(rows, X, Ys, settings, bar, rng, failures, nulls):
 
 def compare(reference, generated, *, metrics=None, k=5, interval=None, n_resamples=20,
             confidence=0.95, sample_size="min", n_permutations=10, imd_params=None,
-            kid_params=None, random_state=None, n_jobs=None, verbose=0):
+            kid_params=None, train=None, random_state=None, n_jobs=None, verbose=0):
     """Score generated samples against one reference with every metric: a results table.
 
     One row per generated sample, one column per metric: IMD and IMD beyond
@@ -438,7 +473,8 @@ def compare(reference, generated, *, metrics=None, k=5, interval=None, n_resampl
         the rows, else they are ``Y[0]``, ``Y[1]``, ...
     metrics : list of str or str, default=None
         Some of ``"imd", "imd_excess", "fid", "fid_inf", "kid",
-        "precision", "recall", "density", "coverage", "vendi"`` (a list or a
+        "precision", "recall", "density", "coverage", "ct", "authenticity",
+        "vendi"`` (a list or a
         comma-separated string); ``None`` is every metric that applies but
         ``fid_inf`` (no KID, kNN metrics or ``imd_excess`` from statistics
         saved without features).  ``fid_inf`` is :func:`fid_infinity_score`
@@ -448,7 +484,8 @@ def compare(reference, generated, *, metrics=None, k=5, interval=None, n_resampl
         random re-splits of the pooled reference and sample at their sizes
         (:func:`imd_test`'s null mean): 0 on average for a sample of the
         reference's distribution at any size, where the raw IMD is not; it
-        brings the ``imd`` column with it.  A sample of another dimension than the
+        brings the ``imd`` column with it.  ``ct`` and ``authenticity``
+        need ``train``.  A sample of another dimension than the
         reference has empty cells (NaN) for FID, KID and the kNN metrics,
         with a warning; where no sample has the reference's dimension,
         those columns are left out.
@@ -491,6 +528,16 @@ def compare(reference, generated, *, metrics=None, k=5, interval=None, n_resampl
     kid_params : dict, default=None
         Parameters of :func:`kid_score` (``n_subsets``, ``subset_size``,
         ``degree``, ``gamma``, ``coef0``).
+    train : array-like of shape (n_train, n_features), default=None
+        The samples the models were trained on; the reference must then be
+        held out from them.  Adds ``ct``, the ``statistic`` of
+        :func:`data_copying_test` with the reference as its test set (about
+        0 for a model that generalises, strongly negative for one that
+        copies; no interval: it is a Z-score, whose spread grows with the
+        sample size), and ``authenticity``, :func:`authenticity_score`
+        (0 for copies; for fresh samples a value that grows with the dimension, 0.4
+        to 0.9: compare it with held-out data's).  The k-means cells are
+        seeded by ``random_state`` and shared by the samples.
     random_state : int, RandomState instance or None, default=None
         With an int, each row's IMD and KID equal ``imd_score(reference, Y,
         random_state=random_state)`` and ``kid_score(...,
@@ -547,6 +594,6 @@ def compare(reference, generated, *, metrics=None, k=5, interval=None, n_resampl
         reference, generated, metrics=metrics, k=k, interval=interval,
         n_resamples=n_resamples, confidence=confidence, sample_size=sample_size,
         n_permutations=n_permutations, imd_params=imd_params, kid_params=kid_params,
-        random_state=random_state, n_jobs=n_jobs, verbose=verbose)
+        train=train, random_state=random_state, n_jobs=n_jobs, verbose=verbose)
     columns = [c for m in metrics for c in ((m, f"{m}_low", f"{m}_high") if interval else (m,))]
     return pd.DataFrame(rows, index=pd.Index(names, name="generated"), columns=columns)

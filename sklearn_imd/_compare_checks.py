@@ -4,15 +4,17 @@ work so that a wrong one is an error, not an empty column."""
 
 # Every metric, in the order of the table's columns.
 METRICS = ("imd", "imd_excess", "fid", "fid_inf", "kid", "precision", "recall", "density",
-           "coverage", "vendi")
+           "coverage", "ct", "authenticity", "vendi")
+# The memorisation metrics, which need the training set (compare's train).
+_TRAIN = ("ct", "authenticity")
 # Computed only when asked for (fid_inf costs n_points FIDs a sample).
 _OPT_IN = ("fid_inf",)
 _PRDC = ("precision", "recall", "density", "coverage")
 # The metrics that read the reference's features (not only its summaries);
 # imd_excess pools them with each sample's.
-_NEED_FEATURES = ("imd_excess", "fid_inf", "kid") + _PRDC
+_NEED_FEATURES = ("imd_excess", "fid_inf", "kid", "ct") + _PRDC
 # The metrics that compare points in one feature space (the reference's)
-_FEATURE_SPACE = ("imd_excess", "fid", "fid_inf", "kid") + _PRDC
+_FEATURE_SPACE = ("imd_excess", "fid", "fid_inf", "kid") + _PRDC + _TRAIN
 
 
 def _check_kid_params(kid_params):
@@ -32,9 +34,12 @@ def _check_kid_params(kid_params):
     return {name: checked[name] for name in kid_params}
 
 
-def _check_metrics(metrics, ref, any_same):
+def _check_metrics(metrics, ref, any_same, has_train=False):
     """The metrics to compute, in table order; ``None``: all that apply."""
     available = {name: None for name in METRICS}
+    if not has_train:
+        for name in _TRAIN:
+            available[name] = "it needs the training set (train=..., --train TRAIN)"
     if ref is not None and ref.features is None:
         for name in _NEED_FEATURES:
             available[name] = "the reference statistics hold no features"

@@ -15,7 +15,7 @@ __all__ = ["RankingResult", "rank_models"]
 # is best near 1, and diversity is not closeness to the reference).
 BETTER = {"imd": "lower", "imd_excess": "lower", "fid": "lower", "fid_inf": "lower",
           "kid": "lower", "precision": "higher", "recall": "higher", "density": None,
-          "coverage": "higher", "vendi": None}
+          "coverage": "higher", "ct": None, "authenticity": "higher", "vendi": None}
 
 
 @dataclass

@@ -18,7 +18,8 @@ from sklearn_imd import (
 from sklearn_imd._compare import METRICS as ALL_METRICS, compare_records
 
 # the metrics compare computes by default: all but the opt-in fid_inf
-METRICS = tuple(m for m in ALL_METRICS if m != "fid_inf")
+# the default table without train (fid_inf is opt-in; ct, authenticity need train)
+METRICS = tuple(m for m in ALL_METRICS if m not in ("fid_inf", "ct", "authenticity"))
 
 IMD = {"nv": 10}
 KID = {"n_subsets": 5, "subset_size": 100}
@@ -59,7 +60,7 @@ def test_table_layout(table):
     assert table.index.name == "generated"
     assert list(table.columns) == list(METRICS)
     assert list(ALL_METRICS) == ["imd", "imd_excess", "fid", "fid_inf", "kid", "precision",
-                             "recall", "density", "coverage", "vendi"]
+                             "recall", "density", "coverage", "ct", "authenticity", "vendi"]
     assert all(table[c].dtype == np.float64 for c in table.columns)
     assert np.isfinite(table.to_numpy()).all()
 
@@ -517,3 +518,35 @@ def test_fid_inf_is_asked_for_and_equals_the_standalone_score(data, table):
     tab = compare(ref, gens, metrics="fid,fid_inf", random_state=4)
     for name, Y in gens.items():
         assert tab.loc[name, "fid_inf"] == fid_infinity_score(ref, Y, random_state=4)
+
+
+def test_train_adds_the_memorisation_columns():
+    """With train, ct and authenticity are data_copying_test's statistic (the
+    reference as the test set, the cells seeded by random_state) and
+    authenticity_score; a near-copier is flagged, a fresh sample is not."""
+    from sklearn_imd import authenticity_score
+    from sklearn_imd.metrics._copying import _Cells, _default_cells
+
+    rng = np.random.default_rng(5)
+    train, ref = rng.normal(size=(900, 4)), rng.normal(size=(450, 4))
+    gens = {"fresh": rng.normal(size=(300, 4)),
+            "copier": train[:300] + 0.01 * rng.normal(size=(300, 4))}
+    table = compare(ref, gens, train=train, metrics="fid,ct,authenticity", random_state=3)
+    assert list(table.columns) == ["fid", "ct", "authenticity"]
+    cells = _Cells(train, ref, _default_cells(450), 64, 3)
+    for name, Y in gens.items():
+        # one code route each (same cells, same search): equal to rounding only
+        assert table.loc[name, "ct"] == pytest.approx(cells.test(Y).statistic, rel=1e-12)
+        assert table.loc[name, "authenticity"] == authenticity_score(train, Y)  # a count
+    assert table.loc["copier", "ct"] < -8 and table.loc["copier", "authenticity"] == 0
+    assert abs(table.loc["fresh", "ct"]) < 3 and 0.3 < table.loc["fresh", "authenticity"] < 0.7
+    assert {"ct", "authenticity"} <= set(compare(ref, gens, train=train, random_state=0))
+    assert not {"ct", "authenticity"} & set(compare(ref, gens, metrics=None, random_state=0))
+    ci = compare(ref, gens, train=train, metrics="ct,authenticity", interval="subsample",
+                 n_resamples=3, random_state=0)
+    assert ci["ct_low"].isna().all()  # a Z-score: no interval
+    assert (ci["authenticity_low"] <= ci["authenticity"]).all()
+    with pytest.raises(ValueError, match="it needs the training set"):
+        compare(ref, gens, metrics="ct")
+    with pytest.raises(ValueError, match="train has 3 features and the reference 4"):
+        compare(ref, gens, train=train[:, :3])

@@ -48,12 +48,14 @@ def _run_compare(args):
     if not args.ci:
         _refuse_ci_options(args)
     level = _CI_LEVEL if args.ci_level is None else args.ci_level
-    _check_key(args.key, [args.REF, *args.GEN], "no input is one")
+    _check_key(args.key, [args.REF, *args.GEN] + ([args.train] if args.train else []),
+               "no input is one")
     if len(set(args.GEN)) != len(args.GEN):
         raise ValueError("a GEN is given twice; the output is keyed by each GEN.")
     ref = (ReferenceStats.load(args.REF) if _is_stats_file(args.REF)
            else _read(args.REF, args.key))
     generated = {path: _read(path, args.key) for path in args.GEN}
+    train = None if args.train is None else _read(args.train, args.key)
     run = compare_run(
         ref, generated, metrics=args.metrics, k=args.k,
         interval="subsample" if args.ci else None,
@@ -61,8 +63,9 @@ def _run_compare(args):
                      if args.n_resamples is None else args.n_resamples),
         confidence=level, sample_size=_sample_size(args.sample_size),
         n_permutations=10 if args.n_permutations is None else args.n_permutations,
-        imd_params=_imd_params(args), random_state=args.seed, n_jobs=args.n_jobs,
+        imd_params=_imd_params(args), train=train, random_state=args.seed, n_jobs=args.n_jobs,
         verbose=_verbose(args), reference_name=args.REF, file_names=True,
+        train_name=args.train or "train",
         kid_params={name: value for name, value in (("n_subsets", args.kid_subsets),
                                                     ("subset_size", args.kid_subset_size))
                     if value is not None},

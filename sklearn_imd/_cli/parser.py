@@ -67,6 +67,10 @@ def _add_compare_parser(sub, formatter):
                          help="comma-separated metrics, e.g. imd,fid,precision (default: all "
                          "that apply)")
     compare.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    compare.add_argument("--train", metavar="TRAIN", default=None,
+                         help="the models' training set (file or image folder; REF must be "
+                         "held out from it): adds ct (data-copying test, strongly negative "
+                         "for a copier) and authenticity (0 for copies)")
     _add_key_option(compare)
     _add_imd_options(
         compare, "parameters (IMD's as in sklearn_imd.imd_score)",

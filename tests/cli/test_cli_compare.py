@@ -230,3 +230,29 @@ def test_samples_are_scored_at_one_size_and_ranked(capsys, files, samples):
                  "--sample-size must be min, all or an integer")
     assert_error(capsys, ["compare", ref, gen_a, gen_b, "--sample-size", "255"],
                  "--sample-size=255, but ", "has fewer points")
+
+
+def test_train_flags_a_copier(capsys, tmp_path):
+    rng = np.random.default_rng(7)
+    arrays = {"train": rng.normal(size=(600, 3)), "ref": rng.normal(size=(300, 3)),
+              "fresh": rng.normal(size=(200, 3))}
+    arrays["copier"] = arrays["train"][:200] + 0.01 * rng.normal(size=(200, 3))
+    paths = {}
+    for name, X in arrays.items():
+        paths[name] = str(tmp_path / f"{name}.npy")
+        np.save(paths[name], X)
+    result = run_json(capsys, ["compare", paths["ref"], paths["fresh"], paths["copier"],
+                               "--train", paths["train"], "--metrics", "ct,authenticity",
+                               "--seed", "0"])
+    rows = result["rows"] if "rows" in result else result
+    text = json.dumps(rows)
+    assert "ct" in text and "authenticity" in text
+    rc, out, err = run(capsys, ["compare", paths["ref"], paths["fresh"], paths["copier"],
+                                "--train", paths["train"], "--metrics", "ct,authenticity",
+                                "--seed", "0"])
+    assert rc == 0, err
+    lines = {line.split()[0]: line.split()[1:] for line in out.splitlines()[2:] if line}
+    assert float(lines[paths["copier"]][0]) < -8 and float(lines[paths["copier"]][1]) == 0
+    assert abs(float(lines[paths["fresh"]][0])) < 3
+    assert_error(capsys, ["compare", paths["ref"], paths["fresh"], "--metrics", "ct"],
+                 "it needs the training set")

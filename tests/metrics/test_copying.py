@@ -126,7 +126,8 @@ def test_authenticity_matches_dgm_eval(samples):
         ok = ~np.isin(np.arange(len(gen)), np.flatnonzero(np.isclose(d, 0)))
         np.testing.assert_array_equal(s.nearest_train[ok], idx[ok])
     assert authenticity_score(train, copies) == 0.0
-    assert 0.4 < authenticity_score(train, fresh) < 0.6
+    # fresh 3-d samples: 0.3-0.7 (the value depends on the dimension; see the docstring)
+    assert 0.3 < authenticity_score(train, fresh) < 0.7
     exact = authenticity_score(train, train[:50], return_samples=True)[1]
     assert (exact.distance == 0).all() and not exact.authentic.any()
 
