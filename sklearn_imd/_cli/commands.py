@@ -100,6 +100,17 @@ def _run_compare(args):
                   for name, row in zip(names, rows)])
     if ranking is not None:
         _print_ranking(ranking)
+    if "authenticity" in metrics and run.settings.train is not None:
+        from .._utils.validation import check_cloud
+        from ..metrics._copying import _authenticity
+
+        X = ref.features if isinstance(ref, ReferenceStats) else ref
+        if X is not None:  # the value of held-out data, which a model's is read beside
+            X = check_cloud(X, name=args.REF).astype(float, copy=False)  # checked: as run
+            train = run.settings.train
+            print(f"{PROG}: note: authenticity of {args.REF} itself (held out from "
+                  f"{args.train}): {_authenticity(train.T, X, train.radii):.4g}.",
+                  file=sys.stderr)
     if args.ci:
         print(f"{PROG}: note: [low, high] are {100 * level:g}% subsampling intervals.",
               file=sys.stderr)

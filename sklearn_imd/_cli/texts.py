@@ -103,7 +103,8 @@ of features than REF get IMD and Vendi only.
 
 With --json the output is one JSON object keyed by each GEN as given on the
 command line, each a mapping metric name -> value (names: imd, imd_excess,
-fid, fid_inf, kid, precision, recall, density, coverage, vendi; with --ci also
+fid, fid_inf, kid, precision, recall, density, coverage, ct, authenticity,
+vendi; with --ci also
 <name>_low and <name>_high; with --rank also "ranking": per metric, each
 model's rank and each pair's difference, interval and Holm-adjusted p-value).
 
@@ -127,6 +128,10 @@ metrics:
   recall     share of REF inside GEN's kNN balls (diversity)
   density    REF balls around each GEN point / k (fidelity, about 1 if alike)
   coverage   share of REF balls holding a GEN point (diversity)
+  ct         data-copying test with --train (REF held out from TRAIN): about 0
+             if GEN generalises, strongly negative (< -3) if it copies TRAIN
+  authenticity  share of GEN farther from its nearest TRAIN point than that
+             point's own nearest neighbour (0 for copies; compare with REF's)
   vendi      effective number of distinct samples of GEN (cosine kernel)
 
 examples:
@@ -134,6 +139,7 @@ examples:
   sklearn-imd compare real.npz gan.npy --metrics imd,fid,precision,recall --json
   sklearn-imd compare real_images/ samples_a/ samples_b/ --ci --seed 0 --n-jobs -1
   sklearn-imd compare real.npy a.npy b.npy c.npy --rank --seed 0
+  sklearn-imd compare test.npy gen.npy --train train.npy --seed 0
   sklearn-imd stats real.npy -o real.npz --seed 0 && \\
       sklearn-imd compare real.npz gen.npy --seed 0"""
 

@@ -254,5 +254,9 @@ def test_train_flags_a_copier(capsys, tmp_path):
     lines = {line.split()[0]: line.split()[1:] for line in out.splitlines()[2:] if line}
     assert float(lines[paths["copier"]][0]) < -8 and float(lines[paths["copier"]][1]) == 0
     assert abs(float(lines[paths["fresh"]][0])) < 3
+    from sklearn_imd import authenticity_score
+
+    held_out = authenticity_score(arrays["train"], arrays["ref"])
+    assert f"authenticity of {paths['ref']} itself" in err and f"{held_out:.4g}." in err
     assert_error(capsys, ["compare", paths["ref"], paths["fresh"], "--metrics", "ct"],
                  "it needs the training set")
