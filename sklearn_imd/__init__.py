@@ -26,6 +26,7 @@ _LAZY = {
     "geometry_score": "sklearn_imd.metrics",
     "prdc_score": "sklearn_imd.metrics",
     "vendi_score": "sklearn_imd.metrics",
+    "sample_diagnostics": "sklearn_imd.metrics",
     "data_copying_test": "sklearn_imd.metrics",
     "authenticity_score": "sklearn_imd.metrics",
     "compare": "sklearn_imd._compare",

@@ -80,3 +80,65 @@ def cross_tile(G, r0, c0, sqx, sqy, c, R, S, X, Y, scale, counts, covered, recal
                     covered[i] = True
                 if v < S[j]:
                     recalled[i] = True
+
+
+@njit(nogil=True, cache=True)
+def sample_tile(G, r0, c0, sqx, sqy, c, R, S, Rp, X, Y, scale, counts, rarity, covered,
+                recalled, ratio, ratio_at, near, near_tol, near_d2, near_at):
+    # pragma: no cover (jitted)
+    """Merge one tile of real-generated inner products into the per-sample
+    diagnostics (:func:`sklearn_imd.metrics.sample_diagnostics`).
+
+    ``G``, ``r0``, ``c0``, ``sqx``, ``sqy``, ``c``, ``R``, ``S``, ``X``, ``Y``,
+    ``scale``, ``counts``, ``covered`` and ``recalled`` are those of
+    :func:`cross_tile`, whose exact ball memberships this repeats for every
+    entry (no entry is skipped: the realism and the nearest point need them
+    all).  Also updated, per generated point ``j``:
+
+    rarity : float64
+        Smallest squared radius ``R[i]`` of a real ball holding ``j``
+        (``inf`` while there is none).
+    ratio, ratio_at : float64, int64
+        Largest ``Rp[i] / d2(i, j)`` and its real point, ``Rp`` being the
+        squared radii with the pruned balls at 0 (the realism score, squared;
+        ``d2`` from the product, so within its rounding).
+    near, near_tol, near_d2, near_at : float64, float64, float64, int64
+        The nearest real point ``near_at`` so far: its squared distance by
+        the product, that value's error bound, and its squared distance
+        computed directly (``-1`` until needed).  A point whose product is
+        within both error bounds of the nearest's is compared by direct
+        distances, so the nearest is that of exact distances.
+
+    Ties go to the lower real index (of the realism's ball: by the
+    products), so that the result does not depend on which thread took which
+    rows when the callers merge theirs the same way.
+    """
+    n_rows, n_cols = G.shape
+    for a in range(n_rows):
+        i = r0 + a
+        for b in range(n_cols):
+            j = c0 + b
+            v = sqx[i] + sqy[j] - 2.0 * np.float64(G[a, b])
+            tol = c * (sqx[i] + sqy[j])
+            if v < near[j] + near_tol[j] + tol:  # perhaps nearer than the nearest
+                exact = -1.0
+                if v >= near[j] - near_tol[j] - tol:  # too close to call: directly
+                    if near_d2[j] < 0.0:
+                        near_d2[j] = direct_pair(X, near_at[j], Y, j, scale)
+                    exact = direct_pair(X, i, Y, j, scale)
+                if exact < 0.0 or exact < near_d2[j]:
+                    near[j], near_tol[j], near_d2[j], near_at[j] = v, tol, exact, i
+            if Rp[i] > 0.0 and (v <= 0.0 or Rp[i] > ratio[j] * v):
+                ratio[j] = np.inf if v <= 0.0 else Rp[i] / v
+                ratio_at[j] = i
+            if v - tol >= R[i] and v - tol >= S[j]:
+                continue
+            if abs(v - R[i]) <= tol or abs(v - S[j]) <= tol:
+                v = direct_pair(X, i, Y, j, scale)
+            if v < R[i]:
+                counts[j] += 1
+                covered[i] = True
+                if R[i] < rarity[j]:
+                    rarity[j] = R[i]
+            if v < S[j]:
+                recalled[i] = True

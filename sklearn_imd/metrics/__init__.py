@@ -1,7 +1,7 @@
 """Distances between point clouds and between their signatures, the
 extrinsic baselines IMD is compared with (FID, FD-infinity, KID, MMD,
 Geometry Score), and the kNN and diversity metrics reported beside them
-(precision, recall, density, coverage, Vendi score).
+(precision, recall, density, coverage, Vendi score), per sample too.
 
 The names load lazily, so that a script computing IMD does not import
 scikit-learn's pairwise kernels (for MMD) or the Geometry Score's code.
@@ -19,6 +19,7 @@ _LAZY = {
     "MMDWitness": "._mmd",
     "PRDCResult": "._prdc",
     "RelativeMMDTestResult": "._relative_mmd",
+    "SampleDiagnostics": "._per_sample",
     "authenticity_score": "._copying",
     "data_copying_test": "._copying",
     "fid_infinity_score": "._fid_infinity",
@@ -35,6 +36,7 @@ _LAZY = {
     "pairwise_imd": "._imd",
     "prdc_score": "._prdc",
     "relative_mmd_test": "._relative_mmd",
+    "sample_diagnostics": "._per_sample",
     "scaled_mmd": "._scaled_mmd",
     "vendi_score": "._vendi",
 }
