@@ -1,4 +1,5 @@
-"""Plots of heat-trace signatures, of IMD matrices and of model rankings (needs matplotlib).
+"""Plots of heat-trace signatures, of IMD matrices, of model rankings and of the
+samples the per-sample diagnostics single out (needs matplotlib).
 
 The displays follow scikit-learn's convention (as
 :class:`sklearn.metrics.ConfusionMatrixDisplay`): build one from the data with
@@ -14,5 +15,6 @@ imported only when a plot is drawn: importing this module does not need it.
 from ._plotting.heat_trace import HeatTraceDisplay
 from ._plotting.matrix import IMDMatrixDisplay
 from ._plotting.ranking import RankingDisplay
+from ._plotting.samples import SampleDisplay
 
-__all__ = ["HeatTraceDisplay", "IMDMatrixDisplay", "RankingDisplay"]
+__all__ = ["HeatTraceDisplay", "IMDMatrixDisplay", "RankingDisplay", "SampleDisplay"]

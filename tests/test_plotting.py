@@ -12,7 +12,7 @@ from matplotlib.colors import to_rgba
 from sklearn_imd import IMDSignature, RankingResult, pairwise_imd
 from sklearn_imd._core.distance import imd_weights
 from sklearn_imd._utils.validation import default_times
-from sklearn_imd.plotting import HeatTraceDisplay, IMDMatrixDisplay, RankingDisplay
+from sklearn_imd.plotting import HeatTraceDisplay, IMDMatrixDisplay, RankingDisplay, SampleDisplay
 
 T = np.logspace(-1, 1, 40)
 
@@ -387,3 +387,83 @@ def test_import_does_not_import_matplotlib():
     code = "import sklearn_imd.plotting, sys; assert 'matplotlib' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
 
+
+
+# --- SampleDisplay -----------------------------------------------------------
+
+
+def digit_copier():
+    """scikit-learn's digits (8 x 8 pictures): a training half, a held-out
+    reference without the 0s, and a "model" of 40 copies of training images
+    and 200 held-out images."""
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    X, y = digits.data, digits.target
+    train, held = X[::2], X[1::2]
+    real = held[y[1::2] != 0][:500]
+    generated = np.vstack([train[:40], held[-200:]])
+    return train, real, generated
+
+
+def test_sample_display_pictures_show_the_copies_over_their_training_images():
+    from sklearn_imd import authenticity_score, sample_diagnostics
+
+    train, real, generated = digit_copier()
+    disp = SampleDisplay.from_samples(real, generated, train=train, image_shape=(8, 8),
+                                      n_show=6)
+    assert list(disp.axes_) == ["least_realistic", "most_copied", "copied_from", "uncovered"]
+    copied = disp.indices_["most_copied"]
+    assert np.all(copied < 40)  # exact copies are at distance 0
+    np.testing.assert_array_equal(disp.indices_["copied_from"], copied)  # train[:40]
+    # the pictures drawn are those rows, as 8 x 8 images
+    for group, source in (("most_copied", generated), ("copied_from", train),
+                          ("uncovered", real)):
+        for ax, i in zip(disp.axes_[group], disp.indices_[group]):
+            np.testing.assert_array_equal(ax.images[0].get_array(), source[i].reshape(8, 8))
+    diag = sample_diagnostics(real, generated)
+    np.testing.assert_array_equal(disp.indices_["least_realistic"],
+                                  np.argsort(diag.realism, kind="stable")[:6])
+    assert not diag.covered[disp.indices_["uncovered"]].any()
+    # the same from precomputed diagnostics, and images given as (n, 8, 8)
+    copies = authenticity_score(train, generated, return_samples=True)[1]
+    again = SampleDisplay.from_diagnostics(diag, real.reshape(-1, 8, 8),
+                                           generated.reshape(-1, 8, 8),
+                                           train=train.reshape(-1, 8, 8), copies=copies,
+                                           n_show=6)
+    for group in disp.indices_:
+        np.testing.assert_array_equal(again.indices_[group], disp.indices_[group])
+
+
+def test_sample_display_scatter_without_images():
+    rng = np.random.default_rng(0)
+    real = rng.normal(size=(300, 5))
+    generated = np.vstack([rng.normal(size=(200, 5)), [[9.0] * 5]])
+    disp = SampleDisplay.from_samples(real, generated, n_show=3)
+    assert "most_copied" not in disp.indices_
+    assert disp.indices_["least_realistic"][0] == 200  # the outlier
+    assert disp.axes_.get_xlabel() == "PC 1 of the reference"
+    labels = [t.get_text() for t in disp.axes_.get_legend().get_texts()]
+    assert labels == ["reference", "generated", "least realistic", "uncovered reference"]
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"image_shape": (7, 8)}, ValueError, "do not make images"),
+    ({"image_shape": (8, 8, 2)}, ValueError, "channels"),
+    ({"n_show": 0}, ValueError, "n_show"),
+])
+def test_sample_display_validation(kwargs, error, match):
+    train, real, generated = digit_copier()
+    with pytest.raises(error, match=match):
+        SampleDisplay.from_samples(real, generated, **kwargs)
+
+
+def test_sample_display_rejects_diagnostics_of_other_samples():
+    from sklearn_imd import sample_diagnostics
+
+    train, real, generated = digit_copier()
+    diag = sample_diagnostics(real, generated)
+    with pytest.raises(ValueError, match="pass the samples they were computed on"):
+        SampleDisplay.from_diagnostics(diag, real, generated[:100])
+    with pytest.raises(ValueError, match="train and copies go together"):
+        SampleDisplay.from_diagnostics(diag, real, generated, train=train)
