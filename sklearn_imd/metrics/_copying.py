@@ -406,6 +406,9 @@ class _Cells:
         self.cells = [self.km.predict(self.T), self.km.predict(self.P)]
 
     def project(self, A):
+        # float64 throughout: scikit-learn's k-means predicts only in the dtype
+        # it was fitted in, and the samples may come as float32 and float64
+        A = np.asarray(A, dtype=np.float64)
         return A if self.pca is None else self.pca.transform(A)
 
     def test(self, Q):

@@ -155,3 +155,19 @@ def test_inputs_are_checked_and_left_alone(samples):
         data_copying_test(train, test, fresh, n_cells=700)
     with pytest.raises(ValueError, match="train has 1 point"):
         authenticity_score(train[:1], fresh)
+
+
+def test_float32_reference_beside_a_float64_training_set():
+    """Images load as float32; compare's training set, cast to float64, once
+    crashed inside scikit-learn's k-means (it predicts only in the dtype it
+    was fitted in)."""
+    from sklearn_imd import compare
+
+    rng = np.random.default_rng(4)
+    train, test = rng.normal(size=(600, 3)), rng.normal(size=(600, 3)).astype(np.float32)
+    generated = rng.normal(size=(300, 3)).astype(np.float32)
+    table = compare(test, {"model": generated}, train=train, metrics=["ct"], random_state=0)
+    want = data_copying_test(train, test.astype(np.float64), generated.astype(np.float64),
+                             n_cells=3, random_state=0)
+    # float32 inputs are exact in float64: the same cells, ranks and statistic
+    np.testing.assert_allclose(table.loc["model", "ct"], want.statistic, rtol=1e-12)
