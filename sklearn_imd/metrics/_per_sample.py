@@ -101,12 +101,14 @@ class SampleDiagnostics:
         return float(self.covered.mean())
 
 
-def _pair_d2(X, Y, scale, at):
-    """Squared distance of ``Y[j] * scale`` and ``X[at[j]] * scale`` for every
-    ``j``, in float64, in blocks of rows."""
-    out = np.empty(Y.shape[0])
-    for rows in row_blocks(Y.shape[0], Y.shape[1], COPY_ENTRIES):
-        diff = Y[rows] * scale - X[at[rows]] * scale
+def _pair_d2(X, Y, scale, x_rows, y_rows=None):
+    """Squared distances of ``X[x_rows[a]] * scale`` and ``Y[y_rows[a]] * scale``
+    (``y_rows`` None: all of ``Y``, in order), in float64, in blocks."""
+    y_rows = np.arange(Y.shape[0]) if y_rows is None else y_rows
+    out = np.empty(y_rows.size)
+    for rows in row_blocks(y_rows.size, Y.shape[1], COPY_ENTRIES):
+        diff = (Y[y_rows[rows]].astype(np.float64) * scale
+                - X[x_rows[rows]].astype(np.float64) * scale)
         out[rows] = np.einsum("ij,ij->i", diff, diff)
     return out
 
@@ -156,13 +158,14 @@ def _diagnostics(X, Y, k):
     states = []
     for counts, rarity, ratio, ratio_at, _, _, near_d2, near_at in over_row_panels(
             n, _CROSS_ROWS, task, state):
-        unknown = near_d2 < 0  # never compared directly
-        near_d2[unknown] = _pair_d2(X, Y[unknown], scale, near_at[unknown])
+        unknown = np.flatnonzero(near_d2 < 0)  # never compared directly
+        near_d2[unknown] = _pair_d2(X, Y, scale, near_at[unknown], unknown)
         states.append((counts, rarity, ratio, ratio_at, near_d2, near_at))
     counts, rarity, ratio_at, near_d2, near_at = _merge(states)
     # the realism's distance, recomputed directly
-    with np.errstate(divide="ignore"):
-        realism = np.sqrt(Rp[ratio_at] / _pair_d2(X, Y, scale, ratio_at))  # inf at a centre
+    top = Rp[ratio_at]  # 0 only when every radius is (points repeated more than k times)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        realism = np.where(top > 0, np.sqrt(top / _pair_d2(X, Y, scale, ratio_at)), 0.0)
     rarity[np.isinf(rarity)] = np.nan  # in no ball
     return SampleDiagnostics(
         k=k, n_balls=counts, realism=realism, rarity=np.sqrt(rarity) / scale,

@@ -41,16 +41,17 @@ CASES = [  # (n_real, n_generated, n_features, generated scale, k)
 ]
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("n, m, d, spread, k", CASES)
-def test_against_the_definitions(n, m, d, spread, k):
+def test_against_the_definitions(n, m, d, spread, k, dtype):
     rng = np.random.default_rng(n + d)
-    X = rng.normal(size=(n, d))
-    Y = spread * rng.normal(size=(m, d)) + 0.2
+    X = rng.normal(size=(n, d)).astype(dtype)
+    Y = (spread * rng.normal(size=(m, d)) + 0.2).astype(dtype)
     Y[:7] = X[10:17]  # exact copies: realism inf, distance 0
     Y[7] = [40.0] * d  # far outside every ball: rarity undefined
     X0, Y0 = X.copy(), Y.copy()
     got = sample_diagnostics(X, Y, k=k)
-    want = brute(X, Y, k)
+    want = brute(X.astype(np.float64), Y.astype(np.float64), k)  # the same values, exactly
     assert np.array_equal(X, X0) and np.array_equal(Y, Y0)  # inputs untouched
     for key in ("n_balls", "covered", "recalled", "nearest_real"):
         assert np.array_equal(getattr(got, key), want[key]), key
