@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._compare_checks import (
-    _FEATURE_SPACE, _PRDC, METRICS, _check_generated, _check_kid_params, _check_metrics,
+    _FEATURE_SPACE, _PRDC, _TRAIN, METRICS, _check_generated, _check_kid_params,
+    _check_metrics,
 )
 from ._reference import _IMD_KEYS, ReferenceStats, _imd_seeds, _imd_setup
 from ._utils.validation import check_choice, check_cloud, check_int, check_seed, draw_seeds
@@ -50,18 +51,44 @@ class _Settings:
 
 
 class _TrainSet:
-    """What the memorisation metrics keep of the training set ``T`` for every
-    sample of one call: its k-means cells and the reference's (the held-out
-    test set of ``ct``) and its nearest-other distances (``authenticity``)."""
+    """What the memorisation metrics keep of the training set ``T`` (float64)
+    for every sample of one call: its k-means cells and the reference's (the
+    held-out test set of ``ct``) and its nearest-other distances ``(R, e)``
+    (``authenticity``): computed from ``train=``, or those of reference
+    statistics that hold them."""
 
-    def __init__(self, T, X, metrics, seed):
+    def __init__(self, T, cells, radii):
+        self.T, self.cells, self.radii = T, cells, radii
+
+    @classmethod
+    def fitted(cls, T, X, metrics, seed):
+        """The cells and radii of ``T``, computed, the cells seeded by ``seed``."""
         from .metrics._copying import _Cells, _default_cells
         from .metrics._prdc import scaled_radii
 
-        self.T = T
-        self.cells = (_Cells(T, X, _default_cells(X.shape[0]), 64, seed)
-                      if "ct" in metrics else None)
-        self.radii = scaled_radii(T, 1) if "authenticity" in metrics else None
+        return cls(T, _Cells(T, X, _default_cells(X.shape[0]), 64, seed)
+                   if "ct" in metrics else None,
+                   scaled_radii(T, 1) if "authenticity" in metrics else None)
+
+    @classmethod
+    def stored(cls, ref, X, metrics, seed, seeded):
+        """The training set that the statistics ``ref`` hold, with its radii and
+        cells as stored; the cells are refitted (their number kept) when the
+        call is ``seeded`` with another seed than theirs, as compare(X, train=T,
+        random_state=seed) would fit them, or when the statistics hold none."""
+        from .metrics._copying import _Cells, _default_cells
+
+        T = ref.train.astype(np.float64, copy=False)  # as train= is used
+        cells = None
+        if "ct" in metrics:
+            c = ref.cells
+            if c is not None and (not seeded or c["random_state"] == int(seed)):
+                cells = _Cells.from_arrays(T, X, **{name: c[name] for name in c
+                                                    if name != "random_state"})
+            else:
+                cells = _Cells(T, X, _default_cells(X.shape[0]) if c is None
+                               else c["centres"].shape[0], 64, seed)
+        return cls(T, cells, (ref.train_radii, ref.scale_exponent))
 
 
 def _reference_signature(ref, X, params, t, s_ref, random_state, n_jobs):
@@ -327,7 +354,9 @@ def compare_run(reference, generated, *, metrics=None, k=5, interval=None, n_res
     other = [f"{name if file_names else repr(name)} ({Y.shape[1]})"
              for name, Y in zip(names, Ys) if Y.shape[1] != d]
     any_same = len(other) < len(Ys)
-    asked, metrics = metrics, tuple(_check_metrics(metrics, ref, any_same, train is not None))
+    held = ref is not None and ref.train is not None  # statistics of the training set
+    asked, metrics = metrics, tuple(_check_metrics(metrics, ref, any_same,
+                                                   train is not None or held))
     if train is not None:
         train = check_cloud(train, min_points=2, name=train_name,
                             purpose="a nearest other training point").astype(np.float64,
@@ -355,13 +384,18 @@ def compare_run(reference, generated, *, metrics=None, k=5, interval=None, n_res
         )
 
     rng = check_seed(random_state)
-    if not isinstance(random_state, (int, np.integer)):
+    seeded = isinstance(random_state, (int, np.integer))
+    if not seeded:
         random_state = draw_seeds(rng)  # one draw, then reproducible
     s_ref, s_gen = _imd_seeds(random_state)
     seeds = (s_ref, s_gen, random_state)
     Ys = _equal_sizes(Ys, names, sample_size, random_state, file_names)
-    if train is not None and any(m in metrics for m in ("ct", "authenticity")):
-        train = _TrainSet(train, X, metrics, random_state)
+    if any(m in metrics for m in _TRAIN):
+        # an explicit train= wins over the one the statistics hold
+        train = (_TrainSet.fitted(train, X, metrics, random_state) if train is not None
+                 else _TrainSet.stored(ref, X, metrics, random_state, seeded))
+    else:
+        train = None
     settings = _Settings(metrics, k, params, t, kid_params, n_jobs, interval, n_resamples,
                          confidence, n_permutations, train)
     sig_ref = None
@@ -485,10 +519,10 @@ def compare(reference, generated, *, metrics=None, k=5, interval=None, n_resampl
         (:func:`imd_test`'s null mean): 0 on average for a sample of the
         reference's distribution at any size, where the raw IMD is not; it
         brings the ``imd`` column with it.  ``ct`` and ``authenticity``
-        need ``train``.  A sample of another dimension than the
-        reference has empty cells (NaN) for FID, KID and the kNN metrics,
-        with a warning; where no sample has the reference's dimension,
-        those columns are left out.
+        need a training set (``train``, or statistics that hold one).  A
+        sample of another dimension than the reference has empty cells (NaN)
+        for FID, KID and the kNN metrics, with a warning; where no sample
+        has the reference's dimension, those columns are left out.
     k : int, default=5
         Neighbour of the kNN radii of precision, recall, density and
         coverage (:func:`prdc_score`).
@@ -537,7 +571,13 @@ def compare(reference, generated, *, metrics=None, k=5, interval=None, n_resampl
         sample size), and ``authenticity``, :func:`authenticity_score`
         (0 for copies; for fresh samples a value that grows with the dimension, 0.4
         to 0.9: compare it with held-out data's).  The k-means cells are
-        seeded by ``random_state`` and shared by the samples.
+        seeded by ``random_state`` and shared by the samples.  ``None``
+        uses the training set that ``reference`` statistics hold
+        (:meth:`ReferenceStats.from_samples` with ``train``, ``sklearn-imd
+        stats --train``): its stored radii, and its stored cells unless
+        ``random_state`` is an int other than theirs (then they are refitted,
+        as ``train=`` would fit them); a ``train`` given wins over the stored
+        one.
     random_state : int, RandomState instance or None, default=None
         With an int, each row's IMD and KID equal ``imd_score(reference, Y,
         random_state=random_state)`` and ``kid_score(...,

@@ -39,7 +39,8 @@ def _check_metrics(metrics, ref, any_same, has_train=False):
     available = {name: None for name in METRICS}
     if not has_train:
         for name in _TRAIN:
-            available[name] = "it needs the training set (train=..., --train TRAIN)"
+            available[name] = ("it needs the training set (train=..., --train TRAIN, or "
+                               "statistics saved with it)")
     if ref is not None and ref.features is None:
         for name in _NEED_FEATURES:
             available[name] = "the reference statistics hold no features"

@@ -9,8 +9,8 @@ import os
 import numpy as np
 
 from ._reference_checks import (
-    _IMD_KEYS, _check_covariance, _check_moments, _check_radii, _check_signature_range,
-    _checked_imd_params, _lossless,
+    _CELL_KEYS, _IMD_KEYS, _check_covariance, _check_moments, _check_radii,
+    _check_signature_range, _checked_cells, _checked_imd_params, _lossless,
 )
 from ._utils.validation import IMD_DEFAULTS, check_cloud, check_int, draw_seeds
 from ._io.files import _check_output_path
@@ -22,7 +22,8 @@ _FORMAT = "sklearn-imd reference statistics"
 # files hold mu and sigma alone)
 _STATS_KEYS = frozenset({"format", "version", "n_samples", "mu", "sigma", "scale_exponent",
                          "features", "prdc_k", "prdc_radii", "imd_signature", "imd_t",
-                         "imd_params"})
+                         "imd_params", "train", "train_radii", "ct_params",
+                         *_CELL_KEYS.values()})
 # 2: mu, sigma and the radii may be those of the features / 2**scale_exponent
 _VERSION = 2
 
@@ -54,7 +55,9 @@ class ReferenceStats:
 
     The mean and covariance (FID), the IMD signature, the ``k``-NN radii
     (precision, recall, density, coverage) and, unless dropped, the features
-    themselves (KID and the kNN metrics compare points).  Build it with
+    themselves (KID and the kNN metrics compare points); with the models'
+    training set, what the memorisation metrics ``ct`` and ``authenticity``
+    need of it, so that :func:`compare` adds them without ``train``.  Build it with
     :meth:`from_samples`, keep it with :meth:`save` (``sklearn-imd stats``
     does both) and read it back with :meth:`load`, which also reads the
     ``mu``/``sigma`` files of pytorch-fid's ``--save-stats`` (FID only).
@@ -62,7 +65,8 @@ class ReferenceStats:
     Every field is checked when the statistics are made or loaded, before
     any metric reads them (a ValueError names the field): finite values, a
     symmetric positive semi-definite covariance, one non-negative radius per
-    feature row, and moments and radii that are those of the stored features.
+    feature row, and moments and radii that are those of the stored features
+    (and of the stored training set, whose cells are checked likewise).
 
     Attributes
     ----------
@@ -87,6 +91,22 @@ class ReferenceStats:
     imd_params : dict or None
         The IMD parameters of the signature, as :func:`imd_score` takes them,
         and its ``random_state`` (an int, or None for an unseeded one).
+    train : ndarray of shape (n_train, n_features) or None
+        The models' training set (float32 kept as float32, as ``features``),
+        from which the reference is held out.
+    train_radii : ndarray of shape (n_train,) or None
+        Squared distance of each training point to its nearest other one,
+        of the training set divided by ``2**scale_exponent`` (authenticity).
+    cells : dict or None
+        The k-means cells of the data-copying test (``ct``), with the
+        reference as its test set: ``"centres"`` (n_cells, n_coordinates),
+        ``"train_labels"`` (n_train,) and ``"test_labels"`` (n_samples,) the
+        cell of each training and reference point, ``"pca_mean"``
+        (n_features,) and ``"pca_components"`` (n_coordinates, n_features)
+        of the projection on the training set's principal components (both
+        None without one: features of at most 64 dimensions), and
+        ``"random_state"`` (an int, or None for unseeded cells).  None
+        without a training set or without features.
 
     Examples
     --------
@@ -101,16 +121,30 @@ class ReferenceStats:
     >>> same = ReferenceStats.load(path)
     >>> same.n_samples, same.n_features, same.k
     (500, 4, 5)
+
+    With the training set, ``compare`` adds ``ct`` and ``authenticity``:
+
+    >>> X, train = rng.normal(size=(600, 4)), rng.normal(size=(1200, 4))
+    >>> ref = ReferenceStats.from_samples(X, train=train, random_state=0)
+    >>> ref
+    ReferenceStats(n_samples=600, n_features=4, holds mean, covariance, features, radii, \
+imd_signature, train, cells)
+    >>> copier = train[:600] + 0.01 * rng.normal(size=(600, 4))
+    >>> table = compare(ref, {"copier": copier}, metrics="ct,authenticity", random_state=0)
+    >>> bool(table.loc["copier", "ct"] < -10), float(table.loc["copier", "authenticity"])
+    (True, 0.0)
     """
 
     def __init__(self, *, mean, covariance, n_samples, features=None, k=None, radii=None,
-                 imd_signature=None, imd_t=None, imd_params=None, scale_exponent=0):
+                 imd_signature=None, imd_t=None, imd_params=None, scale_exponent=0,
+                 train=None, train_radii=None, cells=None):
         self._set(mean=mean, covariance=covariance, n_samples=n_samples, features=features,
                   k=k, radii=radii, imd_signature=imd_signature, imd_t=imd_t,
-                  imd_params=imd_params, scale_exponent=scale_exponent, where="ReferenceStats")
+                  imd_params=imd_params, scale_exponent=scale_exponent, train=train,
+                  train_radii=train_radii, cells=cells, where="ReferenceStats")
 
     def _set(self, *, mean, covariance, n_samples, features, k, radii, imd_signature, imd_t,
-             imd_params, scale_exponent, where):
+             imd_params, scale_exponent, train, train_radii, cells, where):
         """Check every field before any metric reads it; errors name ``where`` and
         the field (as the file calls it, then the attribute)."""
         def fail(field, problem):
@@ -192,22 +226,48 @@ class ReferenceStats:
                 fail("imd_t", "must be positive diffusion times in increasing order")
             imd_params = _checked_imd_params(imd_params, fail)
             _check_signature_range(imd_signature, imd_t, imd_params, n_samples, fail)
+        if train is None:
+            for field, value in (("train_radii", train_radii), ("cells", cells)):
+                if value is not None:
+                    fail(field, "needs the training set (train) it was computed from")
+        else:
+            train = array(train, "train", 2, keep_float32=True)
+            if train.shape[0] < 2 or train.shape[1] != d:
+                fail("train", f"must hold at least 2 rows of {d} features, the length of mu; "
+                     f"got shape {train.shape}")
+            if train_radii is None:
+                fail("train_radii", "is missing: the training set comes with the distances "
+                     "to their nearest other training point (authenticity)")
+            train_radii = array(train_radii, "train_radii", 1)
+            if train_radii.shape != (train.shape[0],):
+                fail("train_radii", f"must hold one radius per training point "
+                     f"({train.shape[0]}); got {train_radii.shape[0]}")
+            if (train_radii < 0).any():
+                fail("train_radii", "holds negative values; they are squared distances")
+            _check_radii(train, 1, train_radii, e, fail, field="train_radii")
+            if cells is not None:
+                if features is None:
+                    fail("cells", "need the features: the reference is the data-copying "
+                         "test's test set")
+                cells = _checked_cells(cells, train, features, array, fail)
         self.mean, self.covariance, self.n_samples = mean, covariance, n_samples
         self.scale_exponent = e
         self.n_features = d
         self.features, self.k, self.radii = features, k, radii
         self.imd_signature, self.imd_t, self.imd_params = imd_signature, imd_t, imd_params
+        self.train, self.train_radii, self.cells = train, train_radii, cells
 
     def __repr__(self):
         held = [name for name, value in (("features", self.features), ("radii", self.radii),
-                                         ("imd_signature", self.imd_signature))
+                                         ("imd_signature", self.imd_signature),
+                                         ("train", self.train), ("cells", self.cells))
                 if value is not None]
         return (f"ReferenceStats(n_samples={self.n_samples}, n_features={self.n_features}, "
                 f"holds mean, covariance{''.join(', ' + h for h in held)})")
 
     @classmethod
     def from_samples(cls, X, *, k=5, imd_params=None, random_state=None, keep_features=True,
-                     n_jobs=None):
+                     n_jobs=None, train=None, n_cells=None):
         """Statistics of the reference sample ``X``.
 
         Parameters
@@ -221,13 +281,25 @@ class ReferenceStats:
             (``k``, ``m``, ``nv``, ``t``, ``method``, ``normalization``,
             ``knn``).
         random_state : int, RandomState instance or None, default=None
-            An int gives the signature :func:`compare` computes with the same
-            ``random_state``, so the stored one is used as it is.
+            An int gives the signature (and, with ``train``, the k-means
+            cells) :func:`compare` computes with the same ``random_state``,
+            so the stored ones are used as they are.
         keep_features : bool, default=True
-            Keep the features, which KID and the kNN metrics need (they take
-            ``n_samples * n_features`` numbers on disk).
+            Keep the features, which KID, the kNN metrics and ``ct`` need
+            (they take ``n_samples * n_features`` numbers on disk).
         n_jobs : int, default=None
             As in :func:`imd_score`.
+        train : array-like of shape (n_train, n_features), default=None
+            The models' training set, from which ``X`` is held out: keep it,
+            the distance of each of its points to its nearest other one
+            (``authenticity``) and, with ``keep_features``, the k-means cells
+            of the data-copying test with ``X`` as its test set (``ct``), so
+            that :func:`compare` adds ``ct`` and ``authenticity`` without
+            ``train=``.  It takes ``n_train * n_features`` numbers on disk.
+        n_cells : int, default=None
+            Number of k-means cells of ``ct`` (only with ``train`` and
+            ``keep_features``); ``None`` is :func:`compare`'s, ``max(3,
+            min(50, n_samples // 200))`` (see :func:`data_copying_test`).
 
         Returns
         -------
@@ -241,6 +313,10 @@ class ReferenceStats:
         >>> ReferenceStats.from_samples(X, random_state=0)
         ReferenceStats(n_samples=300, n_features=3, holds mean, covariance, features, radii, \
 imd_signature)
+        >>> train = np.random.default_rng(1).normal(size=(900, 3))
+        >>> stats = ReferenceStats.from_samples(X, train=train, random_state=0)
+        >>> stats.train.shape, stats.cells["centres"].shape
+        ((900, 3), (3, 3))
         """
         from ._core.compute import compute_signatures
         from .metrics._fid import scaled_moments
@@ -250,27 +326,64 @@ imd_signature)
         k = check_int(k, "k", 1)
         X = check_cloud(X, min_points=max(k, params["k"]) + 1, name="X")
         seed = random_state if isinstance(random_state, (int, np.integer)) else None
+        if train is not None:
+            train = check_cloud(train, min_points=2, name="train",
+                                purpose="a nearest other training point")
+            if train.shape[1] != X.shape[1]:
+                raise ValueError(
+                    f"train has {train.shape[1]} features and X {X.shape[1]}: the training "
+                    "set, the reference and the samples share one feature space.")
+            if n_cells is not None:
+                if not keep_features:
+                    raise ValueError("n_cells applies to the cells of ct, which need the "
+                                     "features: keep_features=True.")
+                n_cells = check_int(n_cells, "n_cells", 1)
+                if n_cells > train.shape[0]:
+                    raise ValueError(f"n_cells={n_cells} is more than the {train.shape[0]} "
+                                     "training points.")
+        elif n_cells is not None:
+            raise ValueError("n_cells applies to the cells of ct, which need train.")
         s_ref = _imd_seeds(random_state)[0]
         signature = compute_signatures([X], t, params, None, n_jobs, ["reference"],
                                        seeds=[s_ref])[0][0]
         mean, covariance, e = scaled_moments(X)
-        radii = None
+        radii = train_radii = cells = None
         if keep_features:
             radii, e_radii = scaled_radii(X, k)
             radii = np.ldexp(radii, 2 * (e_radii - e))  # squared distances, in units of 2**e
+        if train is not None:
+            T = train.astype(np.float64, copy=False)  # as compare computes with it
+            train_radii, e_train = scaled_radii(T, 1)
+            if not _lossless(train_radii, 2 * (e_train - e)):
+                raise ValueError(
+                    "train and X are of scales too far apart (values about "
+                    f"2**{e_train} and 2**{e}): the training set's squared distances do not "
+                    "fit in float64 in the reference's units.")
+            train_radii = np.ldexp(train_radii, 2 * (e_train - e))
+            if keep_features:
+                from .metrics._copying import _Cells, _check_cells, _default_cells
+
+                found = _Cells(T, X, _default_cells(X.shape[0]) if n_cells is None
+                               else n_cells, 64, random_state)
+                _check_cells(*found.cells, found.n_cells)
+                cells = {**found.arrays(),
+                         "random_state": None if seed is None else int(seed)}
         # in the features' own units (pytorch-fid's), unless a covariance or a
         # radius would overflow or lose digits to underflow there
-        if all(_lossless(A, p * e) for A, p in ((mean, 1), (covariance, 2), (radii, 2))
+        if all(_lossless(A, p * e) for A, p in ((mean, 1), (covariance, 2), (radii, 2),
+                                                (train_radii, 2))
                if A is not None):
             mean, covariance = np.ldexp(mean, e), np.ldexp(covariance, 2 * e)
             radii = None if radii is None else np.ldexp(radii, 2 * e)
+            train_radii = None if train_radii is None else np.ldexp(train_radii, 2 * e)
             e = 0
         return cls(mean=mean, covariance=covariance, n_samples=X.shape[0],
                    features=X.copy() if keep_features else None,
                    k=k if keep_features else None, radii=radii,
                    imd_signature=signature, imd_t=t,
                    imd_params={**params, "random_state": None if seed is None else int(seed)},
-                   scale_exponent=e)
+                   scale_exponent=e, train=None if train is None else train.copy(),
+                   train_radii=train_radii, cells=cells)
 
     def save(self, path):
         """Write the statistics to a ``.npz`` file (no pickled objects).
@@ -306,6 +419,14 @@ imd_signature)
             arrays["imd_signature"] = self.imd_signature
             arrays["imd_t"] = self.imd_t
             arrays["imd_params"] = np.array(json.dumps(self.imd_params))
+        if self.train is not None:
+            arrays["train"] = self.train
+            arrays["train_radii"] = self.train_radii
+        if self.cells is not None:
+            arrays.update({key: self.cells[name] for name, key in _CELL_KEYS.items()
+                           if self.cells[name] is not None})
+            arrays["ct_params"] = np.array(json.dumps(
+                {"random_state": self.cells["random_state"]}))
         # written beside, then renamed: an interrupted save leaves no half file
         partial = f"{path}.partial-{os.getpid()}"
         try:
@@ -324,7 +445,9 @@ imd_signature)
         Every field is checked before any metric uses it (as the constructor
         does): finite values, a symmetric positive semi-definite covariance,
         one non-negative radius per feature row, moments and radii that are
-        those of the stored features, the IMD parameters of the signature.
+        those of the stored features, the IMD parameters of the signature,
+        and the training set's radii and cells.  Files without a training
+        set (older ones, pytorch-fid's) load as before.
 
         Parameters
         ----------
@@ -383,12 +506,24 @@ imd_signature)
         n_samples = (scalar("n_samples", "iu") if "n_samples" in keys
                      else (features.shape[0] if features is not None
                            and features.ndim == 2 else 0))
-        imd_params = None
-        if "imd_params" in keys:
+        def parsed(name):
             try:
-                imd_params = json.loads(scalar("imd_params", "U"))
+                return json.loads(scalar(name, "U"))
             except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}: imd_params is not valid JSON ({exc}).") from None
+                raise ValueError(f"{path}: {name} is not valid JSON ({exc}).") from None
+
+        imd_params = parsed("imd_params") if "imd_params" in keys else None
+        cells = None
+        if keys & {"ct_params", *_CELL_KEYS.values()}:
+            cells = {name: arrays.get(key) for name, key in _CELL_KEYS.items()}
+            if "ct_params" not in keys:
+                raise ValueError(f"{path}: ct_params is missing: the cells of ct come with "
+                                 "the seed they were made with.")
+            ct_params = parsed("ct_params")
+            if not isinstance(ct_params, dict) or set(ct_params) != {"random_state"}:
+                raise ValueError(f"{path}: ct_params must be a mapping of random_state "
+                                 f"alone; got {ct_params!r}.")
+            cells["random_state"] = ct_params["random_state"]
         stats = cls.__new__(cls)
         stats._set(mean=arrays["mu"], covariance=arrays["sigma"], n_samples=n_samples,
                    features=features,
@@ -396,5 +531,6 @@ imd_signature)
                    radii=arrays.get("prdc_radii"), imd_signature=arrays.get("imd_signature"),
                    imd_t=arrays.get("imd_t"), imd_params=imd_params,
                    scale_exponent=(scalar("scale_exponent", "iu") if "scale_exponent" in keys
-                                   else 0), where=path)
+                                   else 0), train=arrays.get("train"),
+                   train_radii=arrays.get("train_radii"), cells=cells, where=path)
         return stats

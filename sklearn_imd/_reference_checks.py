@@ -1,8 +1,8 @@
 """The checks of a statistics file that :meth:`ReferenceStats.load` reads:
-each field must be what :meth:`ReferenceStats.from_features` would have
+each field must be what :meth:`ReferenceStats.from_samples` would have
 written (a covariance, the stored features' moments and radii, a heat-trace
-signature, valid IMD parameters); ``fail(field, problem)`` raises the error
-that names the file and the field."""
+signature, valid IMD parameters, the training set's radii and cells);
+``fail(field, problem)`` raises the error that names the file and the field."""
 
 import numpy as np
 
@@ -66,9 +66,9 @@ def _check_moments(features, mean, covariance, e, fail):
              "(statistics and features from different samples?)")
 
 
-def _check_radii(features, k, radii, e, fail):
+def _check_radii(features, k, radii, e, fail, field="prdc_radii (radii)"):
     """Refuse radii that are not the stored features' (a few rows recomputed
-    directly, in float64)."""
+    directly, in float64); ``field`` names them in the error."""
     n = features.shape[0]
     rows = np.sort(np.random.default_rng(0).choice(n, min(n, _RADII_CHECKED), replace=False))
     shift = binary_exponent(features)
@@ -81,7 +81,8 @@ def _check_radii(features, k, radii, e, fail):
     bad = np.abs(got - expected) > _STATS_RTOL * np.maximum(expected, np.finfo(float).tiny)
     if bad.any():
         i = int(rows[np.argmax(bad)])
-        fail("prdc_radii (radii)", f"are not the {k}-NN radii of the stored features "
+        what = "features" if field.startswith("prdc") else "training set"
+        fail(field, f"are not the {k}-NN radii of the stored {what} "
              f"(row {i}: {radii[i]:.6g}, where its features give "
              f"{float(np.ldexp(expected[np.argmax(bad)], 2 * (shift - e))):.6g})")
 
@@ -120,8 +121,116 @@ def _checked_imd_params(imd_params, fail):
         params = check_imd_params(**{key: imd_params[key] for key in _IMD_KEYS})
     except (TypeError, ValueError) as exc:
         fail("imd_params", f"holds an invalid value ({exc})")
-    seed = imd_params.get("random_state")
+    seed = _checked_seed(imd_params.get("random_state"), "imd_params", fail)
+    return {**params, "random_state": seed}
+
+
+# The arrays of the data-copying test's cells (ReferenceStats.cells, as
+# _Cells.from_arrays takes them) and the keys of a statistics file that hold them.
+_CELL_KEYS = {"centres": "ct_centres", "train_labels": "ct_train_labels",
+              "test_labels": "ct_test_labels", "pca_mean": "ct_pca_mean",
+              "pca_components": "ct_pca_components"}
+# Rows of the training set and of the test set whose stored cells are checked
+# against their nearest centre (a stale file's cells are wrong almost everywhere).
+_CELLS_CHECKED = 64
+# A stored cell may be a centre whose squared distance exceeds the nearest's by
+# 1e-9 of the point's squared norm and that distance: a tie, which the
+# rounding of another projection (BLAS blocks) may break the other way (1e-15
+# of those); another centre is farther by far more.
+_CELL_TIE_RTOL = 1e-9
+
+
+def _checked_seed(seed, field, fail):
+    """An integer seed in [0, 2**32) or None (as a JSON file holds it)."""
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)
                              or not 0 <= seed < 2**32):
-        fail("imd_params", f"random_state must be an integer seed or null; got {seed!r}")
-    return {**params, "random_state": seed}
+        fail(field, f"random_state must be an integer seed or null; got {seed!r}")
+    return seed
+
+
+def _checked_cells(cells, train, features, array, fail):
+    """The data-copying test's cells of ``train`` and of the test set
+    ``features`` (the reference), checked: a mapping of the arrays of
+    ``_CELL_KEYS`` (the projection's mean and components both or neither)
+    and ``random_state``; the projection that of the training set (its
+    mean, orthonormal components), labels in range, every cell holding a
+    training and a test point, and a sample of rows in the cell of their
+    nearest centre.  ``array(value, field, ndim)`` checks an array of reals."""
+    from .metrics._copying import _centre_d2
+
+    def name(key):
+        return f"{_CELL_KEYS[key]} (cells[{key!r}])"
+
+    if not isinstance(cells, dict):
+        fail("cells", f"must be a mapping of the arrays {', '.join(_CELL_KEYS)}; got "
+             f"{type(cells).__name__}")
+    unknown = set(cells) - set(_CELL_KEYS) - {"random_state"}
+    if unknown:
+        fail("cells", f"has unknown entries {sorted(unknown)}")
+    for key in ("centres", "train_labels", "test_labels"):
+        if cells.get(key) is None:
+            fail(name(key), "is missing: the cells come with their centres and the training "
+                 "and test sets' labels")
+    n, d = train.shape
+    mean, components = cells.get("pca_mean"), cells.get("pca_components")
+    if (mean is None) != (components is None):
+        fail(name("pca_mean" if mean is None else "pca_components"),
+             "is missing: a projection comes with its mean and components")
+    width = d
+    if components is not None:
+        components = array(components, name("pca_components"), 2)
+        if not 1 <= components.shape[0] <= min(n, d) or components.shape[1] != d:
+            fail(name("pca_components"), f"must be a matrix of 1 to {min(n, d)} rows of {d} "
+                 f"features (the training set's principal axes); got shape "
+                 f"{components.shape}")
+        gram = components @ components.T
+        if np.abs(gram - np.eye(gram.shape[0])).max() > _STATS_RTOL:
+            fail(name("pca_components"), "are not orthonormal: not principal axes")
+        mean = array(mean, name("pca_mean"), 1)
+        if mean.shape != (d,):
+            fail(name("pca_mean"), f"must hold {d} values, one per feature; got {mean.size}")
+        shift = binary_exponent(train)
+        mu = sum(B.sum(axis=0) for B in _scaled_blocks(train, shift)) / n
+        if np.abs(np.ldexp(mean, -shift) - mu).max() > _STATS_RTOL:
+            fail(name("pca_mean"), "is not the mean of the stored training set")
+        width = components.shape[0]
+    centres = array(cells["centres"], name("centres"), 2)
+    if not 1 <= centres.shape[0] <= n or centres.shape[1] != width:
+        space = "principal components" if components is not None else "features"
+        fail(name("centres"), f"must be a matrix of 1 to {n} centres (at most one per "
+             f"training point) of {width} coordinates ({space}); got shape {centres.shape}")
+    n_cells = centres.shape[0]
+    checked = {}
+    for key, points, what in (("train_labels", train, "training"),
+                              ("test_labels", features, "test")):
+        labels = np.asarray(cells[key])
+        if labels.dtype.kind not in "iu" or labels.shape != (points.shape[0],):
+            fail(name(key), f"must hold one integer cell per {what} point "
+                 f"({points.shape[0]}); got an array of shape {labels.shape} and dtype "
+                 f"{labels.dtype}")
+        if labels.size and (labels.min() < 0 or labels.max() >= n_cells):
+            fail(name(key), f"must be cells from 0 to {n_cells - 1}; got values from "
+                 f"{labels.min()} to {labels.max()}")
+        labels = labels.astype(np.int64)
+        empty = np.flatnonzero(np.bincount(labels, minlength=n_cells) == 0)
+        if empty.size:
+            fail(name(key), f"leave cell {empty[0]} without a {what} point ({empty.size} of "
+                 f"the {n_cells} cells); C_T needs every cell to hold both")
+        rows = np.sort(np.random.default_rng(0).choice(
+            points.shape[0], min(points.shape[0], _CELLS_CHECKED), replace=False))
+        A = points[rows].astype(np.float64)
+        if components is not None:
+            A = (A - mean) @ components.T
+        d2 = _centre_d2(A, centres)
+        best = d2.min(axis=1)
+        got = d2[np.arange(rows.size), labels[rows]]
+        bad = got > best + _CELL_TIE_RTOL * (best + np.einsum("ij,ij->i", A, A))
+        if bad.any():
+            i = int(np.argmax(bad))
+            fail(name(key), f"are not the cells of the stored {what} points (row "
+                 f"{rows[i]}: cell {labels[rows[i]]}, where its nearest centre is "
+                 f"{int(np.argmin(d2[i]))})")
+        checked[key] = labels
+    return {"centres": centres, **checked, "pca_mean": mean, "pca_components": components,
+            "random_state": _checked_seed(cells.get("random_state"),
+                                          "ct_params (cells['random_state'])", fail)}

@@ -550,3 +550,71 @@ def test_train_adds_the_memorisation_columns():
         compare(ref, gens, metrics="ct")
     with pytest.raises(ValueError, match="train has 3 features and the reference 4"):
         compare(ref, gens, train=train[:, :3])
+
+
+@pytest.fixture(scope="module")
+def copying():
+    rng = np.random.default_rng(5)
+    train, ref = rng.normal(size=(900, 4)), rng.normal(size=(450, 4))
+    gens = {"fresh": rng.normal(size=(300, 4)),
+            "copier": train[:300] + 0.01 * rng.normal(size=(300, 4))}
+    return train, ref, gens
+
+
+def test_train_held_by_the_stats_gives_the_same_columns(tmp_path, copying):
+    """Statistics saved with train give compare the ct and authenticity of
+    compare(ref, train=train) without train: the stored cells with the seed
+    they were made with (or none), refitted with another; train= wins."""
+    train, ref, gens = copying
+    stats = ReferenceStats.from_samples(ref, train=train, random_state=3, imd_params=IMD)
+    loaded = ReferenceStats.load(stats.save(tmp_path / "ref.npz"))
+    kw = dict(metrics="fid,ct,authenticity")
+    cols = ["ct", "authenticity"]
+    direct = compare(ref, gens, train=train, random_state=3, **kw)
+    for reference in (stats, loaded):
+        # the cells are labelled and searched by one code route either way: equal
+        assert_same_table(compare(reference, gens, random_state=3, **kw)[cols], direct[cols])
+        assert_same_table(compare(reference, gens, **kw)[cols], direct[cols])  # unseeded
+    assert direct.loc["copier", "ct"] < -8 and direct.loc["copier", "authenticity"] == 0
+    other = compare(ref, gens, train=train, random_state=4, **kw)
+    assert (other["ct"] != direct["ct"]).all()  # other cells
+    assert_same_table(compare(loaded, gens, random_state=4, **kw)[cols], other[cols])
+    assert {"ct", "authenticity"} <= set(compare(loaded, gens, random_state=3, **FAST))
+    # an explicit train wins over the stored one
+    part = train[::2]
+    assert_same_table(compare(loaded, gens, train=part, random_state=3, **kw)[cols],
+                      compare(ref, gens, train=part, random_state=3, **kw)[cols])
+    # with intervals, as train= gives them
+    ci = dict(metrics="ct,authenticity", interval="subsample", n_resamples=3, random_state=3)
+    assert_same_table(compare(loaded, gens, **ci), compare(ref, gens, train=train, **ci))
+
+
+def test_train_held_without_features_gives_authenticity(tmp_path, copying):
+    train, ref, gens = copying
+    bare = ReferenceStats.from_samples(ref, train=train, keep_features=False,
+                                       random_state=3, imd_params=IMD)
+    bare = ReferenceStats.load(bare.save(tmp_path / "bare.npz"))
+    table = compare(bare, gens, random_state=3, **FAST)
+    assert list(table.columns) == ["imd", "fid", "authenticity", "vendi"]
+    from sklearn_imd import authenticity_score
+
+    for name, Y in gens.items():
+        assert table.loc[name, "authenticity"] == authenticity_score(train, Y)  # a count
+    with pytest.raises(ValueError, match="'ct' cannot be computed: the reference statistics "
+                       "hold no features"):
+        compare(bare, gens, metrics="ct")
+
+
+def test_train_held_at_a_scale_far_from_one(copying):
+    """The training set's radii are kept in the statistics' units: authenticity
+    is exact where the squared distances would overflow float64."""
+    from sklearn_imd import authenticity_score
+
+    train, ref, gens = copying
+    big = 1e160
+    stats = ReferenceStats.from_samples(ref * big, train=train * big, keep_features=False,
+                                        random_state=0, imd_params=IMD)
+    assert stats.scale_exponent != 0
+    table = compare(stats, {n: Y * big for n, Y in gens.items()}, metrics="authenticity")
+    for name, Y in gens.items():
+        assert table.loc[name, "authenticity"] == authenticity_score(train, Y)  # a count

@@ -352,3 +352,205 @@ def test_a_metric_that_fails_on_a_resample_says_so(pair, monkeypatch):
     row = table.loc["Y"]
     assert np.isfinite(row["fid"]) and np.isnan(row["fid_low"]) and np.isnan(row["fid_high"])
     assert row["precision_low"] <= row["precision"] <= row["precision_high"]
+
+
+# ------------------------------------------------------------------- the training set
+
+
+@pytest.fixture(scope="module")
+def with_train(tmp_path_factory):
+    """A file with a training set of 70 features: the cells project on 64
+    principal components, so every field of the cells is there."""
+    rng = np.random.default_rng(2)
+    X, train = rng.normal(size=(200, 70)), rng.normal(size=(300, 70))
+    path = tmp_path_factory.mktemp("train") / "ref.npz"
+    ReferenceStats.from_samples(X, train=train, random_state=0).save(path)
+    with np.load(path) as data:
+        return {key: data[key] for key in data.files}
+
+
+def _ct_params(text):
+    return lambda a: np.array(text)
+
+
+BAD_TRAIN = {
+    "train NaN": ({"train": lambda a: a["train"] * np.nan}, "train holds NaN"),
+    "train other width": ({"train": lambda a: a["train"][:, :3]}, "train must hold"),
+    "train one row": ({"train": lambda a: a["train"][:1]}, "train must hold at least 2"),
+    "train strings": ({"train": lambda a: a["train"].astype(str)}, "train must be a matrix"),
+    "radii missing": ({"train_radii": None}, "train_radii is missing"),
+    "radii without train": ({"train": None, "ct_centres": None, "ct_train_labels": None,
+                             "ct_test_labels": None, "ct_pca_mean": None,
+                             "ct_pca_components": None, "ct_params": None},
+                            "train_radii needs the training set"),
+    "radii negative": ({"train_radii": lambda a: -a["train_radii"]}, "negative"),
+    "radii short": ({"train_radii": lambda a: a["train_radii"][:-1]}, "one radius per"),
+    "radii inf": ({"train_radii": lambda a: a["train_radii"] * np.inf}, "infinite"),
+    "radii stale": ({"train_radii": lambda a: a["train_radii"][::-1]},
+                    "not the 1-NN radii of the stored training set"),
+    "cells without train": ({"train": None, "train_radii": None},
+                            "cells needs the training set"),
+    "cells without features": ({"features": None, "prdc_k": None, "prdc_radii": None,
+                                "n_samples": None}, "cells need the features"),
+    "centres missing": ({"ct_centres": None}, "ct_centres .* is missing"),
+    "centres NaN": ({"ct_centres": lambda a: a["ct_centres"] * np.nan}, "ct_centres .* NaN"),
+    "centres other width": ({"ct_centres": lambda a: a["ct_centres"][:, :5]},
+                            "ct_centres .* 64 coordinates"),
+    "more centres than points": ({"ct_centres": lambda a: np.zeros((301, 64))},
+                                 "ct_centres .* 1 to 300 centres"),
+    "labels missing": ({"ct_test_labels": None}, "ct_test_labels .* is missing"),
+    "labels floats": ({"ct_train_labels": lambda a: a["ct_train_labels"] + 0.0},
+                      "ct_train_labels .* integer cell per training point"),
+    "labels short": ({"ct_test_labels": lambda a: a["ct_test_labels"][:-1]},
+                     "ct_test_labels .* one integer cell per test point \\(200\\)"),
+    "labels out of range": ({"ct_train_labels": lambda a: a["ct_train_labels"] + 3},
+                            "ct_train_labels .* cells from 0 to 2"),
+    "labels negative": ({"ct_test_labels": lambda a: a["ct_test_labels"] - 1},
+                        "ct_test_labels .* cells from 0 to 2"),
+    "labels leave a cell empty": ({"ct_test_labels": lambda a: 0 * a["ct_test_labels"]},
+                                  "ct_test_labels .* without a test point"),
+    "labels stale": ({"ct_train_labels": lambda a: (a["ct_train_labels"] + 1) % 3},
+                     "ct_train_labels .* not the cells of the stored training points"),
+    "pca mean missing": ({"ct_pca_mean": None}, "ct_pca_mean .* is missing"),
+    "pca components missing": ({"ct_pca_components": None},
+                               "ct_pca_components .* is missing"),
+    "pca mean other": ({"ct_pca_mean": lambda a: a["ct_pca_mean"] + 1},
+                       "ct_pca_mean .* not the mean of the stored training set"),
+    "pca mean short": ({"ct_pca_mean": lambda a: a["ct_pca_mean"][:-1]},
+                       "ct_pca_mean .* must hold 70 values"),
+    "pca components scaled": ({"ct_pca_components": lambda a: 2 * a["ct_pca_components"]},
+                              "ct_pca_components .* not orthonormal"),
+    "pca components other width": ({"ct_pca_components": lambda a: a["ct_pca_components"][
+        :, :-1]}, "ct_pca_components .* of 70 features"),
+    "ct_params missing": ({"ct_params": None}, "ct_params is missing"),
+    "ct_params not JSON": ({"ct_params": _ct_params("{seed")}, "ct_params is not valid JSON"),
+    "ct_params a list": ({"ct_params": _ct_params("[0]")}, "ct_params must be a mapping"),
+    "ct_params other keys": ({"ct_params": _ct_params('{"random_state": 0, "n": 3}')},
+                             "ct_params must be a mapping"),
+    "ct_params bad seed": ({"ct_params": _ct_params('{"random_state": -4}')},
+                           "ct_params .* random_state must be an integer seed"),
+    "ct_params only": ({key: None for key in ("ct_centres", "ct_train_labels",
+                                              "ct_test_labels", "ct_pca_mean",
+                                              "ct_pca_components")},
+                       "ct_centres .* is missing"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_TRAIN))
+def test_a_bad_training_set_field_is_named(tmp_path, with_train, case):
+    changes, match = BAD_TRAIN[case]
+    arrays = dict(with_train)
+    for key, change in changes.items():
+        if change is None:
+            arrays.pop(key)
+        else:
+            arrays[key] = change(arrays)
+    path = write(tmp_path, arrays)
+    with pytest.raises(ValueError, match=match) as info:
+        ReferenceStats.load(path)
+    assert str(path) in str(info.value)
+
+
+def test_the_training_set_round_trips(tmp_path, with_train):
+    """Every field of the training set comes back as saved (float32 kept as
+    float32, as the features), and the file without it still loads."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(250, 5))
+    train = rng.normal(size=(400, 5)).astype(np.float32)
+    stats = ReferenceStats.from_samples(X, train=train, n_cells=4, random_state=7)
+    assert "train, cells" in repr(stats)
+    assert stats.train.dtype == np.float32 and stats.cells["pca_components"] is None
+    assert stats.cells["centres"].shape == (4, 5) and stats.cells["random_state"] == 7
+    from sklearn_imd.metrics._prdc import real_radii
+
+    np.testing.assert_array_equal(stats.train_radii, real_radii(train.astype(float), 1))
+    loaded = ReferenceStats.load(stats.save(tmp_path / "t.npz"))
+    np.testing.assert_array_equal(loaded.train, train)
+    assert loaded.train.dtype == np.float32
+    np.testing.assert_array_equal(loaded.train_radii, stats.train_radii)
+    assert loaded.cells.keys() == stats.cells.keys()
+    for key, value in stats.cells.items():
+        if isinstance(value, np.ndarray):
+            np.testing.assert_array_equal(loaded.cells[key], value)
+        else:
+            assert loaded.cells[key] == value
+    # with a projection, loaded and saved again: the same arrays
+    again = ReferenceStats.load(write(tmp_path, with_train, "p.npz")).save(tmp_path / "q.npz")
+    with np.load(again) as data:
+        assert set(data.files) == set(with_train)
+        for key in with_train:
+            np.testing.assert_array_equal(data[key], with_train[key])
+    # without features: the training set and its radii, no cells
+    bare = ReferenceStats.from_samples(X, train=train, keep_features=False, random_state=0)
+    assert bare.cells is None and bare.train is not None
+    bare = ReferenceStats.load(bare.save(tmp_path / "bare.npz"))
+    assert bare.cells is None and "train" in repr(bare) and "cells" not in repr(bare)
+    plain = ReferenceStats.from_samples(X, random_state=0)
+    assert plain.train is None and plain.train_radii is None and plain.cells is None
+    with np.load(plain.save(tmp_path / "plain.npz")) as data:
+        assert not {key for key in data.files if "train" in key or key.startswith("ct_")}
+
+
+def test_from_samples_checks_the_training_set():
+    rng = np.random.default_rng(4)
+    X, train = rng.normal(size=(200, 3)), rng.normal(size=(300, 3))
+    before = train.copy()
+    with pytest.raises(ValueError, match="train has 2 features and X 3"):
+        ReferenceStats.from_samples(X, train=train[:, :2])
+    with pytest.raises(ValueError, match="train has 1 point"):
+        ReferenceStats.from_samples(X, train=train[:1])
+    with pytest.raises(ValueError, match="train contains NaN"):
+        ReferenceStats.from_samples(X, train=np.where(train > 2, np.nan, train))
+    with pytest.raises(ValueError, match="n_cells=301 is more than the 300 training"):
+        ReferenceStats.from_samples(X, train=train, n_cells=301)
+    with pytest.raises(ValueError, match="hold no test point"):
+        ReferenceStats.from_samples(X[:12], train=train, n_cells=40, random_state=0)
+    with pytest.raises(ValueError, match="n_cells applies .* need train"):
+        ReferenceStats.from_samples(X, n_cells=3)
+    with pytest.raises(ValueError, match="n_cells applies .* keep_features=True"):
+        ReferenceStats.from_samples(X, train=train, n_cells=3, keep_features=False)
+    with pytest.raises(TypeError, match="n_cells must be an integer"):
+        ReferenceStats.from_samples(X, train=train, n_cells=2.5)
+    with pytest.raises(ValueError, match="scales too far apart"):
+        ReferenceStats.from_samples(X, train=train * 1e200, keep_features=False)
+    np.testing.assert_array_equal(train, before)  # not modified
+
+
+def test_the_constructor_checks_the_training_set(with_train):
+    a = with_train
+    cells = {"centres": a["ct_centres"], "train_labels": a["ct_train_labels"],
+             "test_labels": a["ct_test_labels"], "pca_mean": a["ct_pca_mean"],
+             "pca_components": a["ct_pca_components"], "random_state": 0}
+    kw = dict(mean=a["mu"], covariance=a["sigma"], n_samples=200, features=a["features"],
+              k=5, radii=a["prdc_radii"], train=a["train"], train_radii=a["train_radii"],
+              cells=cells)
+    assert ReferenceStats(**kw).cells["random_state"] == 0
+    with pytest.raises(ValueError, match="ReferenceStats: cells must be a mapping"):
+        ReferenceStats(**{**kw, "cells": [1, 2]})
+    with pytest.raises(ValueError, match="ReferenceStats: cells has unknown entries"):
+        ReferenceStats(**{**kw, "cells": {**cells, "n_cells": 3}})
+    with pytest.raises(ValueError, match="ReferenceStats: train_radii is missing"):
+        ReferenceStats(**{**kw, "train_radii": None})
+    with pytest.raises(ValueError, match="random_state must be an integer seed"):
+        ReferenceStats(**{**kw, "cells": {**cells, "random_state": 1.5}})
+    # a stored cell that ties with the nearest centre is accepted (a tie that
+    # another projection's rounding may break either way): with two equal
+    # centres, the first is the nearest of their points, and one point of
+    # each set labelled the second
+    from sklearn_imd.metrics._copying import _Cells, _nearest_centre
+
+    centres = cells["centres"].copy()
+    centres[1] = centres[0]
+    project = _Cells.from_arrays(a["train"], a["features"], **{
+        key: value for key, value in cells.items() if key != "random_state"}).project
+    tied = {}
+    for key, points in (("train_labels", a["train"]), ("test_labels", a["features"])):
+        labels = _nearest_centre(project(points), centres)
+        labels[np.flatnonzero(labels == 0)[0]] = 1
+        tied[key] = labels
+    ReferenceStats(**{**kw, "cells": {**cells, "centres": centres, **tied}})
+    wrong = tied["train_labels"].copy()
+    wrong[np.flatnonzero(wrong == 2)[::2]] = 0  # not ties: refused (half of a cell)
+    with pytest.raises(ValueError, match="not the cells of the stored training points"):
+        ReferenceStats(**{**kw, "cells": {**cells, "centres": centres, **tied,
+                                          "train_labels": wrong}})

@@ -108,8 +108,9 @@ def _run_compare(args):
         if X is not None:  # the value of held-out data, which a model's is read beside
             X = check_cloud(X, name=args.REF).astype(float, copy=False)  # checked: as run
             train = run.settings.train
+            source = args.train or f"the training set {args.REF} holds"
             print(f"{PROG}: note: authenticity of {args.REF} itself (held out from "
-                  f"{args.train}): {_authenticity(train.T, X, train.radii):.4g}.",
+                  f"{source}): {_authenticity(train.T, X, train.radii):.4g}.",
                   file=sys.stderr)
     if args.ci:
         print(f"{PROG}: note: [low, high] are {100 * level:g}% subsampling intervals.",
@@ -176,18 +177,33 @@ def _run_stats(args):
     from .._utils.validation import check_seed
 
     check_seed(args.seed, "--seed")
-    _check_key(args.key, [args.REF], "REF is not one")
+    _check_key(args.key, [args.REF] + ([args.train] if args.train else []),
+               "no input is one")
     from .._io.files import _check_output_path
 
     output = _check_output_path(args.output)  # before any work
     X = _read(args.REF, args.key)
+    train = None
+    if args.train is not None:
+        from .._utils.validation import check_cloud
+
+        # checked here to be named by its file (from_samples calls it train)
+        train = check_cloud(_read(args.train, args.key), min_points=2, name=args.train,
+                            purpose="a nearest other training point")
+        if train.shape[1] != X.shape[1]:
+            raise ValueError(
+                f"{args.train} has {train.shape[1]} features and {args.REF} {X.shape[1]}: "
+                "the training set, the reference and the samples share one feature space.")
     stats = ReferenceStats.from_samples(
         X, k=args.k, imd_params=_imd_params(args), random_state=args.seed,
-        keep_features=not args.no_features, n_jobs=args.n_jobs,
+        keep_features=not args.no_features, n_jobs=args.n_jobs, train=train,
     )
     output = stats.save(output)
     held = "mean, covariance, IMD signature" + (
         "" if args.no_features else f", {args.k}-NN radii, features")
+    if train is not None:
+        held += (f", training set of {train.shape[0]} points with its nearest-neighbour "
+                 "distances" + ("" if args.no_features else " and the cells of ct"))
     print(f"wrote {output}: {stats.n_samples} samples x {stats.n_features} features; "
           f"{held}")
     return 0

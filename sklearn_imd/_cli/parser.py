@@ -70,7 +70,9 @@ def _add_compare_parser(sub, formatter):
     compare.add_argument("--train", metavar="TRAIN", default=None,
                          help="the models' training set (file or image folder; REF must be "
                          "held out from it): adds ct (data-copying test, strongly negative "
-                         "for a copier) and authenticity (0 for copies)")
+                         "for a copier) and authenticity (0 for copies); not needed when REF "
+                         "is a statistics file saved with 'stats --train' (a TRAIN given "
+                         "wins over the stored one)")
     _add_key_option(compare)
     _add_imd_options(
         compare, "parameters (IMD's as in sklearn_imd.imd_score)",
@@ -116,7 +118,8 @@ def _add_stats_parser(sub, formatter):
         help="save a reference's statistics once, for compare",
         description=_STATS_DESCRIPTION,
         epilog="examples:\n  sklearn-imd stats real.npy -o real.npz --seed 0\n"
-        "  sklearn-imd stats real_images/ -o real.npz --no-features",
+        "  sklearn-imd stats real_images/ -o real.npz --no-features\n"
+        "  sklearn-imd stats test.npy -o test.npz --train train.npy --seed 0",
         formatter_class=formatter,
     )
     stats.add_argument("REF", help="reference sample: a .npy, .npz, .csv file or image folder")
@@ -130,7 +133,12 @@ def _add_stats_parser(sub, formatter):
         "processes computing the IMD signature, -1 for all processors (default: 1)")
     stats.add_argument("--no-features", action="store_true",
                        help="do not store the features: a smaller file, but compare can "
-                       "then give only IMD, FID and Vendi")
+                       "then give only IMD, FID and Vendi (and authenticity with --train)")
+    stats.add_argument("--train", metavar="TRAIN", default=None,
+                       help="the models' training set (file or image folder; REF must be "
+                       "held out from it): store it, its nearest-neighbour distances and "
+                       "the k-means cells of ct, so that 'compare FILE GEN...' adds ct and "
+                       "authenticity without --train")
     stats.set_defaults(func=_run_stats)
 
 

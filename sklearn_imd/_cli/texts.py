@@ -128,8 +128,9 @@ metrics:
   recall     share of REF inside GEN's kNN balls (diversity)
   density    REF balls around each GEN point / k (fidelity, about 1 if alike)
   coverage   share of REF balls holding a GEN point (diversity)
-  ct         data-copying test with --train (REF held out from TRAIN): about 0
-             if GEN generalises, strongly negative (< -3) if it copies TRAIN
+  ct         data-copying test with --train, or a REF saved by 'stats --train'
+             (REF held out from TRAIN): about 0 if GEN generalises, strongly
+             negative (< -3) if it copies TRAIN
   authenticity  share of GEN farther from its nearest TRAIN point than that
              point's own nearest neighbour (0 for copies; compare with REF's)
   vendi      effective number of distinct samples of GEN (cosine kernel)
@@ -140,6 +141,8 @@ examples:
   sklearn-imd compare real_images/ samples_a/ samples_b/ --ci --seed 0 --n-jobs -1
   sklearn-imd compare real.npy a.npy b.npy c.npy --rank --seed 0
   sklearn-imd compare test.npy gen.npy --train train.npy --seed 0
+  sklearn-imd stats test.npy -o test.npz --train train.npy --seed 0 && \\
+      sklearn-imd compare test.npz gen.npy --seed 0
   sklearn-imd stats real.npy -o real.npz --seed 0 && \\
       sklearn-imd compare real.npz gen.npy --seed 0"""
 
@@ -149,4 +152,11 @@ its mean and covariance (FID; pytorch-fid's 'mu' and 'sigma'), its IMD
 signature, its k-NN radii and, unless --no-features, the features themselves
 (KID and the kNN metrics compare points).  'sklearn-imd compare FILE GEN...'
 then reuses them.  The signature is reused when compare runs with the same
-IMD parameters and --seed; otherwise it is recomputed from the features."""
+IMD parameters and --seed; otherwise it is recomputed from the features.
+
+With --train TRAIN (the models' training set, REF held out from it) the file
+also holds TRAIN, the distance of each of its points to its nearest other
+one and, unless --no-features, the k-means cells of the data-copying test
+(REF as its test set), so that compare adds ct and authenticity without
+--train.  The cells are reused when compare runs with the same --seed (or
+none); with another, they are refitted from the stored TRAIN and REF."""

@@ -387,33 +387,110 @@ class _Cells:
     """The k-means cells of a validated training set (after the projection on
     its principal components, when there is one) and the test sample's: what
     :func:`data_copying_test` computes once for any number of generated
-    samples (``test(Q)``)."""
+    samples (``test(Q)``).
+
+    Fitted by the constructor, or rebuilt from the arrays a statistics file
+    keeps (:meth:`from_arrays` of :meth:`arrays`): the projection is
+    ``(A - pca_mean) @ pca_components.T`` and a point's cell its nearest
+    centre (:func:`_nearest_centre`) on either route, so the rebuilt cells
+    label every sample as the fitted ones do."""
 
     def __init__(self, T, P, n_cells, n_components, random_state):
         from sklearn.cluster import KMeans
 
         rng = np.random.default_rng(check_seed(random_state))
-        self.pca = None
+        self.pca_mean = self.pca_components = None
         if n_components is not None and T.shape[1] > n_components:
             from sklearn.decomposition import PCA
 
-            self.pca = PCA(n_components=min(n_components, T.shape[0]),
-                           random_state=int(rng.integers(2**31))).fit(T)
+            pca = PCA(n_components=min(n_components, T.shape[0]),
+                      random_state=int(rng.integers(2**31))).fit(T)
+            self.pca_mean, self.pca_components = pca.mean_, pca.components_
         self.T, self.P = self.project(T), self.project(P)
-        self.km = KMeans(n_clusters=n_cells, n_init=10,
-                         random_state=int(rng.integers(2**31))).fit(self.T)
+        km = KMeans(n_clusters=n_cells, n_init=10,
+                    random_state=int(rng.integers(2**31))).fit(self.T)
+        self.centres = km.cluster_centers_
         self.n_cells = n_cells
-        self.cells = [self.km.predict(self.T), self.km.predict(self.P)]
+        self.cells = [_nearest_centre(self.T, self.centres),
+                      _nearest_centre(self.P, self.centres)]
+
+    @classmethod
+    def from_arrays(cls, T, P, *, centres, train_labels, test_labels, pca_mean=None,
+                    pca_components=None):
+        """The cells of :meth:`arrays`, for the training set ``T`` and test
+        sample ``P`` they were fitted on (checked by the caller), without
+        refitting."""
+        self = cls.__new__(cls)
+        self.pca_mean, self.pca_components = pca_mean, pca_components
+        self.centres = centres
+        self.n_cells = centres.shape[0]
+        self.T, self.P = self.project(T), self.project(P)
+        self.cells = [train_labels, test_labels]
+        return self
+
+    def arrays(self):
+        """What :meth:`from_arrays` rebuilds the cells from: the centres, the
+        training and test cells and, with a projection, its mean and
+        components (``None`` without)."""
+        return {"centres": self.centres, "train_labels": self.cells[0],
+                "test_labels": self.cells[1], "pca_mean": self.pca_mean,
+                "pca_components": self.pca_components}
 
     def project(self, A):
-        # float64 throughout: scikit-learn's k-means predicts only in the dtype
-        # it was fitted in, and the samples may come as float32 and float64
+        # float64 throughout: the samples may come as float32 and float64, and
+        # the cells (centres, projection) are float64
         A = np.asarray(A, dtype=np.float64)
-        return A if self.pca is None else self.pca.transform(A)
+        if self.pca_components is None:
+            return A
+        return (A - self.pca_mean) @ self.pca_components.T
 
     def test(self, Q):
         Q = self.project(Q)
-        return _c_t(self.T, self.P, Q, [*self.cells, self.km.predict(Q)], self.n_cells)
+        return _c_t(self.T, self.P, Q, [*self.cells, _nearest_centre(Q, self.centres)],
+                    self.n_cells)
+
+
+# Rows of a block of the nearest-centre search (its differences take rows x
+# n_features numbers, its distances rows x n_cells).
+_CENTRE_ROWS = 4096
+
+
+def _nearest_centre(A, centres):
+    """Index of the nearest row of ``centres`` to each row of ``A``, by squared
+    Euclidean distances computed from the differences (no cancellation), the
+    first centre on a tie: the cells of :meth:`KMeans.predict` (which expands
+    ``|a - c|^2``; the two agree but on ties to rounding)."""
+    labels = np.empty(A.shape[0], dtype=np.int64)
+    for rows in row_blocks(A.shape[0], max(A.shape[1], centres.shape[0]),
+                           _CENTRE_ROWS * max(A.shape[1], centres.shape[0])):
+        labels[rows] = np.argmin(_centre_d2(A[rows], centres), axis=1)
+    return labels
+
+
+def _centre_d2(B, centres):
+    """Squared distances of the rows of ``B`` to each centre, shape
+    ``(len(B), len(centres))``, from the differences in float64."""
+    B = B.astype(np.float64, copy=False)
+    d2 = np.empty((B.shape[0], centres.shape[0]))
+    for j, c in enumerate(centres):
+        diff = B - c
+        d2[:, j] = np.einsum("ij,ij->i", diff, diff)
+    return d2
+
+
+def _check_cells(train_cells, test_cells, n_cells):
+    """Refuse cells (labels in ``0..n_cells-1``) that C_T cannot use: one
+    without a training point or without a test point."""
+    if len(np.unique(train_cells)) < n_cells:
+        raise ValueError(f"k-means left a cell without training points: the "
+                         f"{train_cells.size} training points have fewer than "
+                         f"n_cells={n_cells} distinct positions; lower n_cells.")
+    empty = np.flatnonzero(np.bincount(test_cells, minlength=n_cells) == 0)
+    if empty.size:
+        raise ValueError(
+            f"{empty.size} of the {n_cells} cells hold no test point (cell {empty[0]}): "
+            f"the {test_cells.size} test points are too few for n_cells={n_cells}; lower "
+            "n_cells.")
 
 
 def _c_t(T, P, Q, cells, n_cells):
@@ -421,17 +498,9 @@ def _c_t(T, P, Q, cells, n_cells):
     labels ``cells = [train's, test's, generated's]`` in ``0..n_cells-1``."""
     from scipy.special import ndtr
 
-    if len(np.unique(cells[0])) < n_cells:
-        raise ValueError(f"k-means left a cell without training points: the {T.shape[0]} "
-                         f"training points have fewer than n_cells={n_cells} distinct "
-                         "positions; lower n_cells.")
+    _check_cells(cells[0], cells[1], n_cells)
     m, n = Q.shape[0], P.shape[0]
     counts = [np.bincount(c, minlength=n_cells) for c in cells]
-    empty = np.flatnonzero(counts[1] == 0)
-    if empty.size:
-        raise ValueError(
-            f"{empty.size} of the {n_cells} cells hold no test point (cell {empty[0]}): "
-            f"the {n} test points are too few for n_cells={n_cells}; lower n_cells.")
 
     scale, center = _units(T, P, Q)
     nearest = np.empty(m, dtype=np.int64)

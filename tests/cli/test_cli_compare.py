@@ -260,3 +260,50 @@ def test_train_flags_a_copier(capsys, tmp_path):
     assert f"authenticity of {paths['ref']} itself" in err and f"{held_out:.4g}." in err
     assert_error(capsys, ["compare", paths["ref"], paths["fresh"], "--metrics", "ct"],
                  "it needs the training set")
+
+
+def test_stats_with_train_then_compare_flags_a_copier(capsys, tmp_path):
+    """stats --train stores the training set: compare against the file adds ct
+    and authenticity, the numbers of compare --train, and the note of REF's own
+    authenticity; a TRAIN of another dimension is refused by name."""
+    rng = np.random.default_rng(7)
+    arrays = {"train": rng.normal(size=(600, 3)), "ref": rng.normal(size=(300, 3)),
+              "fresh": rng.normal(size=(200, 3))}
+    arrays["copier"] = arrays["train"][:200] + 0.01 * rng.normal(size=(200, 3))
+    paths = {}
+    for name, X in arrays.items():
+        paths[name] = str(tmp_path / f"{name}.npy")
+        np.save(paths[name], X)
+    stats = str(tmp_path / "ref_stats.npz")
+    rc, out, err = run(capsys, ["stats", paths["ref"], "-o", stats, "--train", paths["train"],
+                                "--seed", "0", "--nv", "10"])
+    assert rc == 0, err
+    assert "training set of 600 points" in out and "cells of ct" in out
+    gens = [paths["fresh"], paths["copier"]]
+    metrics = ["--metrics", "ct,authenticity", "--seed", "0"]
+    saved = run_json(capsys, ["compare", stats, *gens] + metrics)
+    direct = run_json(capsys, ["compare", paths["ref"], *gens, "--train", paths["train"]]
+                      + metrics)
+    assert saved == direct  # the stored cells and radii: the same numbers
+    assert saved[paths["copier"]]["ct"] < -8 and saved[paths["copier"]]["authenticity"] == 0
+    assert abs(saved[paths["fresh"]]["ct"]) < 3
+    rc, out, err = run(capsys, ["compare", stats, *gens, "--seed", "0", "--nv", "10"])
+    assert rc == 0, err
+    assert out.splitlines()[0].split() == ["generated", "imd", "imd_excess", "fid", "kid",
+                                           "precision", "recall", "density", "coverage",
+                                           "ct", "authenticity", "vendi"]
+    from sklearn_imd import authenticity_score
+
+    held_out = authenticity_score(arrays["train"], arrays["ref"])
+    assert (f"authenticity of {stats} itself (held out from the training set {stats} "
+            f"holds): {held_out:.4g}.") in err
+    np.save(tmp_path / "narrow.npy", arrays["train"][:, :2])
+    assert_error(capsys, ["stats", paths["ref"], "-o", stats, "--train",
+                          str(tmp_path / "narrow.npy")],
+                 "narrow.npy has 2 features and", "ref.npy 3")
+    assert_error(capsys, ["stats", paths["ref"], "-o", stats, "--key", "x",
+                          "--train", paths["train"]], "--key applies only to .npz")
+    with pytest.raises(SystemExit):
+        main(["stats", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "--train TRAIN" in out and "adds ct and authenticity without --train" in out

@@ -171,3 +171,57 @@ def test_float32_reference_beside_a_float64_training_set():
                              n_cells=3, random_state=0)
     # float32 inputs are exact in float64: the same cells, ranks and statistic
     np.testing.assert_allclose(table.loc["model", "ct"], want.statistic, rtol=1e-12)
+
+
+@pytest.mark.parametrize("d", [3, 80])
+def test_the_cells_are_k_means_and_rebuild_from_their_arrays(d):
+    """The cells' labels are KMeans.predict's (nearest centre) for the training,
+    test and new points, the projection is the PCA's, and cells rebuilt from
+    their arrays (as a statistics file keeps them) give the same C_T."""
+    from sklearn.cluster import KMeans
+    from sklearn.decomposition import PCA
+
+    from sklearn_imd._utils.validation import check_seed
+    from sklearn_imd.metrics._copying import _Cells, _nearest_centre
+
+    rng = np.random.default_rng(3)
+    train, test = rng.normal(size=(600, d)), rng.normal(size=(300, d))
+    gen = np.vstack([train[:150] + 0.05 * rng.normal(size=(150, d)),
+                     rng.normal(size=(150, d))])
+    cells = _Cells(train, test, 4, 64, 0)
+    seeds = np.random.default_rng(check_seed(0))  # the cells' draws, in order
+    if d > 64:
+        pca = PCA(n_components=64, random_state=int(seeds.integers(2**31))).fit(train)
+        np.testing.assert_array_equal(cells.pca_components, pca.components_)
+        # (A - mean) @ C.T against PCA.transform's A @ C.T - mean @ C.T: rounding
+        np.testing.assert_allclose(cells.project(gen), pca.transform(gen), atol=1e-12)
+    else:
+        assert cells.pca_mean is None and cells.project(gen) is gen
+    km = KMeans(n_clusters=4, n_init=10, random_state=int(seeds.integers(2**31)))
+    km.fit(cells.T)
+    np.testing.assert_array_equal(cells.centres, km.cluster_centers_)
+    for A, labels in ((cells.T, cells.cells[0]), (cells.P, cells.cells[1]),
+                      (cells.project(gen), None)):
+        expected = km.predict(A)
+        np.testing.assert_array_equal(_nearest_centre(A, cells.centres), expected)
+        if labels is not None:
+            np.testing.assert_array_equal(labels, expected)
+    rebuilt = _Cells.from_arrays(train, test, **cells.arrays())
+    a, b = cells.test(gen), rebuilt.test(gen)
+    assert a.statistic == b.statistic  # one code route: equal, not close
+    for field in ("cell_statistics", "generated_cell", "generated_distance", "test_distance"):
+        np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
+
+
+def test_nearest_centre_across_blocks_and_ties():
+    """Blocks of rows give the labels of one pass; a point equidistant from two
+    centres takes the first (as numpy's argmin and KMeans.predict)."""
+    from sklearn_imd.metrics import _copying
+
+    rng = np.random.default_rng(4)
+    A, centres = rng.normal(size=(5000, 3)), rng.normal(size=(7, 3))
+    whole = np.argmin(((A[:, None] - centres[None]) ** 2).sum(-1), axis=1)
+    np.testing.assert_array_equal(_copying._nearest_centre(A, centres), whole)
+    assert _copying._CENTRE_ROWS < 5000  # more than one block
+    tie = np.array([[0.0, 0.0]])
+    assert _copying._nearest_centre(tie, np.array([[1.0, 0.0], [-1.0, 0.0]])).tolist() == [0]
