@@ -1,6 +1,6 @@
 """sample_diagnostics at 100,000 x 2,048: time and peak memory, linear in n.
 
-    python asv_bench/per_sample_memory.py            # 10,000, 30,000, 100,000 x 2,048 (~20 min)
+    python asv_bench/per_sample_memory.py            # 10,000, 30,000, 100,000 x 2,048 (~45 min)
     python asv_bench/per_sample_memory.py --quick    # 2,000, 6,000, 20,000 x 256 (a minute)
 
 Real features are standard normal, generated ones 1.02 * N(0, I) + 0.05
