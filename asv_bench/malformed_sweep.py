@@ -51,22 +51,26 @@ def _deadline(seconds):
         signal.signal(signal.SIGALRM, previous)
 
 
-def _base(tmp):
-    """A valid statistics file, its arrays, and a generated sample."""
+def _base(tmp, with_train=False):
+    """A valid statistics file, its arrays, and a generated sample; with
+    ``with_train``, a file that also keeps a training set's neighbours and the
+    cells of ``ct``."""
     from sklearn_imd import ReferenceStats
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(200, 3))
     np.save(tmp / "gen.npy", rng.normal(size=(150, 3)))
-    path = tmp / "base.npz"
-    ReferenceStats.from_samples(X, random_state=0).save(path)
+    train = rng.normal(size=(300, 3)) if with_train else None
+    path = tmp / ("base_train.npz" if with_train else "base.npz")
+    ReferenceStats.from_samples(X, train=train, random_state=0).save(path)
     with np.load(path) as data:
         arrays = {key: data[key] for key in data.files}
     return path, arrays
 
 
-def _field_cases(arrays):
-    """(label, arrays) with one field missing or replaced."""
+def _field_cases(arrays, keys):
+    """(label, arrays) with one of the fields ``keys`` missing or replaced (and
+    each key of its JSON parameters, for ``imd_params`` and ``ct_params``)."""
     values = {
         "NaN": lambda a: np.full(a.shape, np.nan) if a.dtype.kind in "fiu" else None,
         "inf": lambda a: np.full(a.shape, np.inf) if a.dtype.kind in "fiu" else None,
@@ -85,19 +89,22 @@ def _field_cases(arrays):
         "int8 overflow": lambda a: np.full(a.shape, 127, dtype=np.int8),
         "objects": lambda a: np.array([{"a": 1}], dtype=object),
     }
-    for key in arrays:
+    for key in keys:
         yield f"{key}: missing", {k: v for k, v in arrays.items() if k != key}
         for name, make in values.items():
             new = make(arrays[key])
             if new is not None:
                 yield f"{key}: {name}", {**arrays, key: new}
-    params = json.loads(str(arrays["imd_params"]))
-    for key in list(params):
-        for value in (None, "x", -1, 1.5, [1], {"a": 1}):
-            yield (f"imd_params.{key} = {value!r}",
-                   {**arrays, "imd_params": np.array(json.dumps({**params, key: value}))})
-    for text in ("", "{", "[]", "null", "3", json.dumps({"k": 5})):
-        yield f"imd_params text {text!r}", {**arrays, "imd_params": np.array(text)}
+    for field in ("imd_params", "ct_params"):
+        if field not in keys:
+            continue
+        params = json.loads(str(arrays[field]))
+        for key in list(params):
+            for value in (None, "x", -1, 1.5, 2**70, [1], {"a": 1}):
+                yield (f"{field}.{key} = {value!r}",
+                       {**arrays, field: np.array(json.dumps({**params, key: value}))})
+        for text in ("", "{", "[]", "null", "3", json.dumps({"k": 5})):
+            yield f"{field} text {text!r}", {**arrays, field: np.array(text)}
 
 
 def _byte_cases(raw, rng, n_truncations, n_flips):
@@ -166,13 +173,13 @@ def _classify_load(path):
     return "accepted", None
 
 
-def _classify_cli(path, gen):
+def _classify_cli(path, gen, metrics="imd,fid,precision"):
     from sklearn_imd.__main__ import main
 
     out, err = io.StringIO(), io.StringIO()
     try:
         with _deadline(TIMEOUT), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            rc = main(["compare", str(path), str(gen), "--metrics", "imd,fid,precision",
+            rc = main(["compare", str(path), str(gen), "--metrics", metrics,
                        "--json", "--seed", "0"])
     except _Timeout:
         return "other", "cli: timed out"
@@ -204,7 +211,12 @@ def sweep(quick=False, seed=0):
         tmp = Path(tmp)
         base, arrays = _base(tmp)
         raw = base.read_bytes()
-        cases = [("field", label, a) for label, a in _field_cases(arrays)]
+        cases = [("field", label, a) for label, a in _field_cases(arrays, list(arrays))]
+        # the training set's fields, in a file that has them, scored with the
+        # columns that use them
+        _, with_train = _base(tmp, with_train=True)
+        cases += [("train", label, a) for label, a in
+                  _field_cases(with_train, [k for k in with_train if k not in arrays])]
         cases += [("bytes", label, b) for label, b in _byte_cases(raw, rng, 40, 80)]
         cases += [("zip", label, b) for label, b in _zip_cases(base)]
         if quick:
@@ -216,7 +228,8 @@ def sweep(quick=False, seed=0):
                 np.savez(path, **content)
             else:
                 path.write_bytes(content)
-            outcomes = [_classify_load(path), _classify_cli(path, tmp / "gen.npy")]
+            metrics = "imd,fid,precision" + (",ct,authenticity" if kind == "train" else "")
+            outcomes = [_classify_load(path), _classify_cli(path, tmp / "gen.npy", metrics)]
             # both routes must agree on the file: refused by both or accepted by both
             names = {outcome for outcome, _ in outcomes}
             if names == {"clear error", "accepted"}:

@@ -78,7 +78,12 @@ def _check_radii(features, k, radii, e, fail, field="prdc_radii (radii)"):
     d2[np.arange(rows.size), rows] = np.inf  # itself
     expected = np.partition(d2, k - 1, axis=1)[:, k - 1]
     got = np.ldexp(radii[rows], 2 * (e - shift))
-    bad = np.abs(got - expected) > _STATS_RTOL * np.maximum(expected, np.finfo(float).tiny)
+    tiny = np.finfo(float).tiny
+    bad = np.abs(got - expected) > _STATS_RTOL * np.maximum(expected, tiny)
+    # and in the stored units, where a radius scaled to the features' range
+    # can underflow to the 0 of identical rows
+    want = np.ldexp(expected, 2 * (shift - e))
+    bad |= np.abs(radii[rows] - want) > _STATS_RTOL * np.maximum(want, tiny)
     if bad.any():
         i = int(rows[np.argmax(bad)])
         what = "features" if field.startswith("prdc") else "training set"
@@ -200,6 +205,10 @@ def _checked_cells(cells, train, features, array, fail):
         fail(name("centres"), f"must be a matrix of 1 to {n} centres (at most one per "
              f"training point) of {width} coordinates ({space}); got shape {centres.shape}")
     n_cells = centres.shape[0]
+    if np.unique(centres, axis=0).shape[0] < n_cells:
+        # a duplicate's cell would be empty: the nearest-centre rule gives ties
+        # to the first
+        fail(name("centres"), "are not distinct: k-means gives each cell its own centre")
     checked = {}
     for key, points, what in (("train_labels", train, "training"),
                               ("test_labels", features, "test")):
@@ -222,6 +231,9 @@ def _checked_cells(cells, train, features, array, fail):
         if components is not None:
             A = (A - mean) @ components.T
         d2 = _centre_d2(A, centres)
+        if not np.isfinite(d2).all():
+            fail(name(key), f"cannot be checked: the distances of the stored {what} points "
+                 "to the centres overflow")
         best = d2.min(axis=1)
         got = d2[np.arange(rows.size), labels[rows]]
         bad = got > best + _CELL_TIE_RTOL * (best + np.einsum("ij,ij->i", A, A))

@@ -315,7 +315,7 @@ def test_stats_then_compare_at_any_scale_by_the_cli(tmp_path, pair, capsys):
 
 def test_the_malformed_sweep_finds_nothing_else():
     """A sample of the sweep of asv_bench/malformed_sweep.py (the whole one feeds
-    346 files): every malformed file is a clear error or still valid."""
+    456 files): every malformed file is a clear error or still valid."""
     import importlib.util
     from pathlib import Path
 
@@ -534,23 +534,50 @@ def test_the_constructor_checks_the_training_set(with_train):
     with pytest.raises(ValueError, match="random_state must be an integer seed"):
         ReferenceStats(**{**kw, "cells": {**cells, "random_state": 1.5}})
     # a stored cell that ties with the nearest centre is accepted (a tie that
-    # another projection's rounding may break either way): with two equal
-    # centres, the first is the nearest of their points, and one point of
-    # each set labelled the second
+    # another projection's rounding may break either way): with two centres
+    # 1e-12 of their scale apart (well inside the tie tolerance of 1e-9 of the
+    # squared distances; equal centres are refused), the points of both
+    # labelled the first, but one point of each set labelled the second
     from sklearn_imd.metrics._copying import _Cells, _nearest_centre
 
     centres = cells["centres"].copy()
-    centres[1] = centres[0]
+    centres[1] = centres[0] + 1e-12 * np.abs(centres[0]).max()
     project = _Cells.from_arrays(a["train"], a["features"], **{
         key: value for key, value in cells.items() if key != "random_state"}).project
     tied = {}
     for key, points in (("train_labels", a["train"]), ("test_labels", a["features"])):
         labels = _nearest_centre(project(points), centres)
+        labels[labels == 1] = 0
         labels[np.flatnonzero(labels == 0)[0]] = 1
         tied[key] = labels
     ReferenceStats(**{**kw, "cells": {**cells, "centres": centres, **tied}})
+    with pytest.raises(ValueError, match="ct_centres .* are not distinct"):
+        ReferenceStats(**{**kw, "cells": {**cells, "centres": np.repeat(centres[:1], len(
+            centres), axis=0)}})
     wrong = tied["train_labels"].copy()
     wrong[np.flatnonzero(wrong == 2)[::2]] = 0  # not ties: refused (half of a cell)
     with pytest.raises(ValueError, match="not the cells of the stored training points"):
         ReferenceStats(**{**kw, "cells": {**cells, "centres": centres, **tied,
                                           "train_labels": wrong}})
+
+
+def test_stored_training_points_that_overflow_are_refused(with_train):
+    """Found by asv_bench/malformed_sweep.py: a training set replaced by equal
+    rows of 1e300 kept its radii (scaled to the rows' range they underflowed to
+    the 0 of equal rows) and its cells (every distance to a centre overflowed
+    to a tie)."""
+    a = with_train
+    cells = {"centres": a["ct_centres"], "train_labels": a["ct_train_labels"],
+             "test_labels": a["ct_test_labels"], "pca_mean": a["ct_pca_mean"],
+             "pca_components": a["ct_pca_components"], "random_state": 0}
+    kw = dict(mean=a["mu"], covariance=a["sigma"], n_samples=200, features=a["features"],
+              k=5, radii=a["prdc_radii"], train=np.full_like(a["train"], 1e300),
+              train_radii=a["train_radii"])
+    with pytest.raises(ValueError, match="train_radii are not the 1-NN radii"):
+        ReferenceStats(**kw)
+    kw["train_radii"] = np.zeros_like(a["train_radii"])  # now the radii of those rows
+    with pytest.raises(ValueError, match="cannot be checked: the distances .* overflow"):
+        # cells without a projection (whose mean would be refused first), centres
+        # in the features' space
+        ReferenceStats(**kw, cells={**cells, "centres": a["features"][:3], "pca_mean": None,
+                                    "pca_components": None})
