@@ -1,7 +1,8 @@
 """Distances between point clouds and between their signatures, the
 extrinsic baselines IMD is compared with (FID, FD-infinity, KID, MMD,
 Geometry Score), and the kNN and diversity metrics reported beside them
-(precision, recall, density, coverage, Vendi score), per sample too.
+(precision, recall, density, coverage, Vendi score), per sample too; and the
+paired similarity of two representations of the same inputs (CKA, RSA).
 
 The names load lazily, so that a script computing IMD does not import
 scikit-learn's pairwise kernels (for MMD) or the Geometry Score's code.
@@ -19,8 +20,10 @@ _LAZY = {
     "MMDWitness": "._mmd",
     "PRDCResult": "._prdc",
     "RelativeMMDTestResult": "._relative_mmd",
+    "RepresentationTestResult": "._representation",
     "SampleDiagnostics": "._per_sample",
     "authenticity_score": "._copying",
+    "cka": "._representation",
     "data_copying_test": "._copying",
     "fid_infinity_score": "._fid_infinity",
     "fid_score": "._fid",
@@ -34,8 +37,11 @@ _LAZY = {
     "mmd_test": "._mmd",
     "mmd_witness": "._mmd",
     "pairwise_imd": "._imd",
+    "pairwise_representations": "._representation",
     "prdc_score": "._prdc",
     "relative_mmd_test": "._relative_mmd",
+    "representation_test": "._representation",
+    "rsa": "._representation",
     "sample_diagnostics": "._per_sample",
     "scaled_mmd": "._scaled_mmd",
     "vendi_score": "._vendi",
