@@ -61,6 +61,11 @@ _TRANSLATION_FREE_METRICS = {"euclidean", "sqeuclidean", "l2", "cityblock", "man
 # matrix's own is constant to rounding (each centred entry carries an error of
 # a few ulps of the largest entry).
 _CENTRED_FLOOR = 1e-10
+# Distances whose standard deviation is below this fraction of their root mean
+# square are taken as all equal: the distances computed from the Gram
+# expansion (Euclidean) carry relative errors of ~1e-16 / (their relative
+# size), so a smaller spread is rounding, whose correlation means nothing.
+_EQUAL_SPREAD = 1e-8
 
 
 # ----------------------------------------------------------------------------- validation
@@ -237,6 +242,11 @@ class _KernelSide:
         self.Z, self.kernel, self.params = _resolve_kernel(X, name, kernel, kernel_params,
                                                            subset)
         self.debiased = debiased
+        with np.errstate(over="ignore", invalid="ignore"):
+            self._prepare(X, name, kernel)
+
+    def _prepare(self, X, name, kernel):
+        debiased = self.debiased
         n = self.n = X.shape[0]
         r = np.empty(n)
         for rows in row_blocks(n, n):
@@ -289,8 +299,9 @@ class _KernelSide:
     def hsic(self, other):
         """``<C_K, C_L>_F`` of the two centred matrices, one pass over both."""
         total = 0.0
-        for rows in row_blocks(self.n, self.n, BLOCK_ENTRIES // 2):
-            total += np.einsum("ij,ij->", self._block(rows), other._block(rows))
+        with np.errstate(over="ignore", invalid="ignore"):
+            for rows in row_blocks(self.n, self.n, BLOCK_ENTRIES // 2):
+                total += np.einsum("ij,ij->", self._block(rows), other._block(rows))
         return float(total)
 
     def permuted(self, perm):
@@ -504,13 +515,22 @@ def _merge(state, u, v):
             state[4] + block[4] + w * ev * ev, state[5] + block[5] + w * eu * ev]
 
 
-def _correlation(suu, svv, suv, names, what):
-    for s, name in ((suu, names[0]), (svv, names[1])):
-        if not s > 0:
-            raise ValueError(
-                f"The {what} between the rows of {name} are all equal, so their "
-                "correlation (RSA) is undefined."
-            )
+def _all_equal(name, what):
+    return ValueError(
+        f"The {what} between the rows of {name} are all equal (to rounding), so their "
+        "correlation (RSA) is undefined."
+    )
+
+
+def _check_spread(centred_ss, count, mean, name, what):
+    """Refuse values whose spread about their mean is below ``_EQUAL_SPREAD``
+    of their root mean square: equal values up to the rounding of the
+    distances (the distances of a regular simplex, say)."""
+    if not centred_ss > _EQUAL_SPREAD**2 * (centred_ss + count * mean * mean):
+        raise _all_equal(name, what)
+
+
+def _correlation(suu, svv, suv):
     return float(min(1.0, max(-1.0, suv / np.sqrt(suu * svv))))
 
 
@@ -530,15 +550,23 @@ class _RSASide:
         if method == "spearman":
             pairs = n * (n - 1) // 2
             if pairs > SPEARMAN_MAX_PAIRS:
+                n_max = int((1 + np.sqrt(1 + 8 * SPEARMAN_MAX_PAIRS)) // 2)
                 raise ValueError(
                     f"rsa(method='spearman') ranks all n (n - 1) / 2 = {pairs:,} distances "
                     f"of {name} at once, above SPEARMAN_MAX_PAIRS = {SPEARMAN_MAX_PAIRS:,} "
-                    f"(n = {n:,} > 5,793 rows). Use method='pearson', which works in "
-                    "blocks at any n, or a subset of the rows."
+                    f"(n = {n:,} rows, more than {n_max:,}). Use method='pearson', which "
+                    "works in blocks at any n, or a subset of the rows."
                 )
             from scipy.stats import rankdata
 
-            ranks = rankdata(np.concatenate(list(_upper_blocks(Z, metric))))
+            d = np.concatenate(list(_upper_blocks(Z, metric)))
+            if not np.isfinite(d).all():
+                raise ValueError(f"The distances of {name} with metric={metric!r} are not "
+                                 "finite; check the metric.")
+            mean = d.mean()
+            _check_spread(float(np.sum((d - mean) ** 2)), d.size, mean, name, "distances")
+            ranks = rankdata(d)
+            del d
             ranks -= ranks.mean()
             self.ranks, self.ss = ranks, float(ranks @ ranks)
 
@@ -571,9 +599,8 @@ class _RSA:
         return _RSASide(X, name, self.metric, self.method)
 
     def value(self, a, b, names=("X", "Y")):
-        if self.method == "spearman":
-            return _correlation(a.ss, b.ss, float(a.ranks @ b.ranks), names,
-                                "ranks of the distances")
+        if self.method == "spearman":  # the distances' spread was checked by side()
+            return _correlation(a.ss, b.ss, float(a.ranks @ b.ranks))
         state = [0, 0.0, 0.0, 0.0, 0.0, 0.0]
         with np.errstate(over="ignore", invalid="ignore"):
             for u, v in zip(_upper_blocks(a.Z, a.metric), _upper_blocks(b.Z, b.metric)):
@@ -583,7 +610,10 @@ class _RSA:
                 f"The distances of {names[0]} or {names[1]} with metric={self.metric!r} "
                 "are not finite; check the metric."
             )
-        return _correlation(*state[3:], names, "distances")
+        count, mu, mv, suu, svv, suv = state
+        _check_spread(suu, count, mu, names[0], "distances")
+        _check_spread(svv, count, mv, names[1], "distances")
+        return _correlation(suu, svv, suv)
 
 
 def rsa(X, Y, *, metric="euclidean", method="pearson"):
