@@ -1,7 +1,9 @@
 """Distances between point clouds and between their signatures, the
 extrinsic baselines IMD is compared with (FID, FD-infinity, KID, MMD,
 Geometry Score), and the kNN and diversity metrics reported beside them
-(precision, recall, density, coverage, Vendi score), per sample too.
+(precision, recall, density, coverage, Vendi score), per sample too, and
+the shape metrics of paired representations (Procrustes, Williams et al.,
+kNN-Jaccard).
 
 The names load lazily, so that a script computing IMD does not import
 scikit-learn's pairwise kernels (for MMD) or the Geometry Score's code.
@@ -30,14 +32,17 @@ _LAZY = {
     "imd_signature": "._imd",
     "imd_test": "._imd_test",
     "kid_score": "._kid",
+    "knn_jaccard": "._shape",
     "mmd_score": "._mmd",
     "mmd_test": "._mmd",
     "mmd_witness": "._mmd",
     "pairwise_imd": "._imd",
     "prdc_score": "._prdc",
+    "procrustes_distance": "._shape",
     "relative_mmd_test": "._relative_mmd",
     "sample_diagnostics": "._per_sample",
     "scaled_mmd": "._scaled_mmd",
+    "shape_distance": "._shape",
     "vendi_score": "._vendi",
 }
 
