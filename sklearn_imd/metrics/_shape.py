@@ -54,11 +54,12 @@ def _check_pair(X, Y, *, min_points, purpose):
     return X, Y
 
 
-def _check_not_constant(X, name, why):
-    """Raise when every row of ``X`` equals the first (checked in blocks, no copy)."""
+def _check_not_constant(X, name, why, atol=0.0):
+    """Raise when every row of ``X`` equals the first, to ``atol`` (checked in
+    blocks, no copy)."""
     first = X[0]
     for rows in row_blocks(X.shape[0], X.shape[1], COPY_ENTRIES):
-        if not (X[rows] == first).all():
+        if not (np.abs(X[rows] - first) <= atol).all():
             return
     raise ValueError(
         f"{name} is constant: all its {X.shape[0]} rows are equal, so {why}."
@@ -440,13 +441,19 @@ def _neighbours(Z, k):
     point outside its candidates can be as near as its ``k``-th (the bound of
     ``_prdc._certified_radii``).  Rows left uncertain are searched again in
     float64, and the few left after that are compared with every point.
+    Integer-valued coordinates are searched exactly at once
+    (``_core.search.expansion_error``).
     """
-    from .._core.search import _direct_distances, exact_knn
+    from .._core.search import _direct_distances, exact_knn, expansion_error
     from ._prdc import _Sample, _tolerance
 
     n = Z.shape[0]
-    scale = float(np.ldexp(1.0, -binary_exponent(Z)))
     jit = n >= JIT_MIN_POINTS  # NumPy for small representations
+    if expansion_error(Z) == 0.0:
+        # integer-valued (a lattice, counts): the search's distances are exact,
+        # and so is its order, ties to the lower index
+        return exact_knn(Z, k, jit=jit)
+    scale = float(np.ldexp(1.0, -binary_exponent(Z)))
     n_cand = min(n - 1, k + max(4, k))
     out = np.empty((n, k), dtype=np.int64)
     todo = np.arange(n, dtype=np.int64)
@@ -552,8 +559,10 @@ def knn_jaccard(X, Y, *, k=10, metric="cosine"):
     why = "every input's neighbours would be a tie" + (
         " (its rows are all parallel: metric='cosine' compares directions)"
         if metric == "cosine" else "")
-    _check_not_constant(X, "X", why)
-    _check_not_constant(Y, "Y", why)
+    # unit rows of parallel inputs agree to their rounding (a few eps)
+    atol = 8.0 * np.finfo(np.float64).eps if metric == "cosine" else 0.0
+    _check_not_constant(X, "X", why, atol)
+    _check_not_constant(Y, "Y", why, atol)
     both = np.concatenate([_neighbours(X, k), _neighbours(Y, k)], axis=1)
     both.sort(axis=1)
     # each set holds distinct indices: an index shared by both appears twice
