@@ -40,6 +40,10 @@ _DIRECT_BELOW = 1e-4
 # Rows of the certified kNN search compared with every point at once, when
 # neither the float32 nor the float64 search could certify them.
 _BRUTE_ROWS = 64
+_UNDERFLOW = (
+    "the variation of X or Y underflows in float64 at the scale of the other (both are "
+    "rescaled by one power of two, of their largest value): rescale the smaller one first."
+)
 
 
 def _check_pair(X, Y, *, min_points, purpose):
@@ -91,6 +95,8 @@ def _whitening(C, alpha, scale, n):
     d = C.shape[0]
     lam, V = np.linalg.eigh(C)
     keep = lam > lam[-1] * max(n, d) * np.finfo(np.float64).eps
+    if not keep.any():  # a non-constant representation whose squares underflow
+        raise ValueError(_UNDERFLOW)
     lam, V = lam[keep], V[:, keep]
     # lam is the scaled coordinates' eigenvalue: the unscaled one is lam / scale^2
     gain = alpha + (1.0 - alpha) * (scale / np.sqrt(lam))
@@ -177,6 +183,8 @@ class _Alignment:
     def chord(self):
         """``min_Q |A Q / |A| - B / |B||_F``, in ``[0, sqrt(2)]``."""
         na, nb = np.sqrt(self.na2), np.sqrt(self.nb2)
+        if na == 0.0 or nb == 0.0:  # non-constant (checked), but its squares underflow
+            raise ValueError(_UNDERFLOW)
         c2 = 2.0 - 2.0 * self.nuc / (na * nb)
         if c2 < 2.0 * _DIRECT_BELOW:
             c2 = self.residual(1.0 / na, 1.0 / nb)

@@ -442,3 +442,15 @@ def test_degenerate_rows():
     parallel = np.outer(rng.uniform(1, 2, size=20), [1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match="X is constant.*parallel"):
         knn_jaccard(parallel, X, k=3)
+
+
+def test_variation_underflowing_beside_the_other_representation():
+    rng = np.random.default_rng(24)
+    X, Y = 1e-300 * rng.normal(size=(20, 3)), 1e100 * rng.normal(size=(20, 2))
+    with pytest.raises(ValueError, match="underflows in float64"):
+        procrustes_distance(X, Y)
+    with pytest.raises(ValueError, match="underflows in float64"):
+        shape_distance(X, Y, alpha=0.5, score="euclidean")
+    # the Euclidean distance itself is fine: X is 0 at the scale of Y
+    assert procrustes_distance(X, Y, normalize=False) == pytest.approx(
+        np.linalg.norm(Y - Y.mean(axis=0)), rel=RTOL)
