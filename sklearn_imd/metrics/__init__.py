@@ -2,7 +2,8 @@
 extrinsic baselines IMD is compared with (FID, FD-infinity, KID, MMD,
 Geometry Score), and the kNN and diversity metrics reported beside them
 (precision, recall, density, coverage, Vendi score), per sample too; and the
-paired similarity of two representations of the same inputs (CKA, RSA).
+paired similarity of two representations of the same inputs (CKA, RSA,
+Procrustes, the shape metrics of Williams et al., kNN-Jaccard).
 
 The names load lazily, so that a script computing IMD does not import
 scikit-learn's pairwise kernels (for MMD) or the Geometry Score's code.
@@ -33,17 +34,20 @@ _LAZY = {
     "imd_signature": "._imd",
     "imd_test": "._imd_test",
     "kid_score": "._kid",
+    "knn_jaccard": "._shape",
     "mmd_score": "._mmd",
     "mmd_test": "._mmd",
     "mmd_witness": "._mmd",
     "pairwise_imd": "._imd",
     "pairwise_representations": "._representation",
     "prdc_score": "._prdc",
+    "procrustes_distance": "._shape",
     "relative_mmd_test": "._relative_mmd",
     "representation_test": "._representation",
     "rsa": "._representation",
     "sample_diagnostics": "._per_sample",
     "scaled_mmd": "._scaled_mmd",
+    "shape_distance": "._shape",
     "vendi_score": "._vendi",
 }
 

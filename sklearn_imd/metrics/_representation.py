@@ -30,6 +30,7 @@ from .._utils.validation import (
     draw_seeds,
 )
 from ._resampling import permutation_pvalue
+from ._shape import knn_jaccard, procrustes_distance, shape_distance
 
 __all__ = ["MEASURES", "RepresentationTestResult", "cka", "pairwise_representations",
            "representation_test", "rsa"]
@@ -692,7 +693,14 @@ def rsa(X, Y, *, metric="euclidean", method="pearson"):
 MEASURES = {
     "cka": (cka, "similarity"),
     "rsa": (rsa, "similarity"),
+    "procrustes": (procrustes_distance, "distance"),
+    "shape": (shape_distance, "distance"),
+    "knn_jaccard": (knn_jaccard, "similarity"),
 }
+# Similarities whose distance (``as_distance=True``) is not the angle
+# arccos(s): the Jaccard distance 1 - J is a metric on sets, and so is its mean
+# over the inputs.
+_TO_DISTANCE = {"knn_jaccard": lambda S: 1.0 - S}
 # The measures with a prepared form here (what a representation contributes on
 # its own computed once): name -> factory(**params).
 _PREPARED = {"cka": _CKA, "rsa": _RSA}
@@ -829,7 +837,8 @@ def representation_test(X, Y, *, measure="cka", n_permutations=999, random_state
         The two representations, row ``i`` of each for input ``i``.
     measure : str or (callable, kind), default="cka"
         A name of ``sklearn_imd.metrics._representation.MEASURES``
-        (``"cka"``, ``"rsa"``, ...), or a pair ``(function, kind)`` of a
+        (``"cka"``, ``"rsa"``, ``"procrustes"``, ``"shape"``, ``"knn_jaccard"``;
+        their parameters go in ``**params``), or a pair ``(function, kind)`` of a
         function ``f(X, Y, **params) -> float`` and ``"similarity"`` or
         ``"distance"``.
     n_permutations : int, default=999
@@ -932,7 +941,8 @@ def pairwise_representations(representations, *, measure="cka", as_distance=Fals
         nearest-neighbour methods can take as ``metric="precomputed"``
         (Williams et al., NeurIPS 2021, use this angular form for their
         shape metrics).  ``1 - CKA`` is not: it breaks the triangle
-        inequality.
+        inequality.  For ``"knn_jaccard"``, the Jaccard distance ``1 - J`` (a metric
+        on neighbour sets, and so its mean over the inputs).
     random_state : int, RandomState instance or None, default=None
         As in :func:`cka` (one subset of rows for every representation), or
         passed to a measure that takes one.
@@ -1011,6 +1021,8 @@ def pairwise_representations(representations, *, measure="cka", as_distance=Fals
     for (i, j), v in zip(pairs, values):
         M[i, j] = M[j, i] = v
     if as_distance and similarity:
-        M = np.arccos(np.clip(M, -1.0, 1.0))
+        to_distance = _TO_DISTANCE.get(measure if isinstance(measure, str) else None)
+        M = (to_distance(M) if to_distance is not None
+             else np.arccos(np.clip(M, -1.0, 1.0)))
         np.fill_diagonal(M, 0.0)
     return M

@@ -419,6 +419,39 @@ def test_registry_adds_a_measure_with_one_line(monkeypatch):
     assert representation_test(*reps, measure="shape_gap", n_permutations=3).pvalue == 1.0
 
 
+@pytest.mark.parametrize("measure, params", [
+    ("procrustes", {}), ("shape", {"alpha": 0.5, "score": "euclidean"}),
+    ("knn_jaccard", {"k": 5}),
+])
+def test_the_shape_measures_in_the_matrix_and_the_test(measure, params):
+    """The measures of _shape.py through the registry: the matrix holds the
+    pair function's values (one code route: equal), a related pair is found
+    by the permutation test (a distance counted on its lower tail)."""
+    from sklearn_imd import knn_jaccard, procrustes_distance, shape_distance
+
+    function = {"procrustes": procrustes_distance, "shape": shape_distance,
+                "knn_jaccard": knn_jaccard}[measure]
+    rng = np.random.default_rng(23)
+    X = rng.normal(size=(60, 5))
+    reps = [X, X @ rng.normal(size=(5, 7)) + 0.1 * rng.normal(size=(60, 7)),
+            rng.normal(size=(60, 4))]
+    M = pairwise_representations(reps, measure=measure, **params)
+    for i, j in itertools.combinations(range(3), 2):
+        assert M[i, j] == M[j, i] == function(reps[i], reps[j], **params)
+    similarity = measure == "knn_jaccard"
+    np.testing.assert_array_equal(np.diag(M), 1.0 if similarity else 0.0)
+    D = pairwise_representations(reps, measure=measure, as_distance=True, **params)
+    # a distance stays as it is; the Jaccard similarity becomes 1 - J
+    np.testing.assert_allclose(D, 1.0 - M if similarity else M, atol=0)
+    related = representation_test(reps[0], reps[1], measure=measure, n_permutations=49,
+                                  random_state=0, **params)
+    assert related.kind == ("similarity" if similarity else "distance")
+    assert related.pvalue == 1 / 50  # no permutation comes as close
+    unrelated = representation_test(reps[0], reps[2], measure=measure, n_permutations=49,
+                                    random_state=0, **params)
+    assert unrelated.pvalue > 0.05
+
+
 # ----------------------------------------------------------------------------- errors
 
 
@@ -486,7 +519,7 @@ def test_bad_parameters():
         rsa(X, Y, method="kendall")
     with pytest.raises(ValueError, match="metric='nope' is not a metric"):
         rsa(X, Y, metric="nope")
-    with pytest.raises(ValueError, match="measure must be one of 'cka', 'rsa'"):
+    with pytest.raises(ValueError, match="measure must be one of 'cka', 'knn_jaccard', 'procrustes', 'rsa', 'shape' or"):
         representation_test(X, Y, measure="svcca")
     with pytest.raises(TypeError, match="measure=.cka.: .*unexpected keyword.*metric"):
         representation_test(X, Y, metric="cosine")
