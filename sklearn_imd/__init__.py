@@ -18,6 +18,8 @@ _LAZY = {
     "fid_score": "sklearn_imd.metrics",
     "fid_infinity_score": "sklearn_imd.metrics",
     "kid_score": "sklearn_imd.metrics",
+    "cmmd_score": "sklearn_imd.metrics",
+    "sliced_wasserstein_distance": "sklearn_imd.metrics",
     "mmd_score": "sklearn_imd.metrics",
     "mmd_test": "sklearn_imd.metrics",
     "mmd_witness": "sklearn_imd.metrics",

@@ -1,6 +1,6 @@
 """Distances between point clouds and between their signatures, the
 extrinsic baselines IMD is compared with (FID, FD-infinity, KID, MMD,
-Geometry Score), and the kNN and diversity metrics reported beside them
+CMMD, sliced Wasserstein, Geometry Score), and the kNN and diversity metrics reported beside them
 (precision, recall, density, coverage, Vendi score), per sample too.
 
 The names load lazily, so that a script computing IMD does not import
@@ -21,6 +21,7 @@ _LAZY = {
     "RelativeMMDTestResult": "._relative_mmd",
     "SampleDiagnostics": "._per_sample",
     "authenticity_score": "._copying",
+    "cmmd_score": "._cmmd",
     "data_copying_test": "._copying",
     "fid_infinity_score": "._fid_infinity",
     "fid_score": "._fid",
@@ -38,6 +39,7 @@ _LAZY = {
     "relative_mmd_test": "._relative_mmd",
     "sample_diagnostics": "._per_sample",
     "scaled_mmd": "._scaled_mmd",
+    "sliced_wasserstein_distance": "._sliced",
     "vendi_score": "._vendi",
 }
 
