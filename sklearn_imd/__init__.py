@@ -20,6 +20,7 @@ _LAZY = {
     "kid_score": "sklearn_imd.metrics",
     "cmmd_score": "sklearn_imd.metrics",
     "sliced_wasserstein_distance": "sklearn_imd.metrics",
+    "mind_score": "sklearn_imd.metrics",
     "mmd_score": "sklearn_imd.metrics",
     "mmd_test": "sklearn_imd.metrics",
     "mmd_witness": "sklearn_imd.metrics",

@@ -31,6 +31,7 @@ _LAZY = {
     "imd_signature": "._imd",
     "imd_test": "._imd_test",
     "kid_score": "._kid",
+    "mind_score": "._sliced",
     "mmd_score": "._mmd",
     "mmd_test": "._mmd",
     "mmd_witness": "._mmd",
