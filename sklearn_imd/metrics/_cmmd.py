@@ -34,7 +34,8 @@ def cmmd_score(X, Y):
     The kernel matrices are summed in blocks of rows, never held whole
     (memory ``O(n * block)``), in float64: the reference implementations
     compute in float32, whose rounding of the three means (each about 1 for
-    unit embeddings) moves the result by about ``1e-4`` at this scale.
+    unit embeddings) moves the result by about ``1e-4`` on a few hundred
+    embeddings (more on more: the sums' rounding grows with their terms).
 
     Parameters
     ----------
