@@ -52,9 +52,9 @@ def _deadline(seconds):
 
 
 def _base(tmp, with_train=False):
-    """A valid statistics file, its arrays, and a generated sample; with
-    ``with_train``, a file that also keeps a training set's neighbours and the
-    cells of ``ct``."""
+    """A valid statistics file (of a named feature space), its arrays, and a
+    generated sample; with ``with_train``, a file that also keeps a training
+    set's neighbours and the cells of ``ct``."""
     from sklearn_imd import ReferenceStats
 
     rng = np.random.default_rng(0)
@@ -62,7 +62,9 @@ def _base(tmp, with_train=False):
     np.save(tmp / "gen.npy", rng.normal(size=(150, 3)))
     train = rng.normal(size=(300, 3)) if with_train else None
     path = tmp / ("base_train.npz" if with_train else "base.npz")
-    ReferenceStats.from_samples(X, train=train, random_state=0).save(path)
+    # a feature space named, so that its field is swept too
+    ReferenceStats.from_samples(X, train=train, random_state=0,
+                                feature_space="inception").save(path)
     with np.load(path) as data:
         arrays = {key: data[key] for key in data.files}
     return path, arrays

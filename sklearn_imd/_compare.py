@@ -13,9 +13,10 @@ import numpy as np
 
 from ._compare_checks import (
     _FEATURE_SPACE, _PRDC, _TRAIN, METRICS, _check_generated, _check_kid_params,
-    _check_metrics,
+    _check_metrics, column_names, renamed,
 )
 from ._reference import _IMD_KEYS, ReferenceStats, _imd_seeds, _imd_setup
+from ._reference_checks import check_feature_space
 from ._utils.validation import check_choice, check_cloud, check_int, check_seed, draw_seeds
 from .exceptions import MetricWarning
 from .metrics._resampling import basic_interval, check_confidence, excess_bounds
@@ -26,6 +27,7 @@ __all__ = ["METRICS", "MetricWarning", "ReferenceStats", "compare"]
 # Range of each metric: intervals are clipped to it.
 _RANGE = {"imd": (0, math.inf), "imd_excess": (-math.inf, math.inf), "fid": (0, math.inf),
           "fid_inf": (-math.inf, math.inf), "kid": (-math.inf, math.inf),
+          "cmmd": (0, math.inf), "sw": (0, math.inf), "mind": (0, math.inf),
           "precision": (0, 1), "recall": (0, 1), "density": (0, math.inf), "coverage": (0, 1),
           "ct": (-math.inf, math.inf), "authenticity": (0, 1), "vendi": (1, math.inf)}
 
@@ -152,8 +154,10 @@ def _round_scores(X, stats, Ys, settings, sig_ref, seeds, bar, failures=None, nu
     from .metrics._fid_infinity import fid_infinity_score
     from ._core.distance import imd_pairs
     from .metrics._copying import _authenticity
+    from .metrics._cmmd import cmmd_score
     from .metrics._kid import kid_score
     from .metrics._prdc import _prdc, scaled_radii
+    from .metrics._sliced import mind_score, sliced_wasserstein_distance
     from .metrics._vendi import vendi_score
 
     metrics, k, params, t, n_jobs = (settings.metrics, settings.k, settings.params, settings.t,
@@ -214,6 +218,13 @@ def _round_scores(X, stats, Ys, settings, sig_ref, seeds, bar, failures=None, nu
         if "kid" in metrics:
             cell(["kid"], lambda: {"kid": kid_score(X, Y, random_state=seeds[2],
                                                     **settings.kid_params)})
+        if "cmmd" in metrics:
+            cell(["cmmd"], lambda: {"cmmd": cmmd_score(X, Y)})
+        if "sw" in metrics:  # as the functions with random_state=seed: one set of directions
+            cell(["sw"], lambda: {"sw": sliced_wasserstein_distance(X, Y,
+                                                                    random_state=seeds[2])})
+        if "mind" in metrics:
+            cell(["mind"], lambda: {"mind": mind_score(X, Y, random_state=seeds[2])})
         if radii is not None:
             chosen = [m for m in _PRDC if m in metrics]
             def prdc_cells():
@@ -240,7 +251,8 @@ class _Run:
     """What one :func:`compare_run` computed: the samples' names, the metrics,
     one row of scores per sample, the settings, the redraws' values (per
     sample, a dict ``metric -> array``; None without an interval), IMD's
-    floor of each sample (index -> null IMDs) and the sizes it was scored at."""
+    floor of each sample (index -> null IMDs), the sizes it was scored at,
+    and the feature space (its label or None) with each metric's column."""
 
     names: list
     metrics: list
@@ -249,6 +261,8 @@ class _Run:
     resamples: list | None
     nulls: dict
     sizes: list
+    feature_space: str | None = None
+    columns: dict | None = None
 
 
 def _check_sample_size(sample_size, min_points):
@@ -311,7 +325,8 @@ def compare_records(reference, generated, **kwargs):
 def compare_run(reference, generated, *, metrics=None, k=5, interval=None, n_resamples=20,
                 confidence=0.95, sample_size="min", n_permutations=10, imd_params=None,
                 kid_params=None, train=None, random_state=None, n_jobs=None, verbose=0,
-                reference_name="reference", file_names=False, train_name="train"):
+                reference_name="reference", file_names=False, train_name="train",
+                feature_space=None):
     """:func:`compare`'s computation: a :class:`_Run` (the rows, and what
     :func:`rank_models` reads of the redraws)."""
     from ._utils.progress import check_verbose, progress_bar
@@ -333,8 +348,11 @@ def compare_run(reference, generated, *, metrics=None, k=5, interval=None, n_res
     halves = 2 if interval == "subsample" else 1
     sample_size = _check_sample_size(sample_size, halves * (max(k, params["k"]) + 1))
 
+    feature_space = check_feature_space(feature_space,
+                                        "--feature-space" if file_names else "feature_space")
     if isinstance(reference, ReferenceStats):
         ref, X = reference, reference.features
+        feature_space = _stored_space(ref, feature_space, reference_name, file_names)
     else:
         ref, X = None, reference
     # each sample needs more points than the kNN metrics' and the graph's k,
@@ -433,7 +451,24 @@ def compare_run(reference, generated, *, metrics=None, k=5, interval=None, n_res
     finally:
         bar.close()
     return _Run(names, list(metrics), rows, settings, resamples, nulls,
-                [Y.shape[0] for Y in Ys])
+                [Y.shape[0] for Y in Ys], feature_space, column_names(metrics, feature_space))
+
+
+def _stored_space(ref, feature_space, reference_name, file_names):
+    """The feature space of a call on the statistics ``ref``: the one given,
+    which must be theirs when they know theirs, else theirs (None if unknown)."""
+    stored = ref.feature_space
+    if feature_space is None or stored is None:
+        return stored if feature_space is None else feature_space
+    if stored != feature_space:
+        given, where = ((f"--feature-space {feature_space}", f"{reference_name} holds statistics")
+                        if file_names else (f"feature_space={feature_space!r}",
+                                            "The reference statistics are"))
+        raise ValueError(
+            f"{where} of {stored!r} features, and {given} names the samples' features: "
+            "statistics of one feature space do not compare with samples of another. Give "
+            f"the samples' feature space, or statistics of {feature_space!r} features.")
+    return feature_space
 
 
 def _add_intervals(rows, X, Ys, settings, bar, rng, failures, nulls):
@@ -479,7 +514,8 @@ def _add_intervals(rows, X, Ys, settings, bar, rng, failures, nulls):
 
 def compare(reference, generated, *, metrics=None, k=5, interval=None, n_resamples=20,
             confidence=0.95, sample_size="min", n_permutations=10, imd_params=None,
-            kid_params=None, train=None, random_state=None, n_jobs=None, verbose=0):
+            kid_params=None, train=None, random_state=None, n_jobs=None, verbose=0,
+            feature_space=None):
     """Score generated samples against one reference with every metric: a results table.
 
     One row per generated sample, one column per metric: IMD and IMD beyond
@@ -506,14 +542,19 @@ def compare(reference, generated, *, metrics=None, k=5, interval=None, n_resampl
         The generated samples, each of shape (n_i, n_features); a dict names
         the rows, else they are ``Y[0]``, ``Y[1]``, ...
     metrics : list of str or str, default=None
-        Some of ``"imd", "imd_excess", "fid", "fid_inf", "kid",
-        "precision", "recall", "density", "coverage", "ct", "authenticity",
-        "vendi"`` (a list or a
+        Some of ``"imd", "imd_excess", "fid", "fid_inf", "kid", "cmmd",
+        "sw", "mind", "precision", "recall", "density", "coverage", "ct",
+        "authenticity", "vendi"`` (a list or a
         comma-separated string); ``None`` is every metric that applies but
-        ``fid_inf`` (no KID, kNN metrics or ``imd_excess`` from statistics
+        ``fid_inf``, ``cmmd``, ``sw`` and ``mind`` (no KID, kNN metrics or
+        ``imd_excess`` from statistics
         saved without features).  ``fid_inf`` is :func:`fid_infinity_score`
         (FID extrapolated to infinitely many generated samples; it costs 15
-        FIDs a sample), seeded by ``random_state``.
+        FIDs a sample), seeded by ``random_state``.  ``cmmd`` is
+        :func:`cmmd_score` (its bandwidth is meant for unit-norm CLIP
+        embeddings; it sums the full kernel matrices), ``sw``
+        :func:`sliced_wasserstein_distance` (``p=2``, 1,000 directions)
+        and ``mind`` :func:`mind_score`, both seeded by ``random_state``.
         ``imd_excess`` is the IMD less the mean IMD of ``n_permutations``
         random re-splits of the pooled reference and sample at their sizes
         (:func:`imd_test`'s null mean): 0 on average for a sample of the
@@ -586,12 +627,27 @@ def compare(reference, generated, *, metrics=None, k=5, interval=None, n_resampl
         Signatures computed in parallel, as in :func:`pairwise_imd`.
     verbose : int, default=0
         With a positive value, a progress bar on stderr.
+    feature_space : str, default=None
+        The name of the features' space, e.g. ``"inception"``, ``"dinov2"``,
+        ``"clip"`` (letters, digits, ``-`` and ``_``; lower-cased).  It
+        changes no number, only the columns' names, as dgm-eval reports
+        FID on DINOv2 features as FD-DINOv2: ``None`` and ``"inception"``
+        keep the metrics' names; any other appends ``_<feature_space>`` to
+        each, and FID, FD-infinity and KID, defined on Inception's
+        features, become FD and KD (``fid -> fd_dinov2``, ``fid_inf ->
+        fd_inf_dinov2``, ``kid -> kd_dinov2``, ``imd -> imd_dinov2``,
+        ``precision -> precision_dinov2``, ...).  ``metrics`` still takes
+        the metrics' names.  With ``reference`` statistics that know their
+        feature space (:meth:`ReferenceStats.from_samples` with
+        ``feature_space``), ``None`` is theirs, and another one is an
+        error.
 
     Returns
     -------
     table : pandas.DataFrame
         Indexed by the generated samples' names; columns are the metrics (and
-        ``<metric>_low``, ``<metric>_high`` after each with an interval).
+        ``<metric>_low``, ``<metric>_high`` after each with an interval),
+        named by ``feature_space``.
 
     Raises
     ------
@@ -622,6 +678,13 @@ def compare(reference, generated, *, metrics=None, k=5, interval=None, n_resampl
     True
     >>> bool(worse["recall"] < 0 and worse["coverage"] < 0)
     True
+
+    The same on DINOv2 features, named as such:
+
+    >>> table = compare(real, models, metrics="fid,kid,sw", random_state=0,
+    ...                 feature_space="dinov2")
+    >>> list(table.columns)
+    ['fd_dinov2', 'kd_dinov2', 'sw_dinov2']
     """
     try:
         import pandas as pd
@@ -630,10 +693,14 @@ def compare(reference, generated, *, metrics=None, k=5, interval=None, n_resampl
             "compare returns a pandas DataFrame: pip install pandas (or use compare_records, "
             "or the command line `sklearn-imd compare`)."
         ) from None
-    names, metrics, rows = compare_records(
+    run = compare_run(
         reference, generated, metrics=metrics, k=k, interval=interval,
         n_resamples=n_resamples, confidence=confidence, sample_size=sample_size,
         n_permutations=n_permutations, imd_params=imd_params, kid_params=kid_params,
-        train=train, random_state=random_state, n_jobs=n_jobs, verbose=verbose)
-    columns = [c for m in metrics for c in ((m, f"{m}_low", f"{m}_high") if interval else (m,))]
-    return pd.DataFrame(rows, index=pd.Index(names, name="generated"), columns=columns)
+        train=train, random_state=random_state, n_jobs=n_jobs, verbose=verbose,
+        feature_space=feature_space)
+    names = run.columns
+    columns = [names[m] + suffix for m in run.metrics
+               for suffix in (("", "_low", "_high") if interval else ("",))]
+    return pd.DataFrame([renamed(row, names) for row in run.rows],
+                        index=pd.Index(run.names, name="generated"), columns=columns)

@@ -3,18 +3,51 @@ table's order), KID's parameters and the generated samples, checked before any
 work so that a wrong one is an error, not an empty column."""
 
 # Every metric, in the order of the table's columns.
-METRICS = ("imd", "imd_excess", "fid", "fid_inf", "kid", "precision", "recall", "density",
-           "coverage", "ct", "authenticity", "vendi")
+METRICS = ("imd", "imd_excess", "fid", "fid_inf", "kid", "cmmd", "sw", "mind", "precision",
+           "recall", "density", "coverage", "ct", "authenticity", "vendi")
 # The memorisation metrics, which need the training set (compare's train).
 _TRAIN = ("ct", "authenticity")
-# Computed only when asked for (fid_inf costs n_points FIDs a sample).
-_OPT_IN = ("fid_inf",)
+# Computed only when asked for: fid_inf costs n_points FIDs a sample, cmmd
+# sums the full n x n kernel matrices (and its bandwidth is CLIP's), sw and
+# mind project on 1,000 random directions.
+_OPT_IN = ("fid_inf", "cmmd", "sw", "mind")
 _PRDC = ("precision", "recall", "density", "coverage")
 # The metrics that read the reference's features (not only its summaries);
 # imd_excess pools them with each sample's.
-_NEED_FEATURES = ("imd_excess", "fid_inf", "kid", "ct") + _PRDC
+_NEED_FEATURES = ("imd_excess", "fid_inf", "kid", "cmmd", "sw", "mind", "ct") + _PRDC
 # The metrics that compare points in one feature space (the reference's)
-_FEATURE_SPACE = ("imd_excess", "fid", "fid_inf", "kid") + _PRDC + _TRAIN
+_FEATURE_SPACE = ("imd_excess", "fid", "fid_inf", "kid", "cmmd", "sw", "mind") + _PRDC + _TRAIN
+# The feature spaces whose columns keep the metrics' names: Inception's, in
+# which FID and KID are defined (and None: unnamed).
+_DEFAULT_SPACES = (None, "inception")
+# The Frechet and kernel distances computed in another space than
+# Inception's are FD and KD (dgm-eval's names: Stein et al., NeurIPS 2023).
+_OUTSIDE_INCEPTION = {"fid": "fd", "fid_inf": "fd_inf", "kid": "kd"}
+
+
+def column_names(metrics, feature_space):
+    """``metric -> column`` of the table: the metrics' names for Inception's
+    features and unnamed ones; otherwise each metric suffixed with the
+    feature space, FID and KID as FD and KD (``fid -> fd_dinov2``,
+    ``kid -> kd_dinov2``, ``precision -> precision_dinov2``)."""
+    if feature_space in _DEFAULT_SPACES:
+        return {m: m for m in metrics}
+    return {m: f"{_OUTSIDE_INCEPTION.get(m, m)}_{feature_space}" for m in metrics}
+
+
+def renamed(row, names):
+    """A row of scores keyed by its columns: ``names`` maps each metric to its
+    column, and ``metric_low``, ``metric_high`` follow."""
+    out = {}
+    for key, value in row.items():
+        for suffix in ("", "_low", "_high"):
+            metric = key[: len(key) - len(suffix)] if suffix else key
+            if key.endswith(suffix) and metric in names:
+                out[names[metric] + suffix] = value
+                break
+        else:
+            out[key] = value
+    return out
 
 
 def _check_kid_params(kid_params):

@@ -14,7 +14,8 @@ __all__ = ["RankingResult", "rank_models"]
 # Which way each metric is better; None: no direction to rank by (density
 # is best near 1, and diversity is not closeness to the reference).
 BETTER = {"imd": "lower", "imd_excess": "lower", "fid": "lower", "fid_inf": "lower",
-          "kid": "lower", "precision": "higher", "recall": "higher", "density": None,
+          "kid": "lower", "cmmd": "lower", "sw": "lower", "mind": "lower",
+          "precision": "higher", "recall": "higher", "density": None,
           "coverage": "higher", "ct": None, "authenticity": "higher", "vendi": None}
 
 

@@ -11,6 +11,7 @@ import numpy as np
 from ._reference_checks import (
     _CELL_KEYS, _IMD_KEYS, _check_covariance, _check_moments, _check_radii,
     _check_signature_range, _checked_cells, _checked_imd_params, _lossless,
+    check_feature_space,
 )
 from ._utils.validation import IMD_DEFAULTS, check_cloud, check_int, draw_seeds
 from ._io.files import _check_output_path
@@ -22,7 +23,7 @@ _FORMAT = "sklearn-imd reference statistics"
 # files hold mu and sigma alone)
 _STATS_KEYS = frozenset({"format", "version", "n_samples", "mu", "sigma", "scale_exponent",
                          "features", "prdc_k", "prdc_radii", "imd_signature", "imd_t",
-                         "imd_params", "train", "train_radii", "ct_params",
+                         "imd_params", "train", "train_radii", "ct_params", "feature_space",
                          *_CELL_KEYS.values()})
 # 2: mu, sigma and the radii may be those of the features / 2**scale_exponent
 _VERSION = 2
@@ -107,6 +108,11 @@ class ReferenceStats:
         None without one: features of at most 64 dimensions), and
         ``"random_state"`` (an int, or None for unseeded cells).  None
         without a training set or without features.
+    feature_space : str or None
+        The name of the features' space (``"inception"``, ``"dinov2"``,
+        ``"clip"``, lower-cased), as :meth:`from_samples` was told; None when
+        unknown (as in files that predate it).  :func:`compare` names its
+        columns by it and refuses another ``feature_space``.
 
     Examples
     --------
@@ -137,14 +143,15 @@ imd_signature, train, cells)
 
     def __init__(self, *, mean, covariance, n_samples, features=None, k=None, radii=None,
                  imd_signature=None, imd_t=None, imd_params=None, scale_exponent=0,
-                 train=None, train_radii=None, cells=None):
+                 train=None, train_radii=None, cells=None, feature_space=None):
         self._set(mean=mean, covariance=covariance, n_samples=n_samples, features=features,
                   k=k, radii=radii, imd_signature=imd_signature, imd_t=imd_t,
                   imd_params=imd_params, scale_exponent=scale_exponent, train=train,
-                  train_radii=train_radii, cells=cells, where="ReferenceStats")
+                  train_radii=train_radii, cells=cells, feature_space=feature_space,
+                  where="ReferenceStats")
 
     def _set(self, *, mean, covariance, n_samples, features, k, radii, imd_signature, imd_t,
-             imd_params, scale_exponent, train, train_radii, cells, where):
+             imd_params, scale_exponent, train, train_radii, cells, feature_space, where):
         """Check every field before any metric reads it; errors name ``where`` and
         the field (as the file calls it, then the attribute)."""
         def fail(field, problem):
@@ -176,6 +183,10 @@ imd_signature, train, cells)
 
         e = integer(scale_exponent, "scale_exponent", -2200, 2200,
                     "an integer from -2200 to 2200")
+        try:
+            feature_space = check_feature_space(feature_space)
+        except (TypeError, ValueError) as exc:
+            fail("feature_space", str(exc).removeprefix("feature_space ").rstrip("."))
         mean = array(mean, "mu (mean)", 1)
         d = mean.shape[0]
         if d < 1:
@@ -256,18 +267,21 @@ imd_signature, train, cells)
         self.features, self.k, self.radii = features, k, radii
         self.imd_signature, self.imd_t, self.imd_params = imd_signature, imd_t, imd_params
         self.train, self.train_radii, self.cells = train, train_radii, cells
+        self.feature_space = feature_space
 
     def __repr__(self):
         held = [name for name, value in (("features", self.features), ("radii", self.radii),
                                          ("imd_signature", self.imd_signature),
                                          ("train", self.train), ("cells", self.cells))
                 if value is not None]
+        space = ("" if self.feature_space is None
+                 else f"feature_space={self.feature_space!r}, ")
         return (f"ReferenceStats(n_samples={self.n_samples}, n_features={self.n_features}, "
-                f"holds mean, covariance{''.join(', ' + h for h in held)})")
+                f"{space}holds mean, covariance{''.join(', ' + h for h in held)})")
 
     @classmethod
     def from_samples(cls, X, *, k=5, imd_params=None, random_state=None, keep_features=True,
-                     n_jobs=None, train=None, n_cells=None):
+                     n_jobs=None, train=None, n_cells=None, feature_space=None):
         """Statistics of the reference sample ``X``.
 
         Parameters
@@ -300,6 +314,12 @@ imd_signature, train, cells)
             Number of k-means cells of ``ct`` (only with ``train`` and
             ``keep_features``); ``None`` is :func:`compare`'s, ``max(3,
             min(50, n_samples // 200))`` (see :func:`data_copying_test`).
+        feature_space : str, default=None
+            The name of the space of ``X``'s features (e.g. ``"inception"``,
+            ``"dinov2"``, ``"clip"``; letters, digits, ``-`` and ``_``,
+            lower-cased), stored and saved: :func:`compare` then names its
+            columns by it (``fd_dinov2``, ...) and refuses a
+            ``feature_space`` other than this one.  ``None``: unknown.
 
         Returns
         -------
@@ -324,6 +344,7 @@ imd_signature)
 
         params, t = _imd_setup(imd_params)
         k = check_int(k, "k", 1)
+        feature_space = check_feature_space(feature_space)
         X = check_cloud(X, min_points=max(k, params["k"]) + 1, name="X")
         seed = random_state if isinstance(random_state, (int, np.integer)) else None
         if train is not None:
@@ -383,7 +404,7 @@ imd_signature)
                    imd_signature=signature, imd_t=t,
                    imd_params={**params, "random_state": None if seed is None else int(seed)},
                    scale_exponent=e, train=None if train is None else train.copy(),
-                   train_radii=train_radii, cells=cells)
+                   train_radii=train_radii, cells=cells, feature_space=feature_space)
 
     def save(self, path):
         """Write the statistics to a ``.npz`` file (no pickled objects).
@@ -422,6 +443,8 @@ imd_signature)
         if self.train is not None:
             arrays["train"] = self.train
             arrays["train_radii"] = self.train_radii
+        if self.feature_space is not None:
+            arrays["feature_space"] = np.array(self.feature_space)
         if self.cells is not None:
             arrays.update({key: self.cells[name] for name, key in _CELL_KEYS.items()
                            if self.cells[name] is not None})
@@ -447,7 +470,8 @@ imd_signature)
         one non-negative radius per feature row, moments and radii that are
         those of the stored features, the IMD parameters of the signature,
         and the training set's radii and cells.  Files without a training
-        set (older ones, pytorch-fid's) load as before.
+        set or a feature space (older ones, pytorch-fid's) load as before,
+        their ``feature_space`` None (unknown).
 
         Parameters
         ----------
@@ -532,5 +556,7 @@ imd_signature)
                    imd_t=arrays.get("imd_t"), imd_params=imd_params,
                    scale_exponent=(scalar("scale_exponent", "iu") if "scale_exponent" in keys
                                    else 0), train=arrays.get("train"),
-                   train_radii=arrays.get("train_radii"), cells=cells, where=path)
+                   train_radii=arrays.get("train_radii"), cells=cells,
+                   feature_space=(scalar("feature_space", "U") if "feature_space" in keys
+                                  else None), where=path)
         return stats

@@ -4,6 +4,8 @@ written (a covariance, the stored features' moments and radii, a heat-trace
 signature, valid IMD parameters, the training set's radii and cells);
 ``fail(field, problem)`` raises the error that names the file and the field."""
 
+import re
+
 import numpy as np
 
 from ._utils.validation import IMD_DEFAULTS, binary_exponent
@@ -20,6 +22,26 @@ _STATS_RTOL = 1e-6
 # Radii checked against the features, recomputed directly (a stale file's
 # radii are wrong almost everywhere).
 _RADII_CHECKED = 8
+
+
+# A feature-space label: a short name of letters, digits, "-" and "_"
+# (lower-cased: "DINOv2" is "dinov2"), as it becomes part of column names.
+_FEATURE_SPACE_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+
+
+def check_feature_space(label, name="feature_space"):
+    """``None``, or a feature-space label lower-cased (``"inception"``,
+    ``"dinov2"``, ``"clip"``); a ValueError naming ``name`` otherwise."""
+    if label is None:
+        return None
+    if not isinstance(label, str):
+        raise TypeError(f"{name} must be a string such as 'inception', 'dinov2' or 'clip', or "
+                        f"None; got {label!r} ({type(label).__name__}).")
+    text = label.strip().lower()
+    if not _FEATURE_SPACE_PATTERN.fullmatch(text):
+        raise ValueError(f"{name} must be a name of 1 to 64 letters, digits, '-' and '_' "
+                         f"(it names the columns, e.g. 'dinov2'); got {label!r}.")
+    return text
 
 
 def _lossless(A, e):

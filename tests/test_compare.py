@@ -17,9 +17,10 @@ from sklearn_imd import (
 )
 from sklearn_imd._compare import METRICS as ALL_METRICS, compare_records
 
-# the metrics compare computes by default: all but the opt-in fid_inf
-# the default table without train (fid_inf is opt-in; ct, authenticity need train)
-METRICS = tuple(m for m in ALL_METRICS if m not in ("fid_inf", "ct", "authenticity"))
+# the default table without train (fid_inf, cmmd, sw and mind are opt-in; ct,
+# authenticity need train)
+METRICS = tuple(m for m in ALL_METRICS
+                if m not in ("fid_inf", "cmmd", "sw", "mind", "ct", "authenticity"))
 
 IMD = {"nv": 10}
 KID = {"n_subsets": 5, "subset_size": 100}
@@ -59,8 +60,9 @@ def test_table_layout(table):
     assert list(table.index) == ["good", "shifted"]
     assert table.index.name == "generated"
     assert list(table.columns) == list(METRICS)
-    assert list(ALL_METRICS) == ["imd", "imd_excess", "fid", "fid_inf", "kid", "precision",
-                             "recall", "density", "coverage", "ct", "authenticity", "vendi"]
+    assert list(ALL_METRICS) == ["imd", "imd_excess", "fid", "fid_inf", "kid", "cmmd", "sw",
+                                 "mind", "precision", "recall", "density", "coverage", "ct",
+                                 "authenticity", "vendi"]
     assert all(table[c].dtype == np.float64 for c in table.columns)
     assert np.isfinite(table.to_numpy()).all()
 
@@ -618,3 +620,107 @@ def test_train_held_at_a_scale_far_from_one(copying):
     table = compare(stats, {n: Y * big for n, Y in gens.items()}, metrics="authenticity")
     for name, Y in gens.items():
         assert table.loc[name, "authenticity"] == authenticity_score(train, Y)  # a count
+
+
+# ------------------------------------------------- CMMD, sliced Wasserstein, feature spaces
+
+
+def test_cmmd_sw_mind_equal_the_standalone_metrics(data):
+    from sklearn_imd import cmmd_score, mind_score, sliced_wasserstein_distance
+
+    ref, gens = data
+    tab = compare(ref, gens, metrics="mind,sw,cmmd", random_state=3)
+    assert list(tab.columns) == ["cmmd", "sw", "mind"]  # table order
+    for name, Y in gens.items():
+        # one code path (the functions), one seed: the same numbers
+        assert tab.loc[name, "cmmd"] == cmmd_score(ref, Y)
+        assert tab.loc[name, "sw"] == sliced_wasserstein_distance(ref, Y, random_state=3)
+        assert tab.loc[name, "mind"] == mind_score(ref, Y, random_state=3)
+    assert (tab.loc["shifted"] > tab.loc["good"]).all()
+
+
+def test_cmmd_sw_from_statistics_need_their_features(data):
+    ref, gens = data
+    full = ReferenceStats.from_samples(ref, random_state=0, imd_params=IMD)
+    direct = compare(ref, gens, metrics="cmmd,sw", random_state=0)
+    assert_same_table(compare(full, gens, metrics="cmmd,sw", random_state=0), direct)
+    small = ReferenceStats.from_samples(ref, random_state=0, keep_features=False,
+                                        imd_params=IMD)
+    for metric in ("cmmd", "sw", "mind"):
+        with pytest.raises(ValueError, match=f"'{metric}' cannot be computed: the reference "
+                           "statistics hold no features"):
+            compare(small, gens, metrics=metric)
+    # and not in the default table, which stays as it was
+    assert "cmmd" not in compare(ref, gens, metrics=None, random_state=0, **FAST).columns
+
+
+def test_sw_interval_brackets_the_value(data):
+    ref, gens = data
+    tab = compare(ref, gens, metrics="sw", interval="subsample", n_resamples=4,
+                  random_state=0)
+    assert list(tab.columns) == ["sw", "sw_low", "sw_high"]
+    assert ((tab["sw_low"] <= tab["sw"]) & (tab["sw"] <= tab["sw_high"])).all()
+    assert (tab["sw_low"] >= 0).all()  # clipped to the metric's range
+
+
+def test_feature_space_names_the_columns_only(data):
+    ref, gens = data
+    plain = compare(ref, gens, metrics="imd,fid,kid,sw,precision,vendi", random_state=0,
+                    **FAST)
+    for space in (None, "inception", "Inception"):
+        same = compare(ref, gens, metrics="imd,fid,kid,sw,precision,vendi", random_state=0,
+                       feature_space=space, **FAST)
+        assert_same_table(same, plain)
+    dino = compare(ref, gens, metrics="imd,fid,kid,sw,precision,vendi", random_state=0,
+                   feature_space="DINOv2", **FAST)
+    assert list(dino.columns) == ["imd_dinov2", "fd_dinov2", "kd_dinov2", "sw_dinov2",
+                                  "precision_dinov2", "vendi_dinov2"]
+    np.testing.assert_array_equal(dino.to_numpy(), plain.to_numpy())
+    ci = compare(ref, gens, metrics="fid_inf,kid", interval="subsample", n_resamples=2,
+                 random_state=0, feature_space="clip", kid_params=KID)
+    assert list(ci.columns) == ["fd_inf_clip", "fd_inf_clip_low", "fd_inf_clip_high",
+                                "kd_clip", "kd_clip_low", "kd_clip_high"]
+
+
+@pytest.mark.parametrize("bad, error", [("dino v2", ValueError), ("", ValueError),
+                                        ("x" * 65, ValueError), (3, TypeError)])
+def test_bad_feature_space(data, bad, error):
+    ref, gens = data
+    with pytest.raises(error, match="feature_space must be"):
+        compare(ref, gens, metrics="fid", feature_space=bad)
+    with pytest.raises(error, match="feature_space must be"):
+        ReferenceStats.from_samples(ref, feature_space=bad)
+
+
+def test_statistics_keep_their_feature_space_and_refuse_another(data, tmp_path):
+    ref, gens = data
+    stats = ReferenceStats.from_samples(ref, random_state=0, imd_params=IMD,
+                                        feature_space="DINOv2")
+    assert stats.feature_space == "dinov2"
+    assert "feature_space='dinov2'" in repr(stats)
+    loaded = ReferenceStats.load(stats.save(tmp_path / "dino.npz"))
+    assert loaded.feature_space == "dinov2"
+    # None takes the statistics' own; the same one given is accepted
+    for space in (None, "dinov2", "DINOV2"):
+        tab = compare(loaded, gens, metrics="fid,kid", random_state=0, feature_space=space,
+                      kid_params=KID)
+        assert list(tab.columns) == ["fd_dinov2", "kd_dinov2"]
+    with pytest.raises(ValueError, match="statistics are of 'dinov2' features, and "
+                       "feature_space='clip'"):
+        compare(loaded, gens, metrics="fid", feature_space="clip")
+    with pytest.raises(ValueError, match="statistics are of 'dinov2' features, and "
+                       "feature_space='inception'"):
+        compare(loaded, gens, metrics="fid", feature_space="inception")
+
+
+def test_statistics_without_a_feature_space_take_any(data, tmp_path):
+    ref, gens = data
+    old = ReferenceStats.from_samples(ref, random_state=0, imd_params=IMD)
+    path = old.save(tmp_path / "old.npz")
+    with np.load(path) as f:
+        assert "feature_space" not in f.files  # files as before
+    loaded = ReferenceStats.load(path)
+    assert loaded.feature_space is None
+    assert list(compare(loaded, gens, metrics="fid").columns) == ["fid"]
+    assert list(compare(loaded, gens, metrics="fid", feature_space="clip").columns) == [
+        "fd_clip"]

@@ -88,6 +88,14 @@ BAD = {
     "newer version": ({"version": lambda a: np.array(99)}, "newer sklearn-imd"),
     "format other": ({"format": lambda a: np.array("something else")}, "unknown statistics"),
     "mu missing": ({"mu": None}, "holds no reference statistics"),
+    "feature_space a number": ({"feature_space": lambda a: np.array(3.0)},
+                               "feature_space must be a single string"),
+    "feature_space an array": ({"feature_space": lambda a: np.array(["clip", "dinov2"])},
+                               "feature_space must be a single string"),
+    "feature_space not a name": ({"feature_space": lambda a: np.array("dino v2")},
+                                 "feature_space must be a name of 1 to 64 letters"),
+    "feature_space empty": ({"feature_space": lambda a: np.array("")},
+                            "feature_space must be a name"),
 }
 
 
@@ -119,6 +127,9 @@ def test_the_constructor_checks_too(good):
                           "k": None, "radii": None})
     with pytest.raises(ValueError, match="ReferenceStats: imd_t is missing"):
         ReferenceStats(**kw, imd_signature=np.zeros(3), imd_params={})
+    with pytest.raises(ValueError, match="ReferenceStats: feature_space must be a string"):
+        ReferenceStats(**kw, feature_space=["clip"])
+    assert ReferenceStats(**kw, feature_space=" CLIP ").feature_space == "clip"
     # nothing given is modified
     radii = good["prdc_radii"].copy()
     ReferenceStats(**kw)

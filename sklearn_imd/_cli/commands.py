@@ -69,8 +69,14 @@ def _run_compare(args):
         kid_params={name: value for name, value in (("n_subsets", args.kid_subsets),
                                                     ("subset_size", args.kid_subset_size))
                     if value is not None},
+        feature_space=args.feature_space,
     )
-    names, metrics, rows = run.names, run.metrics, run.rows
+    from .._compare_checks import renamed
+
+    # the rows keyed by the columns' names (the feature space's); the
+    # metrics keep theirs for what follows
+    names, metrics, columns = run.names, run.metrics, run.columns
+    rows = [renamed(row, columns) for row in run.rows]
     ranking = None
     if args.rank:
         from .._ranking import _rank
@@ -93,13 +99,14 @@ def _run_compare(args):
                     "pairs": [{key: finite(v) for key, v in pair.items() if key != "metric"}
                               for pair in ranking.pairs(m)]}
                 for a, m in enumerate(metrics)}
+            clean["ranking"] = {columns[m]: value for m, value in clean["ranking"].items()}
         print(json.dumps(clean, indent=2, allow_nan=False))
         return 0
-    _print_table(["generated"] + metrics,
-                 [[name] + [_cell(row, m, args.ci) for m in metrics]
+    _print_table(["generated"] + [columns[m] for m in metrics],
+                 [[name] + [_cell(row, columns[m], args.ci) for m in metrics]
                   for name, row in zip(names, rows)])
     if ranking is not None:
-        _print_ranking(ranking)
+        _print_ranking(ranking, columns)
     if "authenticity" in metrics and run.settings.train is not None:
         from .._utils.validation import check_cloud
         from ..metrics._copying import _authenticity
@@ -118,9 +125,10 @@ def _run_compare(args):
     return 0
 
 
-def _print_ranking(ranking):
-    """Per metric, the models from best to worst with their ranks, then each
-    pair's difference with its interval and Holm-adjusted p-value."""
+def _print_ranking(ranking, columns):
+    """Per metric (named by its column, ``columns``), the models from best to
+    worst with their ranks, then each pair's difference with its interval and
+    Holm-adjusted p-value."""
     import math
 
     print()
@@ -131,7 +139,7 @@ def _print_ranking(ranking):
         else:
             order = "  ".join(f"{ranking.ranks[a, ranking.names.index(n)]:.0f}. {n}"
                               for n in ranking.order(m))
-        rows.append([m, f"({ranking.better[m]} is better)" if ranking.better[m] else "",
+        rows.append([columns[m], f"({ranking.better[m]} is better)" if ranking.better[m] else "",
                      order])
     _print_table(["metric", "", "rank (ties: not significantly different)"], rows)
     print()
@@ -140,7 +148,7 @@ def _print_ranking(ranking):
         interval = (f"[{pair['low']:.3g}, {pair['high']:.3g}]"
                     if math.isfinite(pair["low"]) else "[-]")
         p = pair["pvalue_adjusted"]
-        pairs.append([pair["metric"], pair["a"], pair["b"], f"{pair['difference']:.4g}",
+        pairs.append([columns[pair["metric"]], pair["a"], pair["b"], f"{pair['difference']:.4g}",
                       interval, "-" if not math.isfinite(p) else f"{p:.3g}",
                       "*" if pair["significant"] else ""])
     _print_table(["metric", "a", "b", "a - b", "interval", "p (Holm)", ""], pairs)
@@ -197,6 +205,7 @@ def _run_stats(args):
     stats = ReferenceStats.from_samples(
         X, k=args.k, imd_params=_imd_params(args), random_state=args.seed,
         keep_features=not args.no_features, n_jobs=args.n_jobs, train=train,
+        feature_space=args.feature_space,
     )
     output = stats.save(output)
     held = "mean, covariance, IMD signature" + (
@@ -204,7 +213,8 @@ def _run_stats(args):
     if train is not None:
         held += (f", training set of {train.shape[0]} points with its nearest-neighbour "
                  "distances" + ("" if args.no_features else " and the cells of ct"))
-    print(f"wrote {output}: {stats.n_samples} samples x {stats.n_features} features; "
+    space = "" if stats.feature_space is None else f" ({stats.feature_space})"
+    print(f"wrote {output}: {stats.n_samples} samples x {stats.n_features} features{space}; "
           f"{held}")
     return 0
 

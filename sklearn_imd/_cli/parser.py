@@ -67,6 +67,11 @@ def _add_compare_parser(sub, formatter):
                          help="comma-separated metrics, e.g. imd,fid,precision (default: all "
                          "that apply)")
     compare.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    compare.add_argument("--feature-space", metavar="NAME", default=None,
+                         help="name of the features' space (e.g. inception, dinov2, clip): "
+                         "names the columns, fid -> fd_NAME, kid -> kd_NAME, other -> "
+                         "other_NAME (inception keeps the names); must be that of a REF "
+                         "statistics file that stores one (default: REF's, else none)")
     compare.add_argument("--train", metavar="TRAIN", default=None,
                          help="the models' training set (file or image folder; REF must be "
                          "held out from it): adds ct (data-copying test, strongly negative "
@@ -139,6 +144,10 @@ def _add_stats_parser(sub, formatter):
                        "held out from it): store it, its nearest-neighbour distances and "
                        "the k-means cells of ct, so that 'compare FILE GEN...' adds ct and "
                        "authenticity without --train")
+    stats.add_argument("--feature-space", metavar="NAME", default=None,
+                       help="name of REF's feature space (e.g. inception, dinov2, clip), "
+                       "stored: compare names its columns by it and refuses another "
+                       "--feature-space (default: none, unknown)")
     stats.set_defaults(func=_run_stats)
 
 

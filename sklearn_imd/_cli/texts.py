@@ -103,8 +103,8 @@ of features than REF get IMD and Vendi only.
 
 With --json the output is one JSON object keyed by each GEN as given on the
 command line, each a mapping metric name -> value (names: imd, imd_excess,
-fid, fid_inf, kid, precision, recall, density, coverage, ct, authenticity,
-vendi; with --ci also
+fid, fid_inf, kid, cmmd, sw, mind, precision, recall, density, coverage, ct,
+authenticity, vendi, named by --feature-space as in the table; with --ci also
 <name>_low and <name>_high; with --rank also "ranking": per metric, each
 model's rank and each pair's difference, interval and Holm-adjusted p-value).
 
@@ -124,6 +124,11 @@ metrics:
   fid_inf    FID extrapolated to infinitely many GEN samples (FD-infinity;
              only when asked for: it costs 15 FIDs)
   kid        kernel inception distance (unbiased, cubic polynomial kernel)
+  cmmd       CLIP-MMD: biased MMD^2 of a Gaussian kernel of bandwidth 10, times
+             1000, meant for unit-norm CLIP embeddings (only when asked for)
+  sw         sliced Wasserstein-2 distance over 1000 random directions,
+             seeded by --seed (only when asked for)
+  mind       torch-fidelity's MIND: 3 x features x sw^2 (only when asked for)
   precision  share of GEN inside REF's kNN balls (fidelity)
   recall     share of REF inside GEN's kNN balls (diversity)
   density    REF balls around each GEN point / k (fidelity, about 1 if alike)
@@ -135,11 +140,19 @@ metrics:
              point's own nearest neighbour (0 for copies; compare with REF's)
   vendi      effective number of distinct samples of GEN (cosine kernel)
 
+--feature-space NAME (e.g. dinov2, clip) changes no number, only the names:
+fid, fid_inf and kid become fd_NAME, fd_inf_NAME and kd_NAME (as dgm-eval's
+FD-DINOv2), every other metric gets _NAME (imd_NAME, precision_NAME, ...);
+inception keeps the names.  --metrics takes the metrics' names.  A REF
+statistics file saved with 'stats --feature-space' gives its own, and
+refuses another.
+
 examples:
   sklearn-imd compare real.npy gan.npy vae.npy --seed 0
   sklearn-imd compare real.npz gan.npy --metrics imd,fid,precision,recall --json
   sklearn-imd compare real_images/ samples_a/ samples_b/ --ci --seed 0 --n-jobs -1
   sklearn-imd compare real.npy a.npy b.npy c.npy --rank --seed 0
+  sklearn-imd compare clip_real.npy clip_gen.npy --metrics cmmd,sw --feature-space clip
   sklearn-imd compare test.npy gen.npy --train train.npy --seed 0
   sklearn-imd stats test.npy -o test.npz --train train.npy --seed 0 && \\
       sklearn-imd compare test.npz gen.npy --seed 0

@@ -1,9 +1,10 @@
 """Distances between point clouds and between their signatures, the
 extrinsic baselines IMD is compared with (FID, FD-infinity, KID, MMD,
-Geometry Score), and the kNN and diversity metrics reported beside them
-(precision, recall, density, coverage, Vendi score), per sample too; and the
-paired similarity of two representations of the same inputs (CKA, RSA,
-Procrustes, the shape metrics of Williams et al., kNN-Jaccard).
+CMMD, sliced Wasserstein, Geometry Score), and the kNN and diversity metrics
+reported beside them (precision, recall, density, coverage, Vendi score), per
+sample too; and the paired similarity of two representations of the same
+inputs (CKA, RSA, Procrustes, the shape metrics of Williams et al.,
+kNN-Jaccard).
 
 The names load lazily, so that a script computing IMD does not import
 scikit-learn's pairwise kernels (for MMD) or the Geometry Score's code.
@@ -25,6 +26,7 @@ _LAZY = {
     "SampleDiagnostics": "._per_sample",
     "authenticity_score": "._copying",
     "cka": "._representation",
+    "cmmd_score": "._cmmd",
     "data_copying_test": "._copying",
     "fid_infinity_score": "._fid_infinity",
     "fid_score": "._fid",
@@ -35,6 +37,7 @@ _LAZY = {
     "imd_test": "._imd_test",
     "kid_score": "._kid",
     "knn_jaccard": "._shape",
+    "mind_score": "._sliced",
     "mmd_score": "._mmd",
     "mmd_test": "._mmd",
     "mmd_witness": "._mmd",
@@ -48,6 +51,7 @@ _LAZY = {
     "sample_diagnostics": "._per_sample",
     "scaled_mmd": "._scaled_mmd",
     "shape_distance": "._shape",
+    "sliced_wasserstein_distance": "._sliced",
     "vendi_score": "._vendi",
 }
 

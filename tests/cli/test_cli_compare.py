@@ -307,3 +307,43 @@ def test_stats_with_train_then_compare_flags_a_copier(capsys, tmp_path):
         main(["stats", "--help"])
     out = " ".join(capsys.readouterr().out.split())
     assert "--train TRAIN" in out and "adds ct and authenticity without --train" in out
+
+
+def test_cmmd_sw_mind_columns(capsys, files, samples):
+    from sklearn_imd import cmmd_score, mind_score, sliced_wasserstein_distance
+
+    ref, gen_a, _ = files
+    result = run_json(capsys, ["compare", ref, gen_a, "--metrics", "cmmd,sw,mind",
+                               "--seed", "0"])
+    X, Y = samples[0], samples[1]
+    # the functions with the same seed (JSON keeps float64 digits)
+    assert result[gen_a] == {"cmmd": cmmd_score(X, Y),
+                             "sw": sliced_wasserstein_distance(X, Y, random_state=0),
+                             "mind": mind_score(X, Y, random_state=0)}
+
+
+def test_feature_space_names_the_columns_and_the_statistics_keep_it(capsys, tmp_path, files):
+    ref, gen_a, gen_b = files
+    plain = run_json(capsys, ["compare", ref, gen_a, "--metrics", "fid,kid,sw"] + FAST)
+    named = run_json(capsys, ["compare", ref, gen_a, "--metrics", "fid,kid,sw",
+                              "--feature-space", "DINOv2"] + FAST)
+    assert list(named[gen_a]) == ["fd_dinov2", "kd_dinov2", "sw_dinov2"]
+    assert list(named[gen_a].values()) == list(plain[gen_a].values())
+    rc, out, err = run(capsys, ["compare", ref, gen_a, gen_b, "--metrics", "fid",
+                                "--feature-space", "clip", "--rank"] + FAST)
+    assert rc == 0, err
+    assert out.split("\n")[0].split() == ["generated", "fd_clip"]
+    assert "fd_clip  (lower is better)" in out and "\nfid" not in out
+    stats = str(tmp_path / "dino.npz")
+    rc, out, err = run(capsys, ["stats", ref, "-o", stats, "--feature-space", "dinov2"] + FAST)
+    assert rc == 0, err
+    assert out.startswith(f"wrote {stats}: 300 samples x 4 features (dinov2); ")
+    # REF's own feature space names the columns without --feature-space
+    saved = run_json(capsys, ["compare", stats, gen_a, "--metrics", "fid,kid,sw"] + FAST)
+    assert list(saved[gen_a]) == ["fd_dinov2", "kd_dinov2", "sw_dinov2"]
+    assert_error(capsys, ["compare", stats, gen_a, "--feature-space", "clip"] + FAST,
+                 f"{stats} holds statistics of 'dinov2' features, and --feature-space clip")
+    assert_error(capsys, ["compare", ref, gen_a, "--feature-space", "dino v2"],
+                 "--feature-space must be a name")
+    assert_error(capsys, ["stats", ref, "-o", str(tmp_path / "x.npz"), "--feature-space",
+                          "a/b"], "feature_space must be a name")
