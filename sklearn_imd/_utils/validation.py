@@ -269,8 +269,12 @@ def binary_exponent(*arrays):
     """The ``e`` with the largest absolute value of ``arrays`` in ``[2**(e-1), 2**e)``
     (0 for all zeros): dividing by ``2**e`` (``np.ldexp(A, -e)``) is exact and
     brings every value within 1, where squared distances can neither overflow
-    nor all underflow."""
-    return int(np.frexp(max(float(np.abs(A).max()) for A in arrays))[1])
+    nor all underflow.  No temporary array: ``max(A.max(), -A.min())``, in
+    Python floats (no integer wrap-around), NaN kept."""
+    largest = 0.0
+    for A in arrays:
+        largest = np.fmax(largest, np.maximum(float(A.max()), -float(A.min())))
+    return int(np.frexp(largest)[1])
 
 
 def check_n_jobs(n_jobs, name="n_jobs", work=None):

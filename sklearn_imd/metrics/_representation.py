@@ -135,11 +135,14 @@ class _LinearSide:
     O(n d).
     """
 
-    def __init__(self, X, debiased, Z=None):
+    def __init__(self, X, debiased, Z=None, owned=False):
         if Z is None:
-            Z = np.ldexp(X, -binary_exponent(X))
+            constant = np.ptp(X, axis=0) == 0
+            # ``owned``: X is a private copy (of a float32 or non-array input),
+            # scaled and centred in place instead of copied once more
+            Z = np.ldexp(X, -binary_exponent(X), out=X if owned else None)
             Z -= Z.mean(axis=0)
-            Z[:, np.ptp(X, axis=0) == 0] = 0.0   # constant columns exactly 0
+            Z[:, constant] = 0.0   # constant columns exactly 0
         self.Z = Z
         self.debiased = debiased
         self.n = Z.shape[0]
@@ -454,9 +457,14 @@ def cka(X, Y, *, kernel="linear", kernel_params=None, debiased=False, random_sta
     True
     """
     measure = _CKA(kernel, kernel_params, debiased)
-    X, Y = _check_pair(X, Y, measure.min_points, measure.purpose)
-    measure.draw(X.shape[0], random_state)
-    return measure.value(measure.side(X, "X"), measure.side(Y, "Y"))
+    A, B = _check_pair(X, Y, measure.min_points, measure.purpose)
+    if isinstance(measure.kernel, str) and measure.kernel == "linear":
+        # the validated arrays that are copies (float32 inputs) are the sides' own
+        sides = [_LinearSide(C, measure.debiased, owned=not np.shares_memory(C, given))
+                 for C, given in ((A, X), (B, Y))]
+        return measure.value(*sides)
+    measure.draw(A.shape[0], random_state)
+    return measure.value(measure.side(A, "X"), measure.side(B, "Y"))
 
 
 # ----------------------------------------------------------------------------- RSA

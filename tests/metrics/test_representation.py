@@ -257,6 +257,14 @@ def test_inputs_are_not_modified():
     pairwise_representations([X, Y], measure="rsa")
     np.testing.assert_array_equal(X, X0)
     np.testing.assert_array_equal(Y, Y0)
+    # linear CKA scales and centres its own float64 copies in place (of float32
+    # or list inputs), never the caller's float64 arrays: the same value by all
+    X32, Y32 = X.astype(np.float32), Y.astype(np.float32)
+    X32_0 = X32.copy()
+    want = cka(X32.astype(np.float64), Y32.astype(np.float64))
+    assert cka(X32, Y32) == cka(X32.tolist(), Y32) == want  # one code route: equal
+    np.testing.assert_array_equal(X32, X32_0)
+    np.testing.assert_array_equal(X, X0)
 
 
 # ----------------------------------------------------------------------------- RSA
