@@ -20,33 +20,21 @@ import json
 import os
 import subprocess
 import sys
-import time
 
-from prdc_table import _load, _maxrss_bytes, _rss_bytes, environment, samples
+from prdc_table import _load, environment, measure_call, samples
 
 FULL = [(10_000, 2_048), (30_000, 2_048), (100_000, 2_048)]
 QUICK = [(2_000, 256), (6_000, 256), (20_000, 256)]
 
 
 def worker(n, d):
-    import gc
-
     import numpy as np
 
     from sklearn_imd import sample_diagnostics
 
     X, Y = samples(n, d)
-    tiny = np.random.default_rng(2).standard_normal((64, 8), dtype=np.float32)
-    sample_diagnostics(tiny, tiny + np.float32(0.5))
-    gc.collect()
-    before = _rss_bytes()
-    t0 = time.perf_counter()
-    diag = sample_diagnostics(X, Y, k=5)
-    seconds = time.perf_counter() - t0
-    peak = _maxrss_bytes()
-    print(json.dumps({"seconds": seconds, "peak_gb": peak / 1e9,
-                      "call_gb": max(0, peak - before) / 1e9,
-                      "input_gb": (X.nbytes + Y.nbytes) / 1e9,
+    diag, measured = measure_call(lambda A, B: sample_diagnostics(A, B, k=5), X, Y)
+    print(json.dumps({**measured, "input_gb": (X.nbytes + Y.nbytes) / 1e9,
                       "precision": diag.precision, "coverage": diag.coverage,
                       "median_realism": float(np.median(diag.realism))}))
 

@@ -67,12 +67,29 @@ def _maxrss_bytes():
     return peak if sys.platform == "darwin" else peak * 1024  # bytes on macOS, KiB on Linux
 
 
-def worker(spec):
-    """Measure one (case, implementation) and print the result as JSON."""
+def measure_call(run, *args):
+    """``run(*args)`` once, after a warm-up on a tiny input (compilation,
+    imports and thread pools not timed): ``(result, {"seconds", "peak_gb",
+    "call_gb"})``, the call's growth of the resident set over what the
+    process held before it."""
     import gc
 
     import numpy as np
 
+    tiny = np.random.default_rng(2).standard_normal((64, 8), dtype=np.float32)
+    run(tiny, np.sin(tiny) + np.float32(0.5))
+    gc.collect()
+    before = _rss_bytes()
+    t0 = time.perf_counter()
+    result = run(*args)
+    seconds = time.perf_counter() - t0
+    peak = _maxrss_bytes()
+    return result, {"seconds": seconds, "peak_gb": peak / 1e9,
+                    "call_gb": max(0, peak - before) / 1e9}
+
+
+def worker(spec):
+    """Measure one (case, implementation) and print the result as JSON."""
     X, Y = samples(spec["n"], spec["d"])
     if spec["impl"] == "library":
         from sklearn_imd import prdc_score
@@ -86,18 +103,9 @@ def worker(spec):
             with contextlib.redirect_stdout(io.StringIO()):  # its "Num real: ..." line
                 return prdc.compute_prdc(A, B, nearest_k=K)
 
-    tiny = np.random.default_rng(2).standard_normal((64, 8), dtype=np.float32)
-    run(tiny, tiny + np.float32(0.5))  # warm-up: compilation, thread pools
-    gc.collect()
-    before = _rss_bytes()
-    t0 = time.perf_counter()
-    values = run(X, Y)
-    seconds = time.perf_counter() - t0
-    peak = _maxrss_bytes()
+    values, measured = measure_call(run, X, Y)
     print(json.dumps({
-        "seconds": seconds,
-        "peak_gb": peak / 1e9,
-        "call_gb": max(0, peak - before) / 1e9,
+        **measured,
         **{key: float(values[key]) for key in METRICS},
     }))
 

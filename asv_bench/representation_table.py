@@ -30,9 +30,8 @@ import json
 import os
 import subprocess
 import sys
-import time
 
-from prdc_table import _load, _maxrss_bytes, _rss_bytes, environment
+from prdc_table import _load, environment, measure_call
 
 FULL = [(10_000, 2_048), (50_000, 2_048)]
 QUICK = [(2_000, 256), (5_000, 256)]
@@ -86,10 +85,6 @@ def _resi_procrustes(X, Y):
 
 
 def worker(spec):
-    import gc
-
-    import numpy as np
-
     from sklearn_imd import cka, procrustes_distance
 
     measure, route = spec["measure"], spec["route"]
@@ -102,17 +97,8 @@ def worker(spec):
         def run(A, B):
             return _dense_cka(A, B, debiased=measure == "cka_debiased")
 
-    X, Y = pair(spec["n"], spec["d"])
-    tiny = np.random.default_rng(2).standard_normal((64, 8), dtype=np.float32)
-    run(tiny, np.sin(tiny))  # warm-up: imports, compilation, thread pools
-    gc.collect()
-    before = _rss_bytes()
-    t0 = time.perf_counter()
-    value = run(X, Y)
-    seconds = time.perf_counter() - t0
-    peak = _maxrss_bytes()
-    print(json.dumps({"seconds": seconds, "peak_gb": peak / 1e9,
-                      "call_gb": max(0, peak - before) / 1e9, "value": value}))
+    value, measured = measure_call(run, *pair(spec["n"], spec["d"]))
+    print(json.dumps({**measured, "value": value}))
 
 
 def main():
