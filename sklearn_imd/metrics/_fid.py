@@ -172,6 +172,12 @@ def fid_score(X, Y):
     >>> fid_score(X, rng.normal(size=(2000, 4))) < 0.05
     True
     """
+    from .._dask import any_dask
+
+    if any_dask(X, Y):  # moments blockwise on the cluster (sklearn_imd._dask)
+        from .._dask import fid_score as dask_fid
+
+        return dask_fid(X, Y)
     X, Y = check_sample_pair(X, Y, min_points=2, purpose="a covariance estimate")
     warn_few_samples((("X", X.shape[0]), ("Y", Y.shape[0])), X.shape[1])
     shift = binary_exponent(X, Y)

@@ -95,7 +95,18 @@ def kid_score(X, Y, *, n_subsets=100, subset_size=1000, degree=3, gamma=None, co
     """
     n_subsets, subset_size, degree, gamma, coef0 = _check_kid_params(
         n_subsets, subset_size, degree, gamma, coef0).values()
-    X, Y = check_sample_pair(X, Y, min_points=2, purpose="an unbiased MMD estimate")
+    from .._dask import any_dask
+
+    gather = None
+    if any_dask(X, Y):  # the subsets gathered from the cluster (sklearn_imd._dask)
+        from .._dask import check_pair, kid_subsets, scan
+
+        X, Y = check_pair(X, Y, min_points=2, purpose="an unbiased MMD estimate",
+                          float64=True)
+        scan(("X", X), ("Y", Y))  # NaN and infinite values
+        gather = kid_subsets(X, Y)
+    else:
+        X, Y = check_sample_pair(X, Y, min_points=2, purpose="an unbiased MMD estimate")
     if gamma is None:
         gamma = 1.0 / X.shape[1]
     rng = check_seed(random_state)
@@ -135,10 +146,17 @@ def kid_score(X, Y, *, n_subsets=100, subset_size=1000, degree=3, gamma=None, co
     # subsets as large as the samples are the samples themselves, in another
     # order, which the estimate does not depend on: compute it once
     whole = m == X.shape[0] and n == Y.shape[0]
+    # the draws come first (the same ones as drawn subset by subset), so that
+    # a dask sample's subsets are gathered a few at a time
+    draws = [(np.arange(X.shape[0]), np.arange(Y.shape[0]))] if whole else [
+        (rng.choice(X.shape[0], m, replace=False), rng.choice(Y.shape[0], n, replace=False))
+        for _ in range(n_subsets)]
+    if gather is None:
+        subsets = ((X, Y) if whole else (X[ix], Y[iy]) for ix, iy in draws)
+    else:
+        subsets = gather(draws)
     with np.errstate(over="ignore", invalid="ignore"):
-        for s in range(1 if whole else n_subsets):
-            x = X if whole else X[rng.choice(X.shape[0], m, replace=False)]
-            y = Y if whole else Y[rng.choice(Y.shape[0], n, replace=False)]
+        for s, (x, y) in enumerate(subsets):
             kxx, kyy, kxy = kernel(x, x), kernel(y, y), kernel(x, y)
             estimates[s] = unbiased_mmd2(kxx.sum(), np.trace(kxx), kyy.sum(), np.trace(kyy),
                                          kxy.sum(), m, n)

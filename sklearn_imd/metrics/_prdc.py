@@ -276,5 +276,11 @@ def prdc_score(X, Y, *, k=5):
     >>> bool(collapsed.recall < 0.2 and collapsed.coverage < 0.5)
     True
     """
+    from .._dask import any_dask
+
+    if any_dask(X, Y):  # exact searches over pairs of row blocks (sklearn_imd._dask)
+        from .._dask import prdc_score as dask_prdc
+
+        return dask_prdc(X, Y, check_int(k, "k", 1))
     X, Y, k = _check_pair(X, Y, k)
     return _prdc(X, Y, k)
