@@ -446,34 +446,34 @@ class NeighbourLists:
         return np.concatenate(src), np.concatenate(dst)
 
 
-def search(X, summary, scale, width):
-    """:class:`NeighbourLists` of a checked dask ``X`` summarised by ``summary``."""
-    return NeighbourLists(X, scale, summary.mean * scale, width)
-
-
-def knn_adjacency(X, k, summary=None):
-    """The exact kNN graph of a checked dask cloud as ``graph.knn_adjacency``
-    makes it (the same edges): CSR, OR-symmetrised, weights 1."""
+def _adjacency(lists, k):
+    """The CSR adjacency of :meth:`NeighbourLists.edges`, as ``graph.knn_adjacency``
+    builds it (OR-symmetrised, weights 1)."""
     import scipy.sparse as sp
 
     from ._core.search import _TIE_RTOL
 
-    if summary is None:
-        (summary,) = scan(("X", X))
-    e = exponent_of(summary)
-    lists = search(X, summary, float(np.ldexp(1.0, -e)), k + max(4, k))
     rows, cols = lists.edges(k, _TIE_RTOL)
-    n = X.shape[0]
+    n = lists.n
     A = sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(n, n))
     A = A.maximum(A.T).tocsr()
     A.sort_indices()
     return A
 
 
-def signature(X, t, params, seed, summary=None):
-    """The IMD signature of a checked dask cloud, as ``compute._cloud_signature``
-    with the exact graph: the graph from :func:`knn_adjacency`, its
-    Laplacian and Lanczos in this process."""
+def knn_adjacency(X, k):
+    """The exact kNN graph of a checked dask cloud as ``graph.knn_adjacency``
+    makes it: the same edges, CSR."""
+    (summary,) = scan(("X", X))
+    scale = float(np.ldexp(1.0, -exponent_of(summary)))
+    return _adjacency(NeighbourLists(X, scale, summary.mean * scale, k + max(4, k)), k)
+
+
+def _signature_of(lists, t, params, seed):
+    """The IMD signature of the cloud of ``lists`` (:class:`NeighbourLists` of
+    at least ``params["k"] + 1`` entries), as ``compute._cloud_signature``
+    computes it with the exact graph: its Laplacian and Lanczos in this
+    process."""
     from ._core.graph import normalized_laplacian
     from ._core.heat import heat_trace, normalize_trace
 
@@ -481,8 +481,8 @@ def signature(X, t, params, seed, summary=None):
         raise ValueError(
             f"knn={params['knn']!r}: the kNN graph of a dask array is searched exactly "
             "(knn='exact' or 'auto').")
-    n, k = X.shape[0], params["k"]
-    L = normalized_laplacian(knn_adjacency(X, k, summary))
+    n, k = lists.n, params["k"]
+    L = normalized_laplacian(_adjacency(lists, k))
     trace, _ = heat_trace(L, t, params["method"], min(params["m"], n), params["nv"],
                           np.random.default_rng(seed), jit=True)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -521,11 +521,6 @@ def _pair_cross(A, B, scale, centre, RA, SB):
     return counts, covered, recalled
 
 
-def radii(X, summary, scale, k):
-    """Exact squared ``k``-NN radii of a checked dask ``X`` in the units ``X * scale``."""
-    return search(X, summary, scale, k + max(4, k)).radii(k)
-
-
 def prdc_score(X, Y, k):
     """:func:`~sklearn_imd.prdc_score` of samples of which one at least is a dask array."""
     import dask
@@ -560,3 +555,51 @@ def prdc_score(X, Y, k):
         density=float(counts.sum() / (k * counts.size)),
         coverage=float(covered.mean()),
     )
+
+
+# --------------------------------------------------------------------------
+# ReferenceStats
+
+
+def reference_from_samples(cls, X, *, k, imd_params, random_state, keep_features, n_jobs,
+                           train, n_cells, feature_space):
+    """:meth:`ReferenceStats.from_samples` of a dask ``X``: the moments, the
+    radii and the IMD signature (exact graph) computed on the cluster; the
+    features, when kept, gathered into this process (a statistics file holds
+    them)."""
+    from ._reference import _imd_seeds, _imd_setup, _lossless
+    from ._reference_checks import check_feature_space
+    from ._utils.validation import check_int
+
+    del n_jobs  # the cluster's workers do the work
+    params, t = _imd_setup(imd_params)
+    k = check_int(k, "k", 1)
+    feature_space = check_feature_space(feature_space)
+    if train is not None or n_cells is not None:
+        raise ValueError(
+            "ReferenceStats.from_samples takes no train= (nor n_cells=) with a dask X: the "
+            "training set's statistics (ct, authenticity) are computed in memory; pass "
+            "X.compute() and train as NumPy arrays, or leave train out.")
+    X = check_cloud(X, min_points=max(k, params["k"]) + 1, name="X")
+    seed = random_state if isinstance(random_state, (int, np.integer)) else None
+    s_ref = _imd_seeds(random_state)[0]
+    (m,) = moments(("X", X))  # raises on NaN and infinite values
+    e = m.exponent
+    scale = float(np.ldexp(1.0, -e))
+    kk = max(k, params["k"]) if keep_features else params["k"]
+    # one search for the graph and the radii: both in the units X / 2**e
+    lists = NeighbourLists(X, scale, m.mean, kk + max(4, kk))
+    signature = _signature_of(lists, t, params, s_ref)
+    mean, covariance = m.mean, m.covariance()
+    radii = lists.radii(k) if keep_features else None
+    if all(_lossless(A, p * e) for A, p in ((mean, 1), (covariance, 2), (radii, 2))
+           if A is not None):
+        mean, covariance = np.ldexp(mean, e), np.ldexp(covariance, 2 * e)
+        radii = None if radii is None else np.ldexp(radii, 2 * e)
+        e = 0
+    return cls(mean=mean, covariance=covariance, n_samples=X.shape[0],
+               features=np.asarray(X.compute()) if keep_features else None,
+               k=k if keep_features else None, radii=radii,
+               imd_signature=signature, imd_t=t,
+               imd_params={**params, "random_state": None if seed is None else int(seed)},
+               scale_exponent=e, feature_space=feature_space)

@@ -286,8 +286,12 @@ imd_signature, train, cells)
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            The reference (e.g. features of real images).
+        X : array-like or dask array of shape (n_samples, n_features)
+            The reference (e.g. features of real images).  A ``dask.array``
+            is computed on the current Dask scheduler (see "Evaluating at
+            scale" in the user guide): moments blockwise, the radii and the
+            IMD graph by exact searches (``knn`` must be ``"auto"`` or
+            ``"exact"``); without ``train``.
         k : int, default=5
             Neighbour of the kNN radii (``k`` of :func:`prdc_score`).
         imd_params : dict, default=None
@@ -338,6 +342,15 @@ imd_signature)
         >>> stats.train.shape, stats.cells["centres"].shape
         ((900, 3), (3, 3))
         """
+        from ._dask import is_dask_array
+
+        if is_dask_array(X):  # computed on the cluster (sklearn_imd._dask)
+            from ._dask import reference_from_samples
+
+            return reference_from_samples(
+                cls, X, k=k, imd_params=imd_params, random_state=random_state,
+                keep_features=keep_features, n_jobs=n_jobs, train=train, n_cells=n_cells,
+                feature_space=feature_space)
         from ._core.compute import compute_signatures
         from .metrics._fid import scaled_moments
         from .metrics._prdc import scaled_radii
