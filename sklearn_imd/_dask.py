@@ -290,45 +290,74 @@ def _float32(B, scale, centre):
     return (np.asarray(B) * scale - centre).astype(np.float32)
 
 
-def _pair_lists(A, B, a0, b0, scale, centre, width, factor):
-    """Each row of block ``A``'s ``width`` nearest points of block ``B`` (first
-    rows ``a0``, ``b0``; a row skips itself): ``(dist, index, floor)``, the
-    squared direct distances of the candidates (``X * scale``, float64, as the
-    in-memory code), their global indices, sorted by (distance, index), and a
-    lower bound on the direct distance of every other point of ``B``."""
-    from ._kernels.select import direct_distances, merge_rows
+def _finish(A, B, b0, same, best, idx, scale, sqA, sqB, factor):
+    """Rows of ``A``'s candidates ``idx`` in ``B`` (``best`` their products'
+    values) as ``(dist, index, floor)``: the squared direct distances (``X *
+    scale``, float64, as the in-memory code), the global indices, sorted by
+    (distance, index), and a lower bound on the direct distance of every
+    other point of ``B``."""
+    from ._kernels.select import direct_distances
 
+    nA, nB = A.shape[0], B.shape[0]
+    valid = idx < nB
+    both = A if same else np.concatenate([A, B])
+    dist = direct_distances(both, scale, np.arange(nA, dtype=np.int64),
+                            np.where(valid, idx, 0) + (0 if same else nA))
+    dist[~valid] = np.inf
+    gidx = np.where(valid, idx + b0, _NO_POINT)
+    order = np.lexsort((gidx, dist), axis=1)
+    dist, gidx = np.take_along_axis(dist, order, axis=1), np.take_along_axis(gidx, order, axis=1)
+    # every other point of B lies no nearer than the farthest candidate less
+    # twice the products' rounding bound (as metrics._prdc._certified_radii)
+    floor = np.max(np.where(valid, dist, -np.inf), axis=1) - factor * (sqA + sqB.max())
+    # a block whose points are all candidates has no other point
+    floor[valid.sum(axis=1) >= nB - (1 if same else 0)] = np.inf
+    return dist, gidx, floor
+
+
+def _pair_lists(A, B, a0, b0, scale, centre, width, factor):
+    """The ``width`` nearest points of block ``B`` of each row of block ``A``
+    (first rows ``a0``, ``b0``; a row skips itself) and, for another block,
+    those of ``A`` of each row of ``B``, from one product of the two: the
+    lists of :func:`_finish`, ``(lists of A,)`` or ``(lists of A, lists of B)``."""
+    from ._kernels.select import merge_rows
+    from ._utils.blas import single_blas_thread
+
+    with single_blas_thread():  # small products, one per worker thread
+        return _pair_lists_in(merge_rows, A, B, a0, b0, scale, centre, width, factor)
+
+
+def _pair_lists_in(merge_rows, A, B, a0, b0, scale, centre, width, factor):
     A, B = np.asarray(A), np.asarray(B)
     same = a0 == b0
     nA, nB = A.shape[0], B.shape[0]
     ZA = _float32(A, scale, centre)
     ZB = ZA if same else _float32(B, scale, centre)
-    sq32 = np.einsum("ij,ij->i", ZB, ZB)
-    best = np.full((nA, width), np.inf, dtype=np.float32)
-    idx = np.full((nA, width), nB, dtype=np.int64)
+    sqA32, sqB32 = np.einsum("ij,ij->i", ZA, ZA), np.einsum("ij,ij->i", ZB, ZB)
+
+    def buffers(size, other):
+        return (np.full((size, width), np.inf, dtype=np.float32),
+                np.full((size, width), other, dtype=np.int64))
+
+    best, idx = buffers(nA, nB)
+    col_best, col_idx = buffers(nB, nA)
     own = np.arange(nA, dtype=np.int64) if same else np.full(nA, -1, dtype=np.int64)
+    none = np.full(nB, -1, dtype=np.int64)
     for r0 in range(0, nA, _PANEL_ROWS):
         part = slice(r0, r0 + _PANEL_ROWS)
         for c0 in range(0, nB, _TILE_COLUMNS):
-            G = ZA[part] @ ZB[c0 : c0 + _TILE_COLUMNS].T
-            merge_rows(G, sq32, own[part], c0, best[part], idx[part])
-    valid = idx < nB
-    both = A if same else np.concatenate([A, B])
-    offset = 0 if same else nA
-    dist = direct_distances(both, scale, np.arange(nA, dtype=np.int64),
-                            np.where(valid, idx, 0) + offset)
-    dist[~valid] = np.inf
-    gidx = np.where(valid, idx + b0, _NO_POINT)
-    order = np.lexsort((gidx, dist), axis=1)
-    dist, gidx = np.take_along_axis(dist, order, axis=1), np.take_along_axis(gidx, order, axis=1)
-    # every point of B but these lies no nearer than the farthest candidate less
-    # twice the products' rounding bound (metrics._prdc._certified_radii)
+            cols = slice(c0, c0 + _TILE_COLUMNS)
+            G = ZA[part] @ ZB[cols].T
+            merge_rows(G, sqB32, own[part], c0, best[part], idx[part])
+            if not same:
+                merge_rows(np.ascontiguousarray(G.T), sqA32, none[cols], r0, col_best[cols],
+                           col_idx[cols])
     sqA = np.einsum("ij,ij->i", ZA, ZA, dtype=np.float64)
     sqB = sqA if same else np.einsum("ij,ij->i", ZB, ZB, dtype=np.float64)
-    floor = np.max(np.where(valid, dist, -np.inf), axis=1) - factor * (sqA + sqB.max())
-    # a block whose points are all candidates has no other point
-    floor[valid.sum(axis=1) >= nB - (1 if same else 0)] = np.inf
-    return dist, gidx, floor
+    rows = _finish(A, B, b0, same, best, idx, scale, sqA, sqB, factor)
+    if same:
+        return (rows,)
+    return rows, _finish(B, A, a0, False, col_best, col_idx, scale, sqB, sqA, factor)
 
 
 def _merge_lists(a, b):
@@ -377,10 +406,16 @@ class NeighbourLists:
         # twice the in-memory margin: the float32 sums sq[j] - 2 <x_i, x_j> of
         # the merge kernel round once more than the bound counts
         factor = 4.0 * _tolerance(X.shape[1], np.float32)
+        # one task per pair of blocks i <= j (each pair of points once), giving
+        # the lists of both
+        nb = len(self.blocks)
+        pairs = {(i, j): dask.delayed(_pair_lists, nout=1 if i == j else 2)(
+                     A, B, a0, b0, scale, centre, width, factor)
+                 for i, (A, a0) in enumerate(self.blocks)
+                 for j, (B, b0) in enumerate(self.blocks) if i <= j}
         rows = []
-        for A, a0 in self.blocks:
-            lists = [dask.delayed(_pair_lists)(A, B, a0, b0, scale, centre, width, factor)
-                     for B, b0 in self.blocks]
+        for i in range(nb):
+            lists = [pairs[i, j][0] for j in range(i, nb)] + [pairs[j, i][1] for j in range(i)]
             while len(lists) > 1:
                 lists = [dask.delayed(_merge_lists)(lists[i], lists[i + 1])
                          if i + 1 < len(lists) else lists[i] for i in range(0, len(lists), 2)]
@@ -502,6 +537,13 @@ def _signature_of(lists, t, params, seed):
 def _pair_cross(A, B, scale, centre, RA, SB):
     """``(counts, covered, recalled)`` of ``_kernels.cross.cross_tile`` over
     real block ``A`` and generated block ``B``."""
+    from ._utils.blas import single_blas_thread
+
+    with single_blas_thread():  # small products, one per worker thread
+        return _pair_cross_in(A, B, scale, centre, RA, SB)
+
+
+def _pair_cross_in(A, B, scale, centre, RA, SB):
     from ._kernels.cross import cross_tile
     from .metrics._prdc import _tolerance
 
