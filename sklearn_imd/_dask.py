@@ -191,8 +191,11 @@ def exponent_of(*summaries):
 
 
 def _moments_and_check(B):
+    """The block's :func:`part_moments` (those of no rows if it holds a NaN or
+    an infinite value) and its first such value."""
     B = np.asarray(B)
-    return part_moments(B), _first_bad(B)
+    bad = _first_bad(B)
+    return part_moments(B if bad is None else B[:0]), bad
 
 
 def _first(pair):

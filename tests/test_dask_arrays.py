@@ -1,0 +1,215 @@
+"""Dask arrays in fid_score, kid_score, prdc_score and ReferenceStats.from_samples
+(sklearn_imd._dask): the in-memory numbers, computed on a cluster whose workers
+each see a few row blocks at a time."""
+
+import numpy as np
+import pytest
+
+da = pytest.importorskip("dask.array")
+distributed = pytest.importorskip("distributed")
+dask = pytest.importorskip("dask")
+
+from sklearn_imd import ReferenceStats, fid_score, kid_score, prdc_score  # noqa: E402
+from sklearn_imd import _dask  # noqa: E402
+from sklearn_imd._core.graph import knn_adjacency  # noqa: E402
+
+# Bytes per worker (process RSS), enforced by its nanny, which restarts a
+# worker beyond 95% (398 MB).  At rest, after the warm-up, a worker takes
+# about 300 MB (Python, NumPy, dask, Numba's kernels and LLVM): with the whole
+# 102 MB array besides, it would be restarted.  Pausing is off, so that a
+# worker near its limit with nothing to spill cannot stall the test.
+_LIMIT = 400 * 2**20
+
+
+def _rss():
+    import psutil
+
+    return psutil.Process().memory_info().rss
+
+
+def _peak_rss():
+    import resource
+    import sys
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024  # kB on Linux
+
+
+@pytest.fixture(scope="module")
+def client():
+    with dask.config.set({"distributed.worker.memory.pause": False,
+                          "distributed.worker.memory.spill": False,
+                          "distributed.worker.memory.target": False}), \
+            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  memory_limit=_LIMIT, dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as c:
+        # the workers load sklearn_imd and the Numba kernels once
+        rng = np.random.default_rng(0)
+        small = da.from_array(rng.normal(size=(400, 4)), chunks=100)
+        prdc_score(small, small + 0.1)
+        fid_score(small, small)
+        yield c
+
+
+def _gaussians(n, chunks, seed):
+    """Two samples of n x 64 generated on the workers (fixed seed), in 8 row chunks."""
+    rng = da.random.default_rng(seed)
+    X = rng.normal(size=(n, 64), chunks=(chunks, 64))
+    Y = rng.normal(size=(n, 64), chunks=(chunks, 64)) * 1.05 + 0.02
+    return X, Y
+
+
+def _gathered(X):
+    return np.vstack([X.blocks[i].compute() for i in range(X.numblocks[0])])
+
+
+def test_fid_of_200000_points_within_the_workers_memory(client):
+    X, Y = _gaussians(200_000, 25_000, 0)
+    assert X.numblocks == (8, 1) and X.nbytes == 102_400_000
+    workers = set(client.scheduler_info()["workers"])
+    rest = client.run(_rss)
+    score = fid_score(X, Y)
+    peak = client.run(_peak_rss)
+    # no worker was restarted (a nanny restarts one beyond 95% of its limit,
+    # under a new address), and none came near the limit
+    assert set(client.scheduler_info()["workers"]) == workers
+    assert all(p < 0.95 * _LIMIT for p in peak.values())
+    # Each worker's largest RSS over its whole life (imports and the warm-up
+    # included) stayed less than the array's 102 MB above its RSS at rest: no
+    # worker held the array (about 60 MB were measured: a few 12.8 MB chunks
+    # and their float64 copies in part_moments; the moments take 33 KB).
+    for address in workers:
+        assert peak[address] - rest[address] < X.nbytes, (peak, rest)
+    # the NumPy copies a chunk at a time: a worker holding the whole array
+    # (X.compute()) would go beyond its limit, and be restarted
+    Xn, Yn = _gathered(X), _gathered(Y)
+    # Chan's pairwise update and np.cov round differently: about 1e-15 relative
+    # in each covariance entry, which the eigendecompositions and the
+    # cancellation of FID (here 1.7 against traces of 135) amplify to a few
+    # 1e-13
+    assert score == pytest.approx(fid_score(Xn, Yn), rel=1e-10)
+
+
+@pytest.fixture(scope="module")
+def clouds(client):
+    """8,000 x 64 in 8 chunks: the exact kNN searches of 2 x 1,000 x 1,000
+    blocks, a few seconds on 2 cores (200,000 points take minutes there)."""
+    X, Y = _gaussians(8_000, 1_000, 1)
+    return X, Y, X.compute(), Y.compute()
+
+
+def test_prdc_on_the_cluster_equals_numpy_exactly(client, clouds):
+    X, Y, Xn, Yn = clouds
+    assert prdc_score(X, Y, k=5) == prdc_score(Xn, Yn, k=5)
+
+
+def test_knn_graph_and_reference_stats_equal_numpy(client, clouds):
+    X, _, Xn, _ = clouds
+    A = _dask.knn_adjacency(_dask.check_cloud(X), 5)
+    B = knn_adjacency(Xn, 5, knn="exact")
+    assert A.shape == B.shape and (A != B).nnz == 0 and A.nnz == B.nnz
+    ref = ReferenceStats.from_samples(X, random_state=0)
+    mem = ReferenceStats.from_samples(Xn, random_state=0, imd_params={"knn": "exact"})
+    np.testing.assert_array_equal(ref.radii, mem.radii)
+    np.testing.assert_array_equal(ref.features, mem.features)
+    # the same graph and probes: the Lanczos runs as in memory, on a matrix
+    # whose entries are stored in the same order, so to rounding
+    np.testing.assert_allclose(ref.imd_signature, mem.imd_signature, rtol=1e-12)
+    # float64 moments of chunks merged by Chan's update against np.cov: rounding
+    np.testing.assert_allclose(ref.mean, mem.mean, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(ref.covariance, mem.covariance, rtol=0, atol=1e-14)
+
+
+def test_kid_gathers_the_same_subsets(client, clouds):
+    X, Y, Xn, Yn = clouds
+    got = kid_score(X, Y, n_subsets=10, subset_size=300, random_state=3, return_std=True)
+    assert got == kid_score(Xn, Yn, n_subsets=10, subset_size=300, random_state=3,
+                            return_std=True)
+
+
+# ---------------------------------------------------------------------------
+# Edge cases, on dask's synchronous scheduler (fast)
+
+
+@pytest.fixture
+def sync():
+    with dask.config.set(scheduler="synchronous"):
+        yield
+
+
+@pytest.fixture
+def pair():
+    rng = np.random.default_rng(7)
+    return rng.normal(size=(1500, 6)), 1.1 * rng.normal(size=(1300, 6)) + 0.1
+
+
+@pytest.mark.parametrize("chunks", [(1500, 6), ((200, 1100, 7, 193), (6,)), (400, (2, 4))],
+                         ids=["one chunk", "uneven rows", "chunked columns"])
+def test_any_chunks_give_the_numpy_numbers(sync, pair, chunks):
+    X, Y = pair
+    Xd = da.from_array(X, chunks=chunks)
+    Yd = da.from_array(Y, chunks=(333, 6))
+    # rounding of the blockwise moments (see the 200,000-point test)
+    assert fid_score(Xd, Yd) == pytest.approx(fid_score(X, Y), rel=1e-10)
+    assert prdc_score(Xd, Yd) == prdc_score(X, Y)
+    assert prdc_score(X, Yd) == prdc_score(X, Y)
+    assert (kid_score(Xd, Y, n_subsets=5, subset_size=300, random_state=0)
+            == kid_score(X, Y, n_subsets=5, subset_size=300, random_state=0))
+    assert (_dask.knn_adjacency(_dask.check_cloud(Xd), 4)
+            != knn_adjacency(X, 4, knn="exact")).nnz == 0
+
+
+def test_ties_of_a_lattice_give_the_same_graph(sync):
+    # every inner point of the grid has 4 neighbours at the same distance: the
+    # k-th distance's ties are all in the graph, on both paths
+    G = np.stack(np.meshgrid(np.arange(45), np.arange(40)), -1).reshape(-1, 2).astype(float)
+    A = _dask.knn_adjacency(_dask.check_cloud(da.from_array(G, chunks=300)), 5)
+    assert (A != knn_adjacency(G, 5, knn="exact")).nnz == 0
+    assert A.sum(axis=1).min() >= 5
+    S = G[::3] + 0.5
+    assert prdc_score(da.from_array(G, chunks=500), S) == prdc_score(G, S)
+
+
+def test_float32_stays_float32(sync, pair):
+    X, Y = (A.astype(np.float32) for A in pair)
+    assert prdc_score(da.from_array(X, chunks=500), Y) == prdc_score(X, Y)
+
+
+def test_nan_in_a_dask_array_is_named(sync, pair):
+    X, Y = pair
+    X = X.copy()
+    X[1234, 2] = np.nan
+    Xd = da.from_array(X, chunks=500)
+    message = r"X contains NaN \(first at row 1234, column 2\)"
+    for call in (lambda: fid_score(Xd, Y), lambda: prdc_score(Xd, Y),
+                 lambda: kid_score(Xd, Y), lambda: ReferenceStats.from_samples(Xd)):
+        with pytest.raises(ValueError, match=message):
+            call()
+    Y = Y.copy()
+    Y[5, 0] = np.inf
+    with pytest.raises(ValueError, match=r"Y contains infinite values \(first at row 5,"):
+        fid_score(da.from_array(X[:1000], chunks=500) * 0, da.from_array(Y, chunks=400))
+
+
+def test_bad_dask_inputs_are_refused_clearly(sync, pair):
+    X, Y = pair
+    Xd = da.from_array(X, chunks=500)
+    with pytest.raises(ValueError, match="chunk sizes are unknown.*compute_chunk_sizes"):
+        fid_score(Xd[Xd[:, 0] > 0], Y)
+    with pytest.raises(ValueError, match="must be a 2-D array.*1-D dask array"):
+        prdc_score(Xd[:, 0], Y)
+    with pytest.raises(ValueError, match="same number of features; got 6 and 5"):
+        fid_score(Xd, Y[:, :5])
+    with pytest.raises(ValueError, match="X has 5 points; a 5-NN radius needs at least 6"):
+        prdc_score(Xd[:5], Y)
+    with pytest.raises(ValueError, match="no train="):
+        ReferenceStats.from_samples(Xd, train=Y)
+    with pytest.raises(ValueError, match="searched exactly"):
+        ReferenceStats.from_samples(Xd, imd_params={"knn": "approx"})
+
+
+def test_numpy_inputs_never_import_dask_paths(pair):
+    # the dispatch looks at the type's module: NumPy and lists are not dask arrays
+    X, _ = pair
+    assert not _dask.any_dask(X, X.tolist(), None, 3.0)
+    assert _dask.any_dask(X, da.from_array(X))
