@@ -361,9 +361,16 @@ def compare_run(reference, generated, *, metrics=None, k=5, interval=None, n_res
     min_points = halves * (kk + 1)
     purpose = (f"an interval from half-size subsamples (k = {kk})" if halves == 2
                else f"a graph of k = {kk} neighbours")
+    from ._dask import any_dask
+
+    dask_input = any_dask(X, *samples)  # computed on the cluster (sklearn_imd._dask)
+    if dask_input:
+        from ._dask import check_cloud as check  # dask arrays, checked lazily
+    else:
+        check = check_cloud
     if X is not None:
-        X = check_cloud(X, min_points=min_points, name=reference_name, purpose=purpose)
-    Ys = [check_cloud(Y, min_points=min_points, purpose=purpose,
+        X = check(X, min_points=min_points, name=reference_name, purpose=purpose)
+    Ys = [check(Y, min_points=min_points, purpose=purpose,
                       name=name if file_names or name.startswith("Y") else f"generated[{name!r}]")
           for name, Y in zip(names, samples)]
     d = ref.n_features if ref is not None else X.shape[1]
@@ -375,6 +382,10 @@ def compare_run(reference, generated, *, metrics=None, k=5, interval=None, n_res
     held = ref is not None and ref.train is not None  # statistics of the training set
     asked, metrics = metrics, tuple(_check_metrics(metrics, ref, any_same,
                                                    train is not None or held))
+    if dask_input:
+        from ._dask import compare_metrics
+
+        metrics = compare_metrics(metrics, asked, interval, train)
     if train is not None:
         train = check_cloud(train, min_points=2, name=train_name,
                             purpose="a nearest other training point").astype(np.float64,
@@ -417,7 +428,13 @@ def compare_run(reference, generated, *, metrics=None, k=5, interval=None, n_res
     settings = _Settings(metrics, k, params, t, kid_params, n_jobs, interval, n_resamples,
                          confidence, n_permutations, train)
     sig_ref = None
-    if "imd" in metrics:
+    if "imd" in metrics and dask_input:
+        from ._dask import reference_signature
+
+        sig_ref, reason = reference_signature(ref, X, params, t, s_ref, random_state)
+        if reason is not None:
+            raise ValueError(f"Metric 'imd' cannot be computed: {reason}.")
+    elif "imd" in metrics:
         sig_ref, reason = _reference_signature(ref, X, params, t, s_ref, random_state, n_jobs)
         if reason is not None:
             raise ValueError(f"Metric 'imd' cannot be computed: {reason}.")
@@ -428,7 +445,12 @@ def compare_run(reference, generated, *, metrics=None, k=5, interval=None, n_res
             return names[i] if file_names else f"generated[{names[i]!r}]"
 
         failures, nulls, resamples = [], {}, None
-        rows = _round_scores(X, ref, Ys, settings, sig_ref, seeds, bar, failures, nulls)
+        if dask_input:
+            from ._dask import round_scores
+
+            rows = round_scores(X, ref, Ys, settings, sig_ref, seeds, bar)
+        else:
+            rows = _round_scores(X, ref, Ys, settings, sig_ref, seeds, bar, failures, nulls)
         for i, failed, reason in failures:
             warnings.warn(
                 f"{sample(i)}: {', '.join(failed)} could not be computed, so "
@@ -540,7 +562,11 @@ def compare(reference, generated, *, metrics=None, k=5, interval=None, n_resampl
         file written by ``sklearn-imd stats``).
     generated : dict of str to array-like, list of array-like or array-like
         The generated samples, each of shape (n_i, n_features); a dict names
-        the rows, else they are ``Y[0]``, ``Y[1]``, ...
+        the rows, else they are ``Y[0]``, ``Y[1]``, ...  Where the reference
+        or a sample is a ``dask.array``, the metrics run on the current Dask
+        scheduler ("Evaluating at scale" in the user guide): ``imd`` (exact
+        graph), ``fid``, ``kid`` and the kNN metrics, by default those of
+        them that apply; no interval and no ``train``.
     metrics : list of str or str, default=None
         Some of ``"imd", "imd_excess", "fid", "fid_inf", "kid", "cmmd",
         "sw", "mind", "precision", "recall", "density", "coverage", "ct",

@@ -568,10 +568,6 @@ def _pair_cross_in(A, B, scale, centre, RA, SB):
 
 def prdc_score(X, Y, k):
     """:func:`~sklearn_imd.prdc_score` of samples of which one at least is a dask array."""
-    import dask
-
-    from .metrics._prdc import PRDCResult
-
     X = check_cloud(X, min_points=k + 1, name="X", purpose=f"a {k}-NN radius")
     Y = check_cloud(Y, min_points=k + 1, name="Y", purpose=f"a {k}-NN radius")
     if X.shape[1] != Y.shape[1]:
@@ -579,10 +575,31 @@ def prdc_score(X, Y, k):
             f"X and Y must have the same number of features; got {X.shape[1]} and "
             f"{Y.shape[1]}. Precision, recall, density and coverage compare points in one "
             "feature space; imd_score compares clouds of different dimensions.")
+    return _prdc(X, Y, k)
+
+
+def scaled_radii(X, k):
+    """``(R, e)`` of a checked dask ``X`` as ``metrics._prdc.scaled_radii``: the
+    exact squared ``k``-NN radii of ``X / 2**e``, ``e`` its binary exponent."""
+    (sx,) = scan(("X", X))
+    e = exponent_of(sx)
+    scale = float(np.ldexp(1.0, -e))
+    return NeighbourLists(X, scale, sx.mean * scale, k + max(4, k)).radii(k), e
+
+
+def _prdc(X, Y, k, R=None, R_exponent=0):
+    """PRDCResult of checked dask samples, as ``metrics._prdc._prdc``; ``R``:
+    the real squared radii of ``X / 2**R_exponent``, if known."""
+    import dask
+
+    from .metrics._prdc import PRDCResult
+
     sx, sy = scan(("X", X), ("Y", Y))
-    scale = float(np.ldexp(1.0, -exponent_of(sx, sy)))
+    e = exponent_of(sx, sy)
+    scale = float(np.ldexp(1.0, -e))
     centre = sx.mean * scale
-    R = NeighbourLists(X, scale, centre, k + max(4, k)).radii(k)
+    R = (NeighbourLists(X, scale, centre, k + max(4, k)).radii(k) if R is None
+         else np.ldexp(R, 2 * (R_exponent - e)))
     S = NeighbourLists(Y, scale, sy.mean * scale, k + max(4, k)).radii(k)
     xb, yb = _blocks(X), _blocks(Y)
     ends_x = [s for _, s in xb[1:]] + [X.shape[0]]
@@ -648,3 +665,96 @@ def reference_from_samples(cls, X, *, k, imd_params, random_state, keep_features
                imd_signature=signature, imd_t=t,
                imd_params={**params, "random_state": None if seed is None else int(seed)},
                scale_exponent=e, feature_space=feature_space)
+
+
+def cloud_signature(X, t, params, seed):
+    """The IMD signature of a checked dask cloud (exact graph), as
+    ``compute.compute_signatures`` of one cloud with the seed ``seed``."""
+    (sx,) = scan(("X", X))
+    scale = float(np.ldexp(1.0, -exponent_of(sx)))
+    k = params["k"]
+    return _signature_of(NeighbourLists(X, scale, sx.mean * scale, k + max(4, k)), t, params,
+                         seed)
+
+
+# --------------------------------------------------------------------------
+# compare
+
+# The metrics compare computes on dask arrays (the others need a sample in memory).
+COMPARE_METRICS = ("imd", "fid", "kid", "precision", "recall", "density", "coverage")
+
+
+def compare_metrics(metrics, asked, interval, train):
+    """The metrics of a :func:`~sklearn_imd.compare` on dask arrays: those asked
+    (a ValueError for others), or the default ones that it computes."""
+    if interval is not None:
+        raise ValueError("compare on dask arrays computes no interval (interval=None): "
+                         "an interval redraws the samples in memory.")
+    if train is not None:
+        raise ValueError("compare on dask arrays takes no train= (ct and authenticity "
+                         "are computed in memory).")
+    other = [m for m in metrics if m not in COMPARE_METRICS]
+    if other and asked is not None:
+        raise ValueError(
+            f"compare on dask arrays computes {', '.join(COMPARE_METRICS)}; not "
+            f"{', '.join(other)}, which need the samples in memory (pass NumPy arrays).")
+    return tuple(m for m in metrics if m in COMPARE_METRICS)
+
+
+def reference_signature(ref, X, params, t, s_ref, random_state):
+    """:func:`compare`'s reference signature with a dask reference ``X``: the
+    stored one where it fits, else computed on the cluster."""
+    from ._compare import _reference_signature
+
+    if ref is not None:
+        sig, reason = _reference_signature(ref, None, params, t, s_ref, random_state, None)
+        if sig is not None or X is None:
+            return sig, reason
+    return cloud_signature(X, t, params, s_ref), None
+
+
+def round_scores(X, stats, Ys, settings, sig_ref, seeds, bar):
+    """``_compare._round_scores`` of checked dask samples, for
+    :data:`COMPARE_METRICS`: one row per sample."""
+    from ._core.distance import imd_pairs
+    from .metrics._fid import _frechet, _symmetric_sqrt
+    from .metrics._kid import kid_score
+
+    metrics, k, params, t = settings.metrics, settings.k, settings.params, settings.t
+    rows = [{} for _ in Ys]
+    if "imd" in metrics:
+        for row, Y in zip(rows, Ys):
+            # a copy of the reference (the same dask graph) gets its probes: IMD 0
+            S = (sig_ref if X is not None and Y.name == X.name
+                 else cloud_signature(Y, t, params, seeds[1]))
+            row["imd"] = float(imd_pairs(sig_ref[None, :], S[None, :], t)[0])
+    if "fid" in metrics:
+        if stats is not None:
+            mean, cov, e = stats.mean, stats.covariance, stats.scale_exponent
+        else:
+            mean, cov, e = scaled_moments(X)
+        for row, m in zip(rows, moments(*[(f"generated[{i}]", Y) for i, Y in enumerate(Ys)])):
+            # both in units of 2**e, then of 2**(e + shift) where all fit
+            mu_Y = np.ldexp(m.mean, m.exponent - e)
+            cov_Y = np.ldexp(m.covariance(), 2 * (m.exponent - e))
+            shift = int(np.frexp(max(np.abs(mean).max(), np.abs(mu_Y).max(),
+                                     np.sqrt(np.abs(np.diag(cov)).max()),
+                                     np.sqrt(np.abs(np.diag(cov_Y)).max())))[1])
+            score = _frechet(np.ldexp(mean, -shift), _symmetric_sqrt(np.ldexp(cov, -2 * shift)),
+                             np.ldexp(mu_Y, -shift),
+                             _symmetric_sqrt(np.ldexp(cov_Y, -2 * shift)), shift + e)
+            row["fid"] = float(score)
+    if "kid" in metrics:
+        for row, Y in zip(rows, Ys):
+            row["kid"] = kid_score(X, Y, random_state=seeds[2], **settings.kid_params)
+    chosen = [m for m in ("precision", "recall", "density", "coverage") if m in metrics]
+    if chosen:
+        R, e_R = ((stats.radii, stats.scale_exponent)
+                  if stats is not None and stats.radii is not None and stats.k == k
+                  else scaled_radii(X, k))
+        for row, Y in zip(rows, Ys):
+            scores = _prdc(X, Y, k, R, e_R).as_dict()
+            row.update({m: scores[m] for m in chosen})
+    for _ in Ys:
+        bar.update()
+    return rows

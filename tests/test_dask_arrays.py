@@ -9,7 +9,7 @@ da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
 dask = pytest.importorskip("dask")
 
-from sklearn_imd import ReferenceStats, fid_score, kid_score, prdc_score  # noqa: E402
+from sklearn_imd import ReferenceStats, compare, fid_score, kid_score, prdc_score  # noqa: E402
 from sklearn_imd import _dask  # noqa: E402
 from sklearn_imd._core.graph import knn_adjacency  # noqa: E402
 
@@ -213,3 +213,28 @@ def test_numpy_inputs_never_import_dask_paths(pair):
     X, _ = pair
     assert not _dask.any_dask(X, X.tolist(), None, 3.0)
     assert _dask.any_dask(X, da.from_array(X))
+
+
+def test_compare_on_dask_arrays_gives_the_numpy_table(sync, pair):
+    X, Y = pair
+    metrics = "imd,fid,kid,precision,recall,density,coverage"
+    kid = {"n_subsets": 5, "subset_size": 300}
+    with pytest.warns(UserWarning, match="different sizes"):  # 1,500 and 1,300 points
+        mem = compare(X, {"a": Y, "b": X[:1400] + 0.3}, metrics=metrics, random_state=0,
+                      kid_params=kid, imd_params={"knn": "exact"})
+    with pytest.warns(UserWarning, match="different sizes"):
+        got = compare(da.from_array(X, chunks=400),
+                      {"a": da.from_array(Y, chunks=500), "b": X[:1400] + 0.3},
+                      metrics=metrics, random_state=0, kid_params=kid)
+    assert list(got.columns) == list(mem.columns) and list(got.index) == list(mem.index)
+    # the FID column to the rounding of the blockwise moments; all others exactly
+    np.testing.assert_allclose(got["fid"], mem["fid"], rtol=1e-10)
+    assert got.drop(columns="fid").equals(mem.drop(columns="fid"))
+    # from statistics made on the cluster: the metrics it computes by default
+    ref = ReferenceStats.from_samples(da.from_array(X, chunks=400), random_state=0)
+    table = compare(ref, {"a": da.from_array(Y, chunks=500)}, random_state=0, kid_params=kid)
+    assert list(table.columns) == list(_dask.COMPARE_METRICS)
+    with pytest.raises(ValueError, match="not vendi, which need the samples in memory"):
+        compare(ref, {"a": da.from_array(Y, chunks=500)}, metrics="fid,vendi")
+    with pytest.raises(ValueError, match="no interval"):
+        compare(ref, {"a": da.from_array(Y, chunks=500)}, interval="bootstrap")

@@ -43,8 +43,10 @@ def kid_score(X, Y, *, n_subsets=100, subset_size=1000, degree=3, gamma=None, co
 
     Parameters
     ----------
-    X : array-like of shape (n_samples_X, n_features)
-    Y : array-like of shape (n_samples_Y, n_features)
+    X : array-like or dask array of shape (n_samples_X, n_features)
+    Y : array-like or dask array of shape (n_samples_Y, n_features)
+        With a ``dask.array``, the subsets are gathered from it by index
+        (the same subsets, the same numbers).
     n_subsets : int, default=100
     subset_size : int, default=1000
     degree : int, default=3

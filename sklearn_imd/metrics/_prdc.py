@@ -229,8 +229,11 @@ def prdc_score(X, Y, *, k=5):
 
     Parameters
     ----------
-    X : array-like of shape (n_real, n_features)
-        Real sample (e.g. features of real images).
+    X : array-like or dask array of shape (n_real, n_features)
+        Real sample (e.g. features of real images).  With a ``dask.array``
+        (either sample), the exact kNN searches and the cross pass run as
+        tasks over pairs of row blocks on the current Dask scheduler, with the
+        same four numbers (user guide, "Evaluating at scale").
     Y : array-like of shape (n_generated, n_features)
         Generated sample, in the same feature space.
     k : int, default=5
