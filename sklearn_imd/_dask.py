@@ -264,10 +264,10 @@ def fid_score(X, Y):
 
 
 def kid_subsets(X, Y):
-    """``(X, Y, gather)`` for ``metrics._kid``'s estimates: checked dask samples,
-    and ``gather(pairs)``, which yields the rows ``(X[ix], Y[iy])`` of each
+    """For ``metrics._kid``'s estimates of checked dask samples ``X`` and ``Y``:
+    ``gather(pairs)``, which yields the rows ``(X[ix], Y[iy])`` of each
     pair of index arrays as float64 NumPy arrays, in the order given,
-    computed a few subsets at a time."""
+    gathered a few subsets at a time (``_KID_BATCH_ENTRIES`` values)."""
     import dask
 
     def gather(pairs):
@@ -278,9 +278,14 @@ def kid_subsets(X, Y):
                                             * X.shape[1]))
         for start in range(0, len(pairs), per):
             batch = pairs[start : start + per]
-            found = dask.compute(*[(X[ix], Y[iy]) for ix, iy in batch])
-            for x, y in found:
-                yield x.astype(np.float64, copy=False), y.astype(np.float64, copy=False)
+            # the batch's rows of each sample by one sorted take per chunk, then
+            # each subset's rows in its own order (copies of the same values)
+            ux = np.unique(np.concatenate([ix for ix, _ in batch]))
+            uy = np.unique(np.concatenate([iy for _, iy in batch]))
+            gx, gy = dask.compute(X[ux], Y[uy])
+            for ix, iy in batch:
+                yield (gx[np.searchsorted(ux, ix)].astype(np.float64, copy=False),
+                       gy[np.searchsorted(uy, iy)].astype(np.float64, copy=False))
 
     return gather
 
