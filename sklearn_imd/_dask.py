@@ -486,7 +486,27 @@ class NeighbourLists:
             keep = d <= true_radius[a]
             src.append(open_[a[keep]])
             dst.append(j[keep])
-        return np.concatenate(src), np.concatenate(dst)
+        from ._core.plan import _MAX_TIE_EDGES
+
+        src, dst = np.concatenate(src), np.concatenate(dst)
+        budget = max(_MAX_TIE_EDGES, 4 * self.n * k)
+        if src.size > budget:  # as graph._neighbour_lists
+            raise ValueError(
+                f"Ties at the k-th distance would give the cloud's kNN graph more than "
+                f"{budget} edges (k = {k}, {self.n} points): most points have very many others "
+                "at exactly the same distance. Add a little noise.")
+        copies = int(np.count_nonzero(self.dist[:, k - 1] == 0))
+        if copies:
+            import warnings
+
+            from .exceptions import DuplicatePointsWarning
+
+            warnings.warn(
+                f"{copies} of its {self.n} points have more than k = {k} identical copies: "
+                "ties decide the kNN graph, each group becoming a clique, so the signature "
+                "describes the duplication more than the shape of the data. Remove duplicates "
+                "if they are an artefact.", DuplicatePointsWarning, stacklevel=2)
+        return src, dst
 
 
 def _adjacency(lists, k):

@@ -208,7 +208,7 @@ def test_bad_dask_inputs_are_refused_clearly(sync, pair):
         ReferenceStats.from_samples(Xd, imd_params={"knn": "approx"})
 
 
-def test_numpy_inputs_never_import_dask_paths(pair):
+def test_the_dispatch_looks_at_the_type(pair):
     # the dispatch looks at the type's module: NumPy and lists are not dask arrays
     X, _ = pair
     assert not _dask.any_dask(X, X.tolist(), None, 3.0)
@@ -238,3 +238,23 @@ def test_compare_on_dask_arrays_gives_the_numpy_table(sync, pair):
         compare(ref, {"a": da.from_array(Y, chunks=500)}, metrics="fid,vendi")
     with pytest.raises(ValueError, match="no interval"):
         compare(ref, {"a": da.from_array(Y, chunks=500)}, interval="bootstrap")
+
+
+def test_duplicates_warn_and_numpy_never_imports_dask(sync):
+    import subprocess
+    import sys
+
+    from sklearn_imd.exceptions import DuplicatePointsWarning
+
+    rng = np.random.default_rng(0)
+    X = np.repeat(rng.normal(size=(100, 3)), 7, axis=0)  # groups of 7 > k = 5 copies
+    with pytest.warns(DuplicatePointsWarning, match="700 of its 700 points"):
+        A = _dask.knn_adjacency(_dask.check_cloud(da.from_array(X, chunks=200)), 5)
+    with pytest.warns(DuplicatePointsWarning):
+        assert (A != knn_adjacency(X, 5, knn="exact")).nnz == 0
+    code = ("import sys, numpy as np; from sklearn_imd import fid_score, prdc_score; "
+            "X = np.random.default_rng(0).normal(size=(60, 3)); fid_score(X, X + 1); "
+            "prdc_score(X, X + 1); print('dask' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False"
