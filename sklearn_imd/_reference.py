@@ -56,6 +56,17 @@ def _row_blocks(A, rows=1 << 14):
         yield A[start : start + rows]
 
 
+def _is_mapped(A):
+    """Whether ``A`` is (a view of) a memory-mapped file."""
+    import mmap
+
+    while A is not None:
+        if isinstance(A, (np.memmap, mmap.mmap)):
+            return True
+        A = getattr(A, "base", None)
+    return False
+
+
 def _imd_seeds(random_state):
     """The seeds imd_score(X, Y, random_state=random_state) gives X and Y."""
     return draw_seeds(random_state, 2)
@@ -171,8 +182,8 @@ imd_signature, train, cells)
             raise ValueError(f"{where}: {field} {problem}.")
 
         def array(value, field, ndim, keep_float32=False):
-            try:
-                arr = np.asarray(value)
+            try:  # a memory-mapped file stays one (np.memmap), read where it is
+                arr = value if isinstance(value, np.memmap) else np.asarray(value)
             except Exception as exc:  # ragged lists and other objects numpy refuses
                 fail(field, f"is not an array of numbers ({exc})")
             if arr.dtype.kind not in "biuf" or arr.ndim != ndim:
@@ -181,7 +192,7 @@ imd_signature, train, cells)
                      f"dtype {arr.dtype}")
             if not (keep_float32 and arr.dtype == np.float32):
                 # a memory-mapped float64 array is read where it is, not copied
-                arr = arr.astype(np.float64, copy=not isinstance(value, np.memmap))
+                arr = arr.astype(np.float64, copy=not _is_mapped(value))
             if not all(np.isfinite(block).all() for block in _row_blocks(arr)):
                 fail(field, "holds NaN or infinite values")
             return arr
@@ -612,7 +623,7 @@ imd_signature)
         from ._core.compute import compute_signatures
         from .metrics._prdc import scaled_radii
 
-        X = stream.features()
+        kept = X = stream.features()
         k, params, t = stream.k, stream.params, stream.t
         m = stream.moments
         mean, covariance, e = m.mean, m.covariance(), m.exponent
@@ -631,7 +642,7 @@ imd_signature)
             mean, covariance = np.ldexp(mean, e), np.ldexp(covariance, 2 * e)
             radii = None if radii is None else np.ldexp(radii, 2 * e)
             e = 0
-        self._set(mean=mean, covariance=covariance, n_samples=m.n, features=X,
+        self._set(mean=mean, covariance=covariance, n_samples=m.n, features=kept,
                   k=None if X is None else k, radii=radii, imd_signature=signature,
                   imd_t=None if X is None else t, imd_params=imd_params, scale_exponent=e,
                   train=None, train_radii=None, cells=None, feature_space=self.feature_space,
