@@ -67,6 +67,12 @@ def _is_mapped(A):
     return False
 
 
+def _kept(X):
+    """The features a ReferenceStats keeps of the validated ``X``: a copy, but a
+    read-only memory map itself (nothing can write to it through it)."""
+    return X if _is_mapped(X) and not X.flags.writeable else X.copy()
+
+
 def _imd_seeds(random_state):
     """The seeds imd_score(X, Y, random_state=random_state) gives X and Y."""
     return draw_seeds(random_state, 2)
@@ -430,7 +436,7 @@ imd_signature)
             train_radii = None if train_radii is None else np.ldexp(train_radii, 2 * e)
             e = 0
         return cls(mean=mean, covariance=covariance, n_samples=X.shape[0],
-                   features=X.copy() if keep_features else None,
+                   features=_kept(X) if keep_features else None,
                    k=k if keep_features else None, radii=radii,
                    imd_signature=signature, imd_t=t,
                    imd_params={**params, "random_state": None if seed is None else int(seed)},

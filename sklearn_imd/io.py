@@ -18,7 +18,7 @@ from ._io.images import _load_images
 __all__ = ["load_images", "load_points", "memory_limit"]
 
 
-def load_points(path, key=None):
+def load_points(path, key=None, *, mmap=False):
     """Read a point cloud from a ``.npy``, ``.npz`` or ``.csv`` file or a folder of images.
 
     Parameters
@@ -31,7 +31,9 @@ def load_points(path, key=None):
 
         - ``.npy``: one array, as written by :func:`numpy.save`.  Arrays of
           Python objects are refused: loading them would unpickle, which can
-          run arbitrary code.  A 3-D array ``(n_images, height, width)`` or a
+          run arbitrary code.  An array saved from ml_dtypes' bfloat16 (dtype
+          ``'<V2'`` in the file) is read as float32, exactly, without
+          ml_dtypes.  A 3-D array ``(n_images, height, width)`` or a
           4-D array ``(n_images, height, width, channels)`` is read as images
           and flattened to ``(n_images, height * width * channels)`` in C
           order, with a warning.
@@ -50,12 +52,21 @@ def load_points(path, key=None):
     key : str, default=None
         Name of the array to read from a ``.npz`` archive holding several;
         only for ``.npz`` files.
+    mmap : bool, default=False
+        Only for ``.npy`` files: memory-map the array read-only
+        (:func:`numpy.load` with ``mmap_mode="r"``), its header checked
+        first, instead of reading it: the system pages it in as the
+        metrics read it, and float32 and float64 arrays are used where they
+        are, never copied.  The array keeps its stored dtype (float16 stays
+        float16, bfloat16 is ml_dtypes' bfloat16), and 3-D and 4-D arrays of
+        images are flattened as views (a copy for Fortran order).
 
     Returns
     -------
     X : ndarray of shape (n_points, n_features)
-        At least one point and one feature.  float32 data stays float32;
-        other numbers become float64.  NaN and infinite values are returned
+        At least one point and one feature.  float32 data stays float32
+        (bfloat16 becomes float32, exactly); other numbers become float64
+        (with ``mmap=True``: the stored dtype).  NaN and infinite values are returned
         as they are (:func:`~sklearn_imd.imd_score` refuses them).  A folder
         gives float32 pixels in [0, 1], as :func:`load_images` with
         ``flatten=True``.
@@ -99,7 +110,12 @@ def load_points(path, key=None):
     >>> tmp.cleanup()
     """
     path = os.fsdecode(path)
+    if not isinstance(mmap, (bool, np.bool_)):
+        raise TypeError(f"mmap must be True or False; got {mmap!r}.")
     ext = _check_file(path)
+    if mmap and ext != ".npy":
+        raise ValueError(f"mmap applies only to .npy files, and {path} is "
+                         f"{'a folder of images' if ext is None else 'a ' + ext + ' file'}.")
     if ext is None:
         if key is not None:
             raise ValueError(
@@ -115,7 +131,10 @@ def load_points(path, key=None):
     else:
         with open(path, "rb") as f:
             # _read_npy <- load_points <- its caller
-            X = _read_npy(f, os.fstat(f.fileno()).st_size, path, stacklevel=3)
+            X = _read_npy(f, os.fstat(f.fileno()).st_size, path, stacklevel=3,
+                          mmap_path=path if mmap else None)
+        if mmap:
+            return X
     return X if X.dtype == np.float32 else X.astype(np.float64, copy=False)
 
 

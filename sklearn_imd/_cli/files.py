@@ -45,7 +45,10 @@ def _read(path, key):
 
     if _is_stats_file(path):
         return _stats_features(path, key)
-    return load_points(path, key if _is_npz(path) else None)
+    # a .npy memory-mapped: read once, by the metrics, never into a buffer
+    # and then a copy of it (float32 and float64 are used where they are)
+    return load_points(path, key if _is_npz(path) else None,
+                       mmap=os.path.splitext(path)[1].lower() == ".npy")
 
 
 def _stats_features(path, key):
