@@ -73,6 +73,22 @@ def _kept(X):
     return X if _is_mapped(X) and not X.flags.writeable else X.copy()
 
 
+def _peer_fields(path):
+    """The fields of ``path`` when it is another tool's statistics file
+    (:mod:`._stats_formats`), None for sklearn-imd's and pytorch-fid's."""
+    from ._io.arrays import _open_zip
+    from ._stats_formats import is_torch_file, peer_fields, read_torch_fidelity
+
+    if is_torch_file(path):
+        return read_torch_fidelity(path)
+    try:
+        archive, members = _open_zip(path)
+    except ValueError:
+        return None  # the loader of our files gives the error
+    archive.close()
+    return peer_fields(path, members)
+
+
 def _imd_seeds(random_state):
     """The seeds imd_score(X, Y, random_state=random_state) gives X and Y."""
     return draw_seeds(random_state, 2)
@@ -843,7 +859,27 @@ imd_signature)
 
     @classmethod
     def load(cls, path):
-        """Read statistics written by :meth:`save`, or pytorch-fid's ``mu``/``sigma``.
+        """Read statistics written by :meth:`save`, or by another evaluation tool.
+
+        Besides sklearn-imd's own files, it reads (each as its tool writes
+        it; only arrays of numbers, nothing unpickled but NumPy arrays):
+
+        - pytorch-fid's ``--save-stats`` and clean-fid's custom statistics
+          (``make_custom_stats``): ``mu`` and ``sigma`` (FID only);
+        - clean-fid's KID file (``..._kid.npz``, ``feats``) and dgm-eval's
+          saved representations (``reps``, with its ``model`` as the
+          ``feature_space``; its pickled ``hparams`` are not read): the
+          features, with their moments;
+        - guided-diffusion's (ADM) reference batches: their ``mu`` and
+          ``sigma`` (Inception pool_3 over the whole dataset; FID only);
+          their ``arr_0`` images and sFID moments ``mu_s``/``sigma_s`` are
+          not read;
+        - torch-fidelity's cached FID statistics (a ``.pt`` file of
+          ``torch.save({"mu": ..., "sigma": ...})``), read without torch;
+          its caches of torch tensors are refused, with how to convert them.
+
+        Files whose sample size is unknown (all but those with features)
+        have ``n_samples`` 0; :meth:`merge` refuses them.
 
         Every field is checked before any metric uses it (as the constructor
         does): finite values, a symmetric positive semi-definite covariance,
@@ -865,11 +901,24 @@ imd_signature)
         Raises
         ------
         ValueError
-            If the file is not a ``.npz`` archive of statistics, or a field is
+            If the file is not a ``.npz`` archive of statistics (or a
+            torch-fidelity ``.pt`` of them), or a field is
             missing or malformed: the message names the file and the field.
         MemoryError
             If its arrays would take more memory than the limit of
             :func:`sklearn_imd.io.memory_limit`.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from sklearn_imd import ReferenceStats
+        >>> X = np.random.default_rng(0).normal(size=(500, 4))
+        >>> path = os.path.join(tempfile.mkdtemp(), "custom_clean_custom_na.npz")
+        >>> np.savez_compressed(path, mu=X.mean(axis=0), sigma=np.cov(X, rowvar=False))
+        >>> ref = ReferenceStats.load(path)   # clean-fid's make_custom_stats file
+        >>> ref.n_samples, ref.features is None
+        (0, True)
         """
         from ._io.arrays import _read_npz_members
         from ._io.files import _check_regular
@@ -880,6 +929,11 @@ imd_signature)
             if f.read(6) == b"\x93NUMPY":
                 raise ValueError(f"{path}: a statistics file is a .npz archive, not a .npy "
                                  "array; write one with `sklearn-imd stats REF -o FILE.npz`.")
+        peer = _peer_fields(path)  # another tool's file (clean-fid, ADM, dgm-eval, ...)
+        if peer is not None:
+            stats = cls.__new__(cls)
+            stats._set(**peer, where=path)
+            return stats
         arrays = _read_npz_members(path, what="a statistics file")
         keys = set(arrays)
         if not {"mu", "sigma"} <= keys:

@@ -8,12 +8,18 @@ from .texts import PROG
 
 def _is_stats_file(path):
     """Whether ``path`` is an .npz archive of reference statistics: ``mu`` and
-    ``sigma`` (pytorch-fid's) and no arrays but those a statistics file holds.
+    ``sigma`` (pytorch-fid's) and no arrays but those a statistics file holds,
+    or another tool's statistics (guided-diffusion's reference batches,
+    dgm-eval's representations, torch-fidelity's cached ``.pt``).
     Another archive that holds arrays named so (say a VAE's ``z``, ``mu``,
     ``sigma``) is a file of arrays like any other."""
     from .._io.arrays import _open_zip
+    from .._stats_formats import is_torch_file, peer_format
 
-    if os.path.splitext(path)[1].lower() != ".npz" or not os.path.isfile(path):
+    ext = os.path.splitext(path)[1].lower()
+    if ext == ".pt":  # torch-fidelity's cached statistics (ReferenceStats.load reads them)
+        return os.path.isfile(path) and is_torch_file(path)
+    if ext != ".npz" or not os.path.isfile(path):
         return False
     try:
         archive, members = _open_zip(path)
@@ -21,6 +27,8 @@ def _is_stats_file(path):
         return False  # load_points gives the error
     archive.close()
     names = set(members)
+    if peer_format(names) in ("guided-diffusion", "dgm-eval"):
+        return True  # a reference batch (mu, sigma; its images are not read), dgm-eval reps
     if not {"mu", "sigma"} <= names:
         return False
     from .._reference import _STATS_KEYS
@@ -55,7 +63,7 @@ def _stats_features(path, key):
     """The features a statistics file holds, as a point cloud."""
     from .._reference import ReferenceStats
 
-    if key not in (None, "features"):
+    if key not in (None, "features", "reps"):
         raise ValueError(
             f"{path} is a statistics file (sklearn-imd stats or pytorch-fid): its {key!r} "
             "is a summary, not a point cloud. A point cloud is its 'features', if it holds "

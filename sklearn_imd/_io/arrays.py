@@ -162,15 +162,21 @@ def _read_member(archive, member, where, stacklevel, points):
         raise ValueError(f"{where} could not be read: the archive is corrupt ({exc}).") from None
 
 
-def _read_npz_members(path, what="a .npz file"):
+def _read_npz_members(path, what="a .npz file", names=None):
     """Every ``.npy`` member of the archive ``path`` (a dict name -> array), checked
     as :func:`load_points` checks its arrays, but of any shape and dtype of numbers
     or strings (never objects).  The members' sizes together are checked against
-    :func:`memory_limit` before any is read."""
+    :func:`memory_limit` before any is read.  ``names``: only these members
+    (each must be there), the others neither read nor counted."""
     archive, members = _open_zip(path)
     with archive:
         if not members:
             raise ValueError(f"{path} holds no arrays (no .npy members); it is not {what}.")
+        if names is not None:
+            missing = [name for name in names if name not in members]
+            if missing:
+                raise ValueError(f"{path} has no array named {missing[0]!r}; it is not {what}.")
+            members = {name: members[name] for name in names}
         _check_memory(sum(archive.getinfo(m).file_size for m in members.values()), path)
         # points=False: no warning, so no stack level to point with
         return {name: _read_member(archive, member, f"{path}, array {name!r},", 1, False)
