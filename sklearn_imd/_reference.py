@@ -102,9 +102,12 @@ class ReferenceStats:
     themselves (KID and the kNN metrics compare points); with the models'
     training set, what the memorisation metrics ``ct`` and ``authenticity``
     need of it, so that :func:`compare` adds them without ``train``.  Build it with
-    :meth:`from_samples`, keep it with :meth:`save` (``sklearn-imd stats``
-    does both) and read it back with :meth:`load`, which also reads the
-    ``mu``/``sigma`` files of pytorch-fid's ``--save-stats`` (FID only).
+    :meth:`from_samples`, or a batch at a time with :meth:`streaming` and
+    :meth:`partial_fit` (shards made apart put together by :meth:`merge`),
+    keep it with :meth:`save` (``sklearn-imd stats`` does both) and read it
+    back with :meth:`load`, which also reads the statistics files of
+    pytorch-fid, clean-fid, torch-fidelity, guided-diffusion's reference
+    batches and dgm-eval.
 
     Every field is checked when the statistics are made or loaded, before
     any metric reads them (a ValueError names the field): finite values, a
@@ -117,7 +120,8 @@ class ReferenceStats:
     n_samples, n_features : int
     mean : ndarray of shape (n_features,)
     covariance : ndarray of shape (n_features, n_features)
-        ``ddof=1``.
+        ``ddof=1``.  Of a stream, None until it holds 2 rows; a stream's
+        ``features``, ``radii`` and signature are None until :meth:`finalize`.
     features : ndarray of shape (n_samples, n_features) or None
     k : int or None
         Neighbour of ``radii``.
@@ -803,6 +807,9 @@ imd_signature)
 
     def save(self, path):
         """Write the statistics to a ``.npz`` file (no pickled objects).
+
+        A stream (:meth:`streaming`) is finalised first (:meth:`finalize`):
+        the file holds its radii and signature, and no batch is added after.
 
         Parameters
         ----------
