@@ -58,8 +58,9 @@ def load_points(path, key=None, *, mmap=False):
         first, instead of reading it: the system pages it in as the
         metrics read it, and float32 and float64 arrays are used where they
         are, never copied.  The array keeps its stored dtype (float16 stays
-        float16, bfloat16 is ml_dtypes' bfloat16), and 3-D and 4-D arrays of
-        images are flattened as views (a copy for Fortran order).
+        float16, bfloat16 is ml_dtypes' bfloat16, or is read as float32
+        where ml_dtypes is not installed), and 3-D and 4-D arrays of images
+        are flattened as views (a copy for Fortran order).
 
     Returns
     -------

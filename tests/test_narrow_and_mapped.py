@@ -57,9 +57,19 @@ def test_bfloat16_npy_file(tmp_path, X):
     theirs = bits.view(ml_dtypes.bfloat16).astype(np.float32)
     same = (ours == theirs) | (np.isnan(ours) & np.isnan(theirs))
     assert same.all()
-    # Fortran order kept
+    # Fortran order kept; in a .npz archive too
     np.save(tmp_path / "f.npy", np.asfortranarray(Xb))
     assert np.array_equal(load_points(tmp_path / "f.npy"), got)
+    np.savez(tmp_path / "b.npz", X=Xb)
+    assert np.array_equal(load_points(tmp_path / "b.npz"), got)
+
+
+def test_bfloat16_map_without_ml_dtypes(tmp_path, X, monkeypatch):
+    Xb = X.astype(ml_dtypes.bfloat16)
+    np.save(tmp_path / "bf16.npy", Xb)
+    monkeypatch.setitem(sys.modules, "ml_dtypes", None)  # as if not installed
+    got = load_points(tmp_path / "bf16.npy", mmap=True)
+    assert got.dtype == np.float32 and np.array_equal(got, Xb.astype(np.float32))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -107,3 +117,20 @@ def test_images_are_flattened_as_views(tmp_path):
         mapped = load_points(tmp_path / "imgs.npy", mmap=True)
     assert mapped.shape == (6, 48) and _is_mapped(mapped)
     assert np.array_equal(mapped, imgs.reshape(6, 48))
+
+
+def test_command_line_maps_npy_inputs(tmp_path, X, capsys):
+    import json
+
+    from sklearn_imd.__main__ import main
+
+    Xb, Y = X.astype(ml_dtypes.bfloat16), X[::-1] * 1.2
+    np.save(tmp_path / "ref.npy", Xb)
+    np.save(tmp_path / "gen.npy", Y.astype(np.float16))
+    assert main(["compare", str(tmp_path / "ref.npy"), str(tmp_path / "gen.npy"),
+                 "--metrics", "fid", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    fid = [row["fid"] for row in out.values()]  # {GEN: {metric: value}}
+    want = fid_score(Xb.astype(np.float64), Y.astype(np.float16).astype(np.float64))
+    # the same widened values, the same computation
+    assert fid and np.isclose(fid[0], want, rtol=1e-12)

@@ -221,3 +221,17 @@ def test_float16_and_memmap_batches(tmp_path, X):
     assert _relative(ref.covariance, np.cov(wide, rowvar=False)) < RTOL
     assert ref.features.dtype == np.float32 and np.array_equal(ref.features, wide)
     assert os.path.exists(path)
+
+
+def test_many_shards_merge_as_a_tree():
+    # 64 shards of 1 to 40 rows, some of other scales: a balanced tree of
+    # Chan's updates, rounding growing with log2(64) merges (RTOL as above)
+    rng = np.random.default_rng(4)
+    sizes = rng.integers(1, 40, size=64)
+    X = rng.normal(size=(int(sizes.sum()), 5)) * np.repeat(
+        rng.choice([1e-3, 1.0, 1e3], size=64), sizes)[:, None] + 2.0
+    shards = [ReferenceStats.streaming().partial_fit(part) for part in _batches(X, sizes)]
+    merged = ReferenceStats.merge(shards)
+    assert merged.n_samples == X.shape[0]
+    assert _relative(merged.mean, X.mean(axis=0)) < RTOL
+    assert _relative(merged.covariance, np.cov(X, rowvar=False)) < RTOL

@@ -37,7 +37,8 @@ def _read_npy(f, size, where, stacklevel, points=True, mmap_path=None):
     (the members of a statistics file) any shape is read, and strings too.
     A bfloat16 array (``'<V2'``) is read as float32, exactly.  With
     ``mmap_path`` (the file of ``f``) the checked array is memory-mapped
-    read-only in its stored dtype, not read (bfloat16 as ml_dtypes').
+    read-only in its stored dtype, not read (bfloat16 as ml_dtypes', or read
+    as float32 without ml_dtypes).
     """
     if f.read(len(_NPY_MAGIC)) != _NPY_MAGIC:
         raise ValueError(
@@ -114,11 +115,11 @@ def _map_npy(path, offset, shape, fortran, dtype, bfloat16, where):
     if bfloat16:
         try:
             import ml_dtypes
-        except ImportError:
-            raise ValueError(
-                f"{where} holds bfloat16 values, which a memory map reads as ml_dtypes' "
-                "bfloat16: install ml_dtypes (pip install ml_dtypes), or read the file "
-                "without mmap (as float32, exactly).") from None
+        except ImportError:  # no bfloat16 dtype to map it as: read, widened to float32
+            raw = np.memmap(path, dtype="<u2", mode="r", offset=offset, shape=tuple(shape),
+                            order="F" if fortran else "C")
+            _check_memory(2 * raw.nbytes, where)
+            return _bfloat16_to_float32(raw)
         dtype = np.dtype(ml_dtypes.bfloat16)
     return np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=tuple(shape),
                      order="F" if fortran else "C")
