@@ -46,14 +46,21 @@ class NpyAppender:
         return head + text.ljust(_HEADER_BYTES - 11).encode("latin1") + b"\n"
 
     def append(self, rows):
-        """Write the rows (a 2-D array of ``d`` columns, already of ``dtype``)."""
+        """Write the rows (a 2-D array of ``d`` columns, already of ``dtype``);
+        the header, rewritten last, counts them only once they are written."""
         rows = np.ascontiguousarray(rows, dtype=self.dtype)
         with open(self.path, "r+b") as f:
             f.seek(_HEADER_BYTES + self.n * self.d * self.dtype.itemsize)
-            f.write(rows.tobytes())
-            self.n += rows.shape[0]
+            f.write(rows.data)
+            f.flush()
+            n = self.n + rows.shape[0]
             f.seek(0)
-            f.write(self._header())
+            self.n, previous = n, self.n
+            try:
+                f.write(self._header())
+            except BaseException:
+                self.n = previous
+                raise
 
     def array(self):
         """The rows written, memory-mapped read-only."""
@@ -113,16 +120,17 @@ class Stream:
                     "features kept so far are float32 (the first batch's): stream batches of "
                     "one dtype, or cast this one to float32 first.")
         part = part_moments(X)
-        self.moments = part if self.moments is None else merge_moments(self.moments, part)
-        if self.d is None:
-            self.d = X.shape[1]
+        moments = part if self.moments is None else merge_moments(self.moments, part)
+        # the rows written before the moments change: a failed write (a full
+        # disk) leaves the file's header, and the stream, at the rows before
         if self.keep is True:
             self.blocks.append(rows.copy() if np.shares_memory(rows, np.asarray(batch))
                                else rows)
         elif self.keep is not False:
             if self.file is None:
-                self.file = NpyAppender(self.keep, self.d, dtype)
+                self.file = NpyAppender(self.keep, X.shape[1], dtype)
             self.file.append(rows)
+        self.moments, self.d = moments, X.shape[1]
         if self.keep is not False:
             self.dtype = dtype
 
