@@ -244,9 +244,9 @@ def test_luminance_is_pillows_convert_l(rng):
 
 
 def test_presets_values():
-    assert pre.PRESETS["inception"] == {"size": (299, 299), "resize": "bicubic-pil",
-                                        "channels": "RGB", "value_range": (0.0, 1.0),
-                                        "mean": None, "std": None}
+    assert pre.PRESETS["inception"] == {"size": (299, 299), "channels": "RGB",
+                                        "value_range": (0.0, 1.0), "mean": None, "std": None}
+    assert OnnxFeatures("net.onnx").resize == "bicubic-pil"  # every preset's
     assert pre.PRESETS["dinov2"]["size"] == (224, 224)
     assert pre.PRESETS["dinov2"]["mean"] == (0.485, 0.456, 0.406)
     assert pre.PRESETS["dinov2"]["std"] == (0.229, 0.224, 0.225)

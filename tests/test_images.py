@@ -348,7 +348,9 @@ def test_cli_scores_two_folders(capsys, tmp_path, rng):
     rc = main(["score", *map(str, folders), "--seed", "0"])
     out, err = capsys.readouterr()
     assert rc == 0, err
-    assert err == ""
+    assert err == (f"sklearn-imd: note: {folders[0]}, {folders[1]}: image folders read as raw "
+                   "pixels; for a network's features, compute them first "
+                   "(sklearn_imd.features.OnnxFeatures, or 'compare --features NET.onnx').\n")
     assert math.isfinite(float(out)) and float(out) >= 0
 
 

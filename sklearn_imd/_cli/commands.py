@@ -284,7 +284,18 @@ def _run_score(args):
 
     score = imd_score(A, B, random_state=args.seed, n_jobs=args.n_jobs, **params)
     print(f"{score:.6g}")
+    _score_pixels_note(args)
     return 0
+
+
+def _score_pixels_note(args):
+    import os
+
+    folders = [p for p in (args.A, args.B) if os.path.isdir(p)]
+    if folders:
+        print(f"{PROG}: note: {', '.join(folders)}: image folders read as raw pixels; for a "
+              "network's features, compute them first (sklearn_imd.features.OnnxFeatures, "
+              "or 'compare --features NET.onnx').", file=sys.stderr)
 
 
 def _score_with_ci(A, B, args, params, level, n_resamples):
@@ -302,6 +313,7 @@ def _score_with_ci(A, B, args, params, level, n_resamples):
     )
     low, high = res.confidence_interval
     print(f"{res.statistic:.6g}  {100 * level:g}% CI [{low:.4g}, {high:.4g}]")
+    _score_pixels_note(args)
     print(
         f"{PROG}: note: the {100 * level:g}% interval, from {n_resamples} pairs of half-size "
         "subsamples, shows how much the score would move with other samples of the same sizes.",

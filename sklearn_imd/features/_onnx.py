@@ -86,8 +86,8 @@ class OnnxFeatures(TransformerMixin, BaseEstimator):
         None: the preset's, else the network's input size if it is fixed,
         else the images are not resized (those of a batch must then share a
         size).
-    resize : str, default=None
-        How images are resized (None: the preset's, else ``"bicubic-pil"``):
+    resize : str, default="bicubic-pil"
+        How images are resized (every preset uses the default):
 
         - ``"bicubic-pil"``: clean-fid's "clean" resize, the one it
           recommends: each channel, in the 8-bit scale [0, 255] as a 32-bit
@@ -209,7 +209,7 @@ class OnnxFeatures(TransformerMixin, BaseEstimator):
     >>> tmp.cleanup()
     """
 
-    def __init__(self, path, preset=None, *, size=None, resize=None, channels=None,
+    def __init__(self, path, preset=None, *, size=None, resize="bicubic-pil", channels=None,
                  value_range=None, mean=None, std=None, layout="NCHW", batch_size=64,
                  providers=None, output_name=None, recursive=False, progress=False):
         self.path = path
@@ -291,7 +291,7 @@ class OnnxFeatures(TransformerMixin, BaseEstimator):
             return base[name] if value is None else value
 
         size = pre.check_size(pick("size"))
-        resize = pick("resize")
+        resize = self.resize
         if resize not in pre.RESIZE_MODES:
             raise ValueError(f"resize must be one of {list(pre.RESIZE_MODES)}; got {resize!r}.")
         channels = pick("channels")

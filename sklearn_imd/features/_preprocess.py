@@ -20,12 +20,12 @@ import numpy as np
 #   clip: 224 x 224, RGB in [0, 1] normalised by CLIP's mean and std (those
 #     of openai/CLIP's ``_transform``).
 PRESETS = {
-    "inception": {"size": (299, 299), "resize": "bicubic-pil", "channels": "RGB",
+    "inception": {"size": (299, 299), "channels": "RGB",
                   "value_range": (0.0, 1.0), "mean": None, "std": None},
-    "dinov2": {"size": (224, 224), "resize": "bicubic-pil", "channels": "RGB",
+    "dinov2": {"size": (224, 224), "channels": "RGB",
                "value_range": (0.0, 1.0), "mean": (0.485, 0.456, 0.406),
                "std": (0.229, 0.224, 0.225)},
-    "clip": {"size": (224, 224), "resize": "bicubic-pil", "channels": "RGB",
+    "clip": {"size": (224, 224), "channels": "RGB",
              "value_range": (0.0, 1.0), "mean": (0.48145466, 0.4578275, 0.40821073),
              "std": (0.26862954, 0.26130258, 0.27577711)},
 }
