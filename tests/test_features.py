@@ -179,6 +179,7 @@ def test_fit_is_sklearn_and_pickles(tmp_path, images):
     assert clone(net).get_params() == net.get_params()
     F = net.fit_transform(images)
     again = pickle.loads(pickle.dumps(net))
+    assert net._session is not None and "_session" not in again.__dict__  # remade on use
     np.testing.assert_array_equal(again.transform(images), F)  # same session, same route
     assert list(net.get_feature_names_out()) == [f"onnxfeatures{i}" for i in range(4)]
     assert net.feature_space_ == "net" and net.providers_ == ["CPUExecutionProvider"]

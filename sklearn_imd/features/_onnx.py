@@ -554,6 +554,6 @@ class OnnxFeatures(TransformerMixin, BaseEstimator):
         return len(files), lambda a, b: [pre.read_image(f, Image) for f in files[a:b]]
 
     def __getstate__(self):
-        state = self.__dict__.copy()
-        state.pop("_session", None)  # an onnxruntime session does not pickle
+        state = dict(super().__getstate__())  # a copy: object.__getstate__ is __dict__
+        state.pop("_session", None)  # an onnxruntime session does not pickle: remade
         return state
