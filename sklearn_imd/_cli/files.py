@@ -96,6 +96,11 @@ class _Images:
         folders = [p for p in paths if p is not None and os.path.isdir(p)]
         self.folders = folders
         self.net = None
+        if not folders:
+            for option, given in (("--size", self.size is not None),
+                                  ("--recursive", self.recursive)):
+                if given:
+                    raise ValueError(f"{option} applies to image folders, and no input is one.")
         if features is None:
             if preset is not None:
                 raise ValueError("--preset applies only with --features NET.onnx.")

@@ -174,6 +174,12 @@ def test_feature_options_need_their_inputs(capsys, setup, tmp_path):
     np.save(points, np.zeros((10, 3)))
     assert_error(capsys, ["compare", str(points), str(points), "--features", net],
                  "--features applies to image folders, and no input is one")
+    assert_error(capsys, ["compare", str(points), str(points), "--size", "4x4"],
+                 "--size applies to image folders, and no input is one")
+    assert_error(capsys, ["stats", str(points), "-o", str(tmp_path / "s.npz"), "--recursive"],
+                 "--recursive applies to image folders")
+    assert_error(capsys, ["stats", real, "-o", str(tmp_path / "s.npz"), "--features", net,
+                          "--batch-size", "0"], "batch_size must be >= 1")
     assert_error(capsys, ["compare", real, fake, "--preset", "inception"],
                  "--preset applies only with --features")
     assert_error(capsys, ["stats", real, "-o", str(tmp_path / "s.npz"), "--batch-size", "4"],
