@@ -119,7 +119,8 @@ class OnnxFeatures(TransformerMixin, BaseEstimator):
         (None: the preset's, else (0, 1)).
     mean, std : float or sequence of float, default=None
         Per-channel normalisation ``(x - mean) / std`` after
-        ``value_range`` (None: the preset's, else none).
+        ``value_range``, in the order of ``channels`` (None: the preset's,
+        else none).
     layout : {"NCHW", "NHWC"}, default="NCHW"
         The axes of the network's input: channels first (PyTorch exports)
         or last (TensorFlow).
@@ -362,7 +363,8 @@ class OnnxFeatures(TransformerMixin, BaseEstimator):
         for name in ("mean", "std"):
             v = params[name]
             if v is not None and v.size != 1 and v.size != want:
-                raise ValueError(f"{name} has {v.size} values but the images {want} channel.")
+                raise ValueError(f"{name} has {v.size} values but the images fed have {want} "
+                                 f"channel{'s' * (want > 1)}.")
         size = params["size"]
         if h is not None and w is not None:
             if size is None:
