@@ -2,7 +2,7 @@
 
 :func:`load_points` reads one point cloud, an array of shape ``(n_points,
 n_features)``, from a ``.npy``, ``.npz`` or ``.csv`` file, or from a folder of
-PNG or JPEG images (one point per image, read by :func:`load_images`).  The
+images (one point per image, read by :func:`load_images`).  The
 command line ``sklearn-imd score`` reads its inputs with it.
 """
 
@@ -24,8 +24,8 @@ def load_points(path, key=None, *, mmap=False):
     Parameters
     ----------
     path : str or os.PathLike
-        A folder of PNG or JPEG images, read by :func:`load_images` with its
-        defaults (one flattened image per point), or a regular file
+        A folder of images, read by :func:`load_images` with its
+        defaults (one flattened image per point, raw pixels), or a regular file
         (symbolic links are followed; pipes and devices are refused) whose
         extension gives its format:
 
@@ -139,15 +139,19 @@ def load_points(path, key=None, *, mmap=False):
     return X if X.dtype == np.float32 else X.astype(np.float64, copy=False)
 
 
-def load_images(path, *, size=None, flatten=True):
-    """Read a folder of PNG or JPEG images into an array, one row per image.
+def load_images(path, *, size=None, flatten=True, recursive=False):
+    """Read a folder of images into an array of raw pixels, one row per image.
 
-    The files of the folder whose names end in ``.png``, ``.jpg`` or
-    ``.jpeg`` (in any case) are read with Pillow, in sorted order of their
-    names (Python's string order: ``img10.png`` comes before ``img2.png``).
-    Subfolders, hidden files (names starting with ``.``) and files with other
-    extensions are ignored.  Each file is decoded as PNG or JPEG, whichever
-    its content is (other formats are refused).  The files are only read.
+    The files of the folder whose names end in what pytorch-fid reads,
+    ``.bmp``, ``.jpg``, ``.jpeg``, ``.pgm``, ``.png``, ``.ppm``, ``.tif``,
+    ``.tiff`` or ``.webp`` (in any case here), are read with Pillow, in sorted
+    order of their names (Python's string order: ``img10.png`` comes before
+    ``img2.png``).  Hidden files and folders (names starting with ``.``) and
+    files with other extensions are ignored.  Each file is decoded as BMP,
+    JPEG, PNG, PPM/PGM, TIFF or WebP, whichever its content is (other formats
+    are refused; WebP needs a Pillow built with it).  The files are only
+    read.  These are pixels, not a network's features: for those (FID on
+    Inception's features, say), see :class:`sklearn_imd.features.OnnxFeatures`.
 
     Parameters
     ----------
@@ -164,6 +168,11 @@ def load_images(path, *, size=None, flatten=True):
         an array of images.  The flattened array is the unflattened one
         reshaped with ``X.reshape(n_images, -1)``: row by row, pixel by
         pixel, then channel by channel.
+    recursive : bool, default=False
+        Whether to read the images of the subfolders too, at any depth (class
+        folders, say), in sorted order of their paths relative to ``path``.
+        Without it, subfolders are skipped, with a warning naming those that
+        hold images.
 
     Returns
     -------
@@ -189,12 +198,17 @@ def load_images(path, *, size=None, flatten=True):
         If ``path`` is not a folder (read a ``.npy``, ``.npz`` or ``.csv``
         file with :func:`load_points`).
     ValueError
-        If the folder holds no PNG or JPEG images, if Pillow cannot read one
+        If the folder holds no images, if Pillow cannot read one
         of them (the message names the file and gives Pillow's reason), if
         ``size`` is None and two images differ in size (the message names
         both), or if ``size`` is not two positive integers.
     ImportError
         If Pillow is not installed: ``pip install "sklearn-imd[images]"``.
+
+    Warns
+    -----
+    UserWarning
+        Without ``recursive``, when subfolders holding images were skipped.
 
     See Also
     --------
@@ -229,7 +243,7 @@ def load_images(path, *, size=None, flatten=True):
     (2, 16)
     >>> tmp.cleanup()
     """
-    return _load_images(path, size, flatten)
+    return _load_images(path, size, flatten, recursive)
 
 
 def memory_limit():

@@ -78,3 +78,79 @@ def _stats_features(path, key):
             "stored signature) against it."
         )
     return stats.features
+
+
+def _parse_size(text):
+    """--size: 'WxH' (width x height) or 'N' (a square), as (width, height)."""
+    if text is None:
+        return None
+    parts = text.lower().split("x")
+    try:
+        values = [int(p) for p in parts]
+    except ValueError:
+        values = []
+    if len(values) not in (1, 2) or min(values, default=0) <= 0:
+        raise ValueError(f"--size must be WxH (width x height, e.g. 64x64) or N; "
+                         f"got {text!r}.")
+    return (values[0], values[-1])
+
+
+class _Images:
+    """How the command reads image folders: through --features' network, or as
+    raw pixels (--size, --recursive)."""
+
+    def __init__(self, args, paths):
+        self.size = _parse_size(getattr(args, "size", None))
+        self.recursive = bool(getattr(args, "recursive", False))
+        features = getattr(args, "features", None)
+        preset = getattr(args, "preset", None)
+        folders = [p for p in paths if p is not None and os.path.isdir(p)]
+        self.folders = folders
+        self.net = None
+        if not folders:
+            for option, given in (("--size", self.size is not None),
+                                  ("--recursive", self.recursive)):
+                if given:
+                    raise ValueError(f"{option} applies to image folders, and no input is one.")
+        if features is None:
+            if preset is not None:
+                raise ValueError("--preset applies only with --features NET.onnx.")
+            if getattr(args, "batch_size", None) is not None:
+                raise ValueError("--batch-size applies only with --features NET.onnx.")
+            return
+        if not folders:
+            raise ValueError("--features applies to image folders, and no input is one "
+                             "(files of points are used as they are).")
+        from ..features import OnnxFeatures
+
+        net = OnnxFeatures(features, preset, size=self.size, recursive=self.recursive,
+                           batch_size=64 if args.batch_size is None else args.batch_size,
+                           progress=args.verbose)
+        self.net = net.fit()
+
+    def space(self):
+        """The feature space the folders' points are in: the network's, or
+        'pixels'; None without image folders."""
+        if self.net is not None:
+            return self.net.feature_space_
+        return "pixels" if self.folders else None
+
+    def read(self, path, key):
+        if self.net is not None and os.path.isdir(path):
+            return self.net.transform(path)
+        if os.path.isdir(path):
+            from ..io import load_images
+
+            return load_images(path, size=self.size, recursive=self.recursive)
+        return _read(path, key)
+
+
+def _pixels_note(images, space):
+    """The note that raw-pixel metrics are no network's (printed on stderr)."""
+    import sys
+
+    if images.net is None and images.folders and space == "pixels":
+        print(f"{PROG}: note: {', '.join(images.folders)}: image folders read as raw "
+              "pixels (feature space 'pixels': fd_pixels, kd_pixels...). These are not "
+              "Inception FID; give --features NET.onnx --preset inception for a network's "
+              "features.", file=sys.stderr)
