@@ -12,7 +12,7 @@ The network takes RGB images ``(batch, 3, 64, 64)`` in [0, 1] (any batch
 size) and returns 64 features per image: two 3 x 3 convolutions with ReLU
 (stride 2, 16 then 64 channels, seeded Gaussian weights), a global average
 pooling and a flatten.  Its feature space is named after the file ("net").
-Needs the ``onnx`` package (``pip install onnx``).
+Needs the ``onnx`` package (in the ``features`` extra: ``pip install "sklearn-imd[features]"``).
 """
 
 import argparse

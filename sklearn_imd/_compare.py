@@ -691,8 +691,8 @@ def compare(reference, generated, *, metrics=None, k=5, interval=None, n_resampl
         import pandas as pd
     except ImportError:
         raise ImportError(
-            "compare returns a pandas DataFrame: pip install pandas (or use compare_records, "
-            "or the command line `sklearn-imd compare`)."
+            "compare returns a pandas DataFrame: pip install pandas (or use the command "
+            "line, `sklearn-imd compare REF GEN... --json`, which needs no pandas)."
         ) from None
     run = compare_run(
         reference, generated, metrics=metrics, k=k, interval=interval,
