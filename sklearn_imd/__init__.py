@@ -54,7 +54,7 @@ __all__ = sorted(_LAZY)
 
 
 # Submodules reachable as attributes of the package, loaded on first use.
-_SUBMODULES = ("io", "latent", "metrics", "plotting")
+_SUBMODULES = ("features", "io", "latent", "metrics", "plotting")
 
 
 def __getattr__(name):

@@ -14,6 +14,10 @@ Four subcommands:
 ``stats REF -o FILE``
     The reference's statistics, saved once (:class:`sklearn_imd.ReferenceStats`)
     and accepted by ``compare`` in place of ``REF``.
+
+Image folders are read as raw pixels (feature space ``pixels``), or, with
+``--features NET.onnx [--preset inception|dinov2|clip]``, through the user's
+network (:class:`sklearn_imd.features.OnnxFeatures`).
 ``demo``
     IMD between a few comparisons built from scikit-learn's bundled digits
     data set, printed as a table.  Needs no network.

@@ -351,6 +351,7 @@ def compare_run(reference, generated, *, metrics=None, k=5, interval=None, n_res
     feature_space = check_feature_space(feature_space,
                                         "--feature-space" if file_names else "feature_space")
     if isinstance(reference, ReferenceStats):
+        reference.finalize()  # a stream (ReferenceStats.streaming): its radii and signature
         ref, X = reference, reference.features
         feature_space = _stored_space(ref, feature_space, reference_name, file_names)
     else:
@@ -716,8 +717,8 @@ def compare(reference, generated, *, metrics=None, k=5, interval=None, n_resampl
         import pandas as pd
     except ImportError:
         raise ImportError(
-            "compare returns a pandas DataFrame: pip install pandas (or use compare_records, "
-            "or the command line `sklearn-imd compare`)."
+            "compare returns a pandas DataFrame: pip install pandas (or use the command "
+            "line, `sklearn-imd compare REF GEN... --json`, which needs no pandas)."
         ) from None
     run = compare_run(
         reference, generated, metrics=metrics, k=k, interval=interval,

@@ -13,7 +13,7 @@ from ._reference_checks import (
     _check_signature_range, _checked_cells, _checked_imd_params, _lossless,
     check_feature_space,
 )
-from ._utils.validation import IMD_DEFAULTS, check_cloud, check_int, draw_seeds
+from ._utils.validation import IMD_DEFAULTS, check_cloud, check_int, check_seed, draw_seeds
 from ._io.files import _check_output_path
 
 __all__ = ["ReferenceStats"]
@@ -46,6 +46,49 @@ def _imd_setup(imd_params):
     return params, weighted_times(check_times(given.get("t")))
 
 
+def _row_blocks(A, rows=1 << 14):
+    """``A`` (an array of any dimension) a block of rows at a time: checks of a
+    memory-mapped array never make a temporary of its whole size."""
+    if A.ndim < 2:
+        yield A
+        return
+    for start in range(0, A.shape[0], rows):
+        yield A[start : start + rows]
+
+
+def _is_mapped(A):
+    """Whether ``A`` is (a view of) a memory-mapped file."""
+    import mmap
+
+    while A is not None:
+        if isinstance(A, (np.memmap, mmap.mmap)):
+            return True
+        A = getattr(A, "base", None)
+    return False
+
+
+def _kept(X):
+    """The features a ReferenceStats keeps of the validated ``X``: a copy, but a
+    read-only memory map itself (nothing can write to it through it)."""
+    return X if _is_mapped(X) and not X.flags.writeable else X.copy()
+
+
+def _peer_fields(path):
+    """The fields of ``path`` when it is another tool's statistics file
+    (:mod:`._stats_formats`), None for sklearn-imd's and pytorch-fid's."""
+    from ._io.arrays import _open_zip
+    from ._stats_formats import is_torch_file, peer_fields, read_torch_fidelity
+
+    if is_torch_file(path):
+        return read_torch_fidelity(path)
+    try:
+        archive, members = _open_zip(path)
+    except ValueError:
+        return None  # the loader of our files gives the error
+    archive.close()
+    return peer_fields(path, members)
+
+
 def _imd_seeds(random_state):
     """The seeds imd_score(X, Y, random_state=random_state) gives X and Y."""
     return draw_seeds(random_state, 2)
@@ -59,9 +102,12 @@ class ReferenceStats:
     themselves (KID and the kNN metrics compare points); with the models'
     training set, what the memorisation metrics ``ct`` and ``authenticity``
     need of it, so that :func:`compare` adds them without ``train``.  Build it with
-    :meth:`from_samples`, keep it with :meth:`save` (``sklearn-imd stats``
-    does both) and read it back with :meth:`load`, which also reads the
-    ``mu``/``sigma`` files of pytorch-fid's ``--save-stats`` (FID only).
+    :meth:`from_samples`, or a batch at a time with :meth:`streaming` and
+    :meth:`partial_fit` (shards made apart put together by :meth:`merge`),
+    keep it with :meth:`save` (``sklearn-imd stats`` does both) and read it
+    back with :meth:`load`, which also reads the statistics files of
+    pytorch-fid, clean-fid, torch-fidelity, guided-diffusion's reference
+    batches and dgm-eval.
 
     Every field is checked when the statistics are made or loaded, before
     any metric reads them (a ValueError names the field): finite values, a
@@ -74,7 +120,8 @@ class ReferenceStats:
     n_samples, n_features : int
     mean : ndarray of shape (n_features,)
     covariance : ndarray of shape (n_features, n_features)
-        ``ddof=1``.
+        ``ddof=1``.  Of a stream, None until it holds 2 rows; a stream's
+        ``features``, ``radii`` and signature are None until :meth:`finalize`.
     features : ndarray of shape (n_samples, n_features) or None
     k : int or None
         Neighbour of ``radii``.
@@ -141,6 +188,9 @@ imd_signature, train, cells)
     (True, 0.0)
     """
 
+    # a stream's state (ReferenceStats.streaming) until finalize; None otherwise
+    _stream = None
+
     def __init__(self, *, mean, covariance, n_samples, features=None, k=None, radii=None,
                  imd_signature=None, imd_t=None, imd_params=None, scale_exponent=0,
                  train=None, train_radii=None, cells=None, feature_space=None):
@@ -158,8 +208,8 @@ imd_signature, train, cells)
             raise ValueError(f"{where}: {field} {problem}.")
 
         def array(value, field, ndim, keep_float32=False):
-            try:
-                arr = np.asarray(value)
+            try:  # a memory-mapped file stays one (np.memmap), read where it is
+                arr = value if isinstance(value, np.memmap) else np.asarray(value)
             except Exception as exc:  # ragged lists and other objects numpy refuses
                 fail(field, f"is not an array of numbers ({exc})")
             if arr.dtype.kind not in "biuf" or arr.ndim != ndim:
@@ -167,8 +217,9 @@ imd_signature, train, cells)
                 fail(field, f"must be a {kind} of real numbers; got a {arr.ndim}-D array of "
                      f"dtype {arr.dtype}")
             if not (keep_float32 and arr.dtype == np.float32):
-                arr = arr.astype(np.float64)
-            if not np.isfinite(arr).all():
+                # a memory-mapped float64 array is read where it is, not copied
+                arr = arr.astype(np.float64, copy=not _is_mapped(value))
+            if not all(np.isfinite(block).all() for block in _row_blocks(arr)):
                 fail(field, "holds NaN or infinite values")
             return arr
 
@@ -270,6 +321,12 @@ imd_signature, train, cells)
         self.feature_space = feature_space
 
     def __repr__(self):
+        if self._stream is not None:
+            keep = self._stream.keep
+            kept = ("" if keep is False else ", keeps features in memory" if keep is True
+                    else f", keeps features in {keep!r}")
+            return (f"ReferenceStats(streaming, n_samples={self.n_samples}, "
+                    f"n_features={self.n_features}{kept})")
         held = [name for name, value in (("features", self.features), ("radii", self.radii),
                                          ("imd_signature", self.imd_signature),
                                          ("train", self.train), ("cells", self.cells))
@@ -412,15 +469,360 @@ imd_signature)
             train_radii = None if train_radii is None else np.ldexp(train_radii, 2 * e)
             e = 0
         return cls(mean=mean, covariance=covariance, n_samples=X.shape[0],
-                   features=X.copy() if keep_features else None,
+                   features=_kept(X) if keep_features else None,
                    k=k if keep_features else None, radii=radii,
                    imd_signature=signature, imd_t=t,
                    imd_params={**params, "random_state": None if seed is None else int(seed)},
                    scale_exponent=e, train=None if train is None else train.copy(),
                    train_radii=train_radii, cells=cells, feature_space=feature_space)
 
+    # ------------------------------------------------------------ streaming
+
+    @classmethod
+    def streaming(cls, *, keep_features=False, k=5, imd_params=None, random_state=None,
+                  n_jobs=None, feature_space=None):
+        """Statistics to be built one batch of rows at a time, with :meth:`partial_fit`.
+
+        The mean, covariance and ``n_samples`` are those of every row so far
+        after each batch: float64 moments of each batch, exactly scaled by a
+        power of two and merged by Chan, Golub and LeVeque's pairwise update
+        (never a running sum of ``x xᵀ``), equal to those of
+        :meth:`from_samples` on all the rows to rounding (1e-10 relative and
+        better).  Memory: the covariance and one batch, whatever the number
+        of rows, unless the features are kept in memory.
+
+        What needs the points themselves (the kNN radii of precision,
+        recall, density and coverage, the IMD signature, KID) is computed
+        from the kept features by :meth:`finalize`, which :meth:`save` and
+        :func:`compare` call on a stream; after it no batch is added.
+        Without kept features the statistics give FID only, as
+        pytorch-fid's.
+
+        Parameters
+        ----------
+        keep_features : bool or str or os.PathLike, default=False
+            Keep the rows: ``False`` keeps their moments only; ``True`` keeps
+            them in memory; a path ending in ``.npy`` (a new file) writes
+            them there batch by batch, the file a valid ``.npy`` of the rows
+            so far after each batch, and :attr:`features` is then that file
+            memory-mapped (read only), never a copy in memory.  float32,
+            float16 and bfloat16 rows are kept as float32 (exactly), others
+            as float64.
+        k : int, default=5
+            Neighbour of the kNN radii, as in :meth:`from_samples`.
+        imd_params : dict, default=None
+            IMD parameters of the signature, as in :meth:`from_samples`.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the signature, as in :meth:`from_samples`: an int gives
+            the signature that ``from_samples`` gives all the rows.
+        n_jobs : int, default=None
+            As in :func:`imd_score`, for the signature.
+        feature_space : str, default=None
+            The name of the features' space, as in :meth:`from_samples`.
+
+        Returns
+        -------
+        stats : ReferenceStats
+            Empty until the first :meth:`partial_fit`.
+
+        See Also
+        --------
+        merge : the statistics of shards streamed apart (other processes,
+            GPUs or machines).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_imd import ReferenceStats
+        >>> X = np.random.default_rng(0).normal(size=(1000, 8))
+        >>> ref = ReferenceStats.streaming(random_state=0)
+        >>> for batch in np.array_split(X, 4):
+        ...     ref = ref.partial_fit(batch)
+        >>> ref
+        ReferenceStats(streaming, n_samples=1000, n_features=8)
+        >>> bool(np.allclose(ref.covariance, np.cov(X, rowvar=False), rtol=1e-12))
+        True
+        """
+        from ._streaming import Stream
+
+        params, t = _imd_setup(imd_params)
+        k = check_int(k, "k", 1)
+        feature_space = check_feature_space(feature_space)
+        check_seed(random_state)  # checked now, not at finalize
+        stats = cls.__new__(cls)
+        stats._stream = Stream(keep_features=keep_features, k=k, params=params, t=t,
+                               random_state=random_state, n_jobs=n_jobs)
+        stats.mean = stats.covariance = None
+        stats.n_samples, stats.n_features, stats.scale_exponent = 0, None, 0
+        stats.features = stats.k = stats.radii = None
+        stats.imd_signature = stats.imd_t = stats.imd_params = None
+        stats.train = stats.train_radii = stats.cells = None
+        stats.feature_space = feature_space
+        return stats
+
+    def partial_fit(self, X):
+        """Add a batch of rows to statistics made by :meth:`streaming` (or :meth:`merge`).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_rows, n_features)
+            One batch: any number of rows (at least one), of the first
+            batch's width, finite; float16, bfloat16 and memory-mapped
+            arrays are read as they are (the moments in float64).  It is
+            not kept (copied when ``keep_features=True``).
+
+        Returns
+        -------
+        self : ReferenceStats
+            With the mean, ``n_samples`` and (from 2 rows) covariance of
+            every row so far.
+
+        Raises
+        ------
+        ValueError
+            If the batch is of another width or holds NaN or infinite values
+            (the statistics are left as they were), or the statistics are
+            not a stream: those of :meth:`from_samples`, :meth:`load` or a
+            finalised stream (merge them with :meth:`merge` instead).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_imd import ReferenceStats
+        >>> rng = np.random.default_rng(0)
+        >>> ref = ReferenceStats.streaming().partial_fit(rng.normal(size=(100, 3)))
+        >>> ref.n_samples, ref.mean.shape
+        (100, (3,))
+        >>> ref.partial_fit(rng.normal(size=(50, 3))).n_samples
+        150
+        """
+        if self._stream is None:
+            raise ValueError(
+                "partial_fit adds rows to statistics made by ReferenceStats.streaming() "
+                "(or merge); these are finished (from_samples, load, or a stream already "
+                "finalised by finalize, save or compare). To add rows to them, stream the "
+                "new rows and merge: ReferenceStats.merge([these, streamed]).")
+        self._stream.add(X, name="X")
+        self._update_moments()
+        return self
+
+    def _update_moments(self):
+        """mean, covariance and n_samples from the stream's moments, in the
+        features' units unless they would overflow or lose digits there."""
+        m = self._stream.moments
+        mean, e = m.mean, m.exponent
+        covariance = m.covariance() if m.n >= 2 else None
+        if _lossless(mean, e) and (covariance is None or _lossless(covariance, 2 * e)):
+            mean = np.ldexp(mean, e)
+            covariance = None if covariance is None else np.ldexp(covariance, 2 * e)
+            e = 0
+        self.mean, self.covariance, self.n_samples = mean, covariance, m.n
+        self.n_features, self.scale_exponent = self._stream.d, e
+
+    def finalize(self):
+        """Finish a stream: the kNN radii and IMD signature of the kept features.
+
+        :meth:`save` and :func:`compare` call it on a stream; on finished
+        statistics (:meth:`from_samples`, :meth:`load`, a stream already
+        finalised) it does nothing.  Every field is then checked as the
+        constructor checks it, and :meth:`partial_fit` refuses more rows.
+
+        Returns
+        -------
+        self : ReferenceStats
+
+        Raises
+        ------
+        ValueError
+            If the stream has fewer than 2 rows (no covariance), or, with
+            kept features, not more than ``k`` and the graph's ``k``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_imd import ReferenceStats
+        >>> X = np.random.default_rng(0).normal(size=(400, 3))
+        >>> ref = ReferenceStats.streaming(keep_features=True, random_state=0)
+        >>> for batch in np.array_split(X, 3):
+        ...     ref = ref.partial_fit(batch)
+        >>> ref.finalize()
+        ReferenceStats(n_samples=400, n_features=3, holds mean, covariance, features, radii, \
+imd_signature)
+        >>> same = ReferenceStats.from_samples(X, random_state=0)
+        >>> bool(np.array_equal(ref.radii, same.radii))
+        True
+        """
+        stream = self._stream
+        if stream is None:
+            return self
+        if stream.moments is None or stream.moments.n < 2:
+            raise ValueError(f"the stream holds {self.n_samples} row"
+                             f"{'s' if self.n_samples != 1 else ''}; statistics need at "
+                             "least 2 (a covariance).")
+        from ._core.compute import compute_signatures
+        from .metrics._prdc import scaled_radii
+
+        kept = X = stream.features()
+        k, params, t = stream.k, stream.params, stream.t
+        m = stream.moments
+        mean, covariance, e = m.mean, m.covariance(), m.exponent
+        radii = signature = imd_params = None
+        if X is not None:
+            X = check_cloud(X, min_points=max(k, params["k"]) + 1, name="the streamed rows")
+            seed = stream.random_state if isinstance(stream.random_state,
+                                                     (int, np.integer)) else None
+            signature = compute_signatures([X], t, params, None, stream.n_jobs, ["reference"],
+                                           seeds=[_imd_seeds(stream.random_state)[0]])[0][0]
+            imd_params = {**params, "random_state": None if seed is None else int(seed)}
+            radii, e_radii = scaled_radii(X, k)
+            radii = np.ldexp(radii, 2 * (e_radii - e))
+        if all(_lossless(A, p * e) for A, p in ((mean, 1), (covariance, 2), (radii, 2))
+               if A is not None):
+            mean, covariance = np.ldexp(mean, e), np.ldexp(covariance, 2 * e)
+            radii = None if radii is None else np.ldexp(radii, 2 * e)
+            e = 0
+        self._set(mean=mean, covariance=covariance, n_samples=m.n, features=kept,
+                  k=None if X is None else k, radii=radii, imd_signature=signature,
+                  imd_t=None if X is None else t, imd_params=imd_params, scale_exponent=e,
+                  train=None, train_radii=None, cells=None, feature_space=self.feature_space,
+                  where="ReferenceStats.finalize")
+        self._stream = None
+        return self
+
+    @classmethod
+    def merge(cls, stats, *, keep_features=False, random_state=None, n_jobs=None):
+        """The statistics of shards together: streams, or finished statistics.
+
+        Each shard's moments (a stream's own, exact; finished statistics' from
+        their mean, covariance and ``n_samples``) are merged by Chan, Golub
+        and LeVeque's pairwise update, as a balanced tree: the mean and
+        covariance equal those of :meth:`from_samples` on all the shards'
+        rows to rounding (1e-10 relative and better).  The result is a stream
+        (:meth:`partial_fit` adds rows to it; :meth:`finalize`, :meth:`save`
+        and :func:`compare` finish it).
+
+        Parameters
+        ----------
+        stats : list of ReferenceStats
+            The shards: streams (:meth:`streaming`) or statistics of
+            :meth:`from_samples` or :meth:`load` (their ``n_samples``
+            known), of one width and feature space, and, where they record
+            them, one ``k`` and one set of IMD parameters.  Shards with a
+            training set are refused.
+        keep_features : bool or str or os.PathLike, default=False
+            As in :meth:`streaming`: ``True`` or a new ``.npy`` path keeps
+            the shards' features (each shard must hold them), in order, so
+            that :meth:`finalize` computes the radii and signature of all.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the signature of the merged features.
+        n_jobs : int, default=None
+            As in :func:`imd_score`, for the signature.
+
+        Returns
+        -------
+        stats : ReferenceStats
+            A stream of every shard's rows.
+
+        Raises
+        ------
+        ValueError
+            If the shards differ in width, feature space, ``k`` or IMD
+            parameters, a finished shard does not record its number of
+            samples (pytorch-fid's files), or ``keep_features`` is asked and
+            a shard holds no features.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_imd import ReferenceStats
+        >>> X = np.random.default_rng(0).normal(size=(900, 4))
+        >>> shards = [ReferenceStats.streaming().partial_fit(part)
+        ...           for part in np.array_split(X, 3)]
+        >>> ref = ReferenceStats.merge(shards)
+        >>> ref.n_samples, bool(np.allclose(ref.mean, X.mean(axis=0), rtol=1e-12))
+        (900, True)
+        """
+        from ._streaming import moments_of
+        from ._utils.moments import merge_all
+
+        if isinstance(stats, ReferenceStats) or not hasattr(stats, "__iter__"):
+            raise TypeError("merge takes a list of ReferenceStats (the shards); got "
+                            f"{type(stats).__name__}.")
+        stats = list(stats)
+        if not stats:
+            raise ValueError("merge needs at least one ReferenceStats; got none.")
+        for i, s in enumerate(stats):
+            if not isinstance(s, ReferenceStats):
+                raise TypeError(f"stats[{i}] is a {type(s).__name__}, not a ReferenceStats.")
+        first, space = stats[0], stats[0].feature_space
+        widths = {}
+        ks, params, times = {}, {}, {}
+        for i, s in enumerate(stats):
+            where = f"stats[{i}]"
+            if s.train is not None:
+                raise ValueError(f"{where} holds a training set (ct, authenticity); merge "
+                                 "shards without one, and give train to from_samples or "
+                                 "compare.")
+            if s.n_features is None:
+                raise ValueError(f"{where} is a stream that has had no batch yet.")
+            widths[i] = s.n_features
+            if s.feature_space != space:
+                raise ValueError(f"{where} has feature_space {s.feature_space!r} and stats[0] "
+                                 f"{space!r}: shards share one feature space.")
+            if s._stream is not None:
+                ks[i], params[i], times[i] = s._stream.k, s._stream.params, s._stream.t
+            else:
+                if s.k is not None:
+                    ks[i] = s.k
+                if s.imd_params is not None:
+                    params[i] = {key: s.imd_params[key] for key in _IMD_KEYS}
+                    times[i] = s.imd_t
+        for i, d in widths.items():
+            if d != first.n_features:
+                raise ValueError(f"stats[{i}] has {d} features and stats[0] "
+                                 f"{first.n_features}: shards share one width.")
+        for name, values, same in (("k", ks, lambda a, b: a == b),
+                                   ("imd_params", params, lambda a, b: a == b),
+                                   ("the IMD times (imd_params['t'])", times,
+                                    lambda a, b: a.shape == b.shape and np.array_equal(a, b))):
+            if values:
+                i0 = min(values)
+                for i, v in values.items():
+                    if not same(v, values[i0]):
+                        raise ValueError(f"stats[{i}] has {name} {v!r} and stats[{i0}] "
+                                         f"{values[i0]!r}: merged shards share them (their "
+                                         "radii and signature are recomputed from the "
+                                         "merged features with these).")
+        moments = merge_all([moments_of(s, f"stats[{i}]") for i, s in enumerate(stats)])
+        merged = cls.streaming(keep_features=keep_features, k=ks[min(ks)] if ks else 5,
+                               random_state=random_state, n_jobs=n_jobs, feature_space=space)
+        stream = merged._stream
+        if params:
+            stream.params, stream.t = params[min(params)], times[min(times)]
+        stream.d = first.n_features
+        if keep_features is not False:
+            held = [s._stream.features() if s._stream is not None else s.features
+                    for s in stats]
+            for i, X in enumerate(held):
+                if X is None:
+                    raise ValueError(f"stats[{i}] holds no features, and keep_features asks "
+                                     "for every shard's: stream the shards with "
+                                     "keep_features, or merge their moments alone "
+                                     "(keep_features=False).")
+            wide = any(X.dtype != np.float32 for X in held)
+            stream.dtype = np.dtype(np.float64 if wide else np.float32)
+            for X in held:
+                stream.add_rows(X)
+        stream.moments = moments
+        merged._update_moments()
+        return merged
+
+
     def save(self, path):
         """Write the statistics to a ``.npz`` file (no pickled objects).
+
+        A stream (:meth:`streaming`) is finalised first (:meth:`finalize`):
+        the file holds its radii and signature, and no batch is added after.
 
         Parameters
         ----------
@@ -436,6 +838,7 @@ imd_signature)
             The path written.
         """
         path = _check_output_path(path)
+        self.finalize()  # a stream: its radii and signature first
         # version 2 only where it matters: readers of version 1 take mu, sigma
         # and the radii in the features' units
         arrays = {"format": np.array(_FORMAT), "version": np.array(2 if self.scale_exponent
@@ -476,7 +879,27 @@ imd_signature)
 
     @classmethod
     def load(cls, path):
-        """Read statistics written by :meth:`save`, or pytorch-fid's ``mu``/``sigma``.
+        """Read statistics written by :meth:`save`, or by another evaluation tool.
+
+        Besides sklearn-imd's own files, it reads (each as its tool writes
+        it; only arrays of numbers, nothing unpickled but NumPy arrays):
+
+        - pytorch-fid's ``--save-stats`` and clean-fid's custom statistics
+          (``make_custom_stats``): ``mu`` and ``sigma`` (FID only);
+        - clean-fid's KID file (``..._kid.npz``, ``feats``) and dgm-eval's
+          saved representations (``reps``, with its ``model`` as the
+          ``feature_space``; its pickled ``hparams`` are not read): the
+          features, with their moments;
+        - guided-diffusion's (ADM) reference batches: their ``mu`` and
+          ``sigma`` (Inception pool_3 over the whole dataset; FID only);
+          their ``arr_0`` images and sFID moments ``mu_s``/``sigma_s`` are
+          not read;
+        - torch-fidelity's cached FID statistics (a ``.pt`` file of
+          ``torch.save({"mu": ..., "sigma": ...})``), read without torch;
+          its caches of torch tensors are refused, with how to convert them.
+
+        Files whose sample size is unknown (all but those with features)
+        have ``n_samples`` 0; :meth:`merge` refuses them.
 
         Every field is checked before any metric uses it (as the constructor
         does): finite values, a symmetric positive semi-definite covariance,
@@ -498,11 +921,24 @@ imd_signature)
         Raises
         ------
         ValueError
-            If the file is not a ``.npz`` archive of statistics, or a field is
+            If the file is not a ``.npz`` archive of statistics (or a
+            torch-fidelity ``.pt`` of them), or a field is
             missing or malformed: the message names the file and the field.
         MemoryError
             If its arrays would take more memory than the limit of
             :func:`sklearn_imd.io.memory_limit`.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from sklearn_imd import ReferenceStats
+        >>> X = np.random.default_rng(0).normal(size=(500, 4))
+        >>> path = os.path.join(tempfile.mkdtemp(), "custom_clean_custom_na.npz")
+        >>> np.savez_compressed(path, mu=X.mean(axis=0), sigma=np.cov(X, rowvar=False))
+        >>> ref = ReferenceStats.load(path)   # clean-fid's make_custom_stats file
+        >>> ref.n_samples, ref.features is None
+        (0, True)
         """
         from ._io.arrays import _read_npz_members
         from ._io.files import _check_regular
@@ -513,6 +949,11 @@ imd_signature)
             if f.read(6) == b"\x93NUMPY":
                 raise ValueError(f"{path}: a statistics file is a .npz archive, not a .npy "
                                  "array; write one with `sklearn-imd stats REF -o FILE.npz`.")
+        peer = _peer_fields(path)  # another tool's file (clean-fid, ADM, dgm-eval, ...)
+        if peer is not None:
+            stats = cls.__new__(cls)
+            stats._set(**peer, where=path)
+            return stats
         arrays = _read_npz_members(path, what="a statistics file")
         keys = set(arrays)
         if not {"mu", "sigma"} <= keys:

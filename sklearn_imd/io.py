@@ -2,7 +2,7 @@
 
 :func:`load_points` reads one point cloud, an array of shape ``(n_points,
 n_features)``, from a ``.npy``, ``.npz`` or ``.csv`` file, or from a folder of
-PNG or JPEG images (one point per image, read by :func:`load_images`).  The
+images (one point per image, read by :func:`load_images`).  The
 command line ``sklearn-imd score`` reads its inputs with it.
 """
 
@@ -18,20 +18,22 @@ from ._io.images import _load_images
 __all__ = ["load_images", "load_points", "memory_limit"]
 
 
-def load_points(path, key=None):
+def load_points(path, key=None, *, mmap=False):
     """Read a point cloud from a ``.npy``, ``.npz`` or ``.csv`` file or a folder of images.
 
     Parameters
     ----------
     path : str or os.PathLike
-        A folder of PNG or JPEG images, read by :func:`load_images` with its
-        defaults (one flattened image per point), or a regular file
+        A folder of images, read by :func:`load_images` with its
+        defaults (one flattened image per point, raw pixels), or a regular file
         (symbolic links are followed; pipes and devices are refused) whose
         extension gives its format:
 
         - ``.npy``: one array, as written by :func:`numpy.save`.  Arrays of
           Python objects are refused: loading them would unpickle, which can
-          run arbitrary code.  A 3-D array ``(n_images, height, width)`` or a
+          run arbitrary code.  An array saved from ml_dtypes' bfloat16 (dtype
+          ``'<V2'`` in the file) is read as float32, exactly, without
+          ml_dtypes.  A 3-D array ``(n_images, height, width)`` or a
           4-D array ``(n_images, height, width, channels)`` is read as images
           and flattened to ``(n_images, height * width * channels)`` in C
           order, with a warning.
@@ -50,12 +52,22 @@ def load_points(path, key=None):
     key : str, default=None
         Name of the array to read from a ``.npz`` archive holding several;
         only for ``.npz`` files.
+    mmap : bool, default=False
+        Only for ``.npy`` files: memory-map the array read-only
+        (:func:`numpy.load` with ``mmap_mode="r"``), its header checked
+        first, instead of reading it: the system pages it in as the
+        metrics read it, and float32 and float64 arrays are used where they
+        are, never copied.  The array keeps its stored dtype (float16 stays
+        float16, bfloat16 is ml_dtypes' bfloat16, or is read as float32
+        where ml_dtypes is not installed), and 3-D and 4-D arrays of images
+        are flattened as views (a copy for Fortran order).
 
     Returns
     -------
     X : ndarray of shape (n_points, n_features)
-        At least one point and one feature.  float32 data stays float32;
-        other numbers become float64.  NaN and infinite values are returned
+        At least one point and one feature.  float32 data stays float32
+        (bfloat16 becomes float32, exactly); other numbers become float64
+        (with ``mmap=True``: the stored dtype).  NaN and infinite values are returned
         as they are (:func:`~sklearn_imd.imd_score` refuses them).  A folder
         gives float32 pixels in [0, 1], as :func:`load_images` with
         ``flatten=True``.
@@ -99,7 +111,12 @@ def load_points(path, key=None):
     >>> tmp.cleanup()
     """
     path = os.fsdecode(path)
+    if not isinstance(mmap, (bool, np.bool_)):
+        raise TypeError(f"mmap must be True or False; got {mmap!r}.")
     ext = _check_file(path)
+    if mmap and ext != ".npy":
+        raise ValueError(f"mmap applies only to .npy files, and {path} is "
+                         f"{'a folder of images' if ext is None else 'a ' + ext + ' file'}.")
     if ext is None:
         if key is not None:
             raise ValueError(
@@ -115,19 +132,26 @@ def load_points(path, key=None):
     else:
         with open(path, "rb") as f:
             # _read_npy <- load_points <- its caller
-            X = _read_npy(f, os.fstat(f.fileno()).st_size, path, stacklevel=3)
+            X = _read_npy(f, os.fstat(f.fileno()).st_size, path, stacklevel=3,
+                          mmap_path=path if mmap else None)
+        if mmap:
+            return X
     return X if X.dtype == np.float32 else X.astype(np.float64, copy=False)
 
 
-def load_images(path, *, size=None, flatten=True):
-    """Read a folder of PNG or JPEG images into an array, one row per image.
+def load_images(path, *, size=None, flatten=True, recursive=False):
+    """Read a folder of images into an array of raw pixels, one row per image.
 
-    The files of the folder whose names end in ``.png``, ``.jpg`` or
-    ``.jpeg`` (in any case) are read with Pillow, in sorted order of their
-    names (Python's string order: ``img10.png`` comes before ``img2.png``).
-    Subfolders, hidden files (names starting with ``.``) and files with other
-    extensions are ignored.  Each file is decoded as PNG or JPEG, whichever
-    its content is (other formats are refused).  The files are only read.
+    The files of the folder whose names end in what pytorch-fid reads,
+    ``.bmp``, ``.jpg``, ``.jpeg``, ``.pgm``, ``.png``, ``.ppm``, ``.tif``,
+    ``.tiff`` or ``.webp`` (in any case here), are read with Pillow, in sorted
+    order of their names (Python's string order: ``img10.png`` comes before
+    ``img2.png``).  Hidden files and folders (names starting with ``.``) and
+    files with other extensions are ignored.  Each file is decoded as BMP,
+    JPEG, PNG, PPM/PGM, TIFF or WebP, whichever its content is (other formats
+    are refused; WebP needs a Pillow built with it).  The files are only
+    read.  These are pixels, not a network's features: for those (FID on
+    Inception's features, say), see :class:`sklearn_imd.features.OnnxFeatures`.
 
     Parameters
     ----------
@@ -144,6 +168,11 @@ def load_images(path, *, size=None, flatten=True):
         an array of images.  The flattened array is the unflattened one
         reshaped with ``X.reshape(n_images, -1)``: row by row, pixel by
         pixel, then channel by channel.
+    recursive : bool, default=False
+        Whether to read the images of the subfolders too, at any depth (class
+        folders, say), in sorted order of their paths relative to ``path``.
+        Without it, subfolders are skipped, with a warning naming those that
+        hold images.
 
     Returns
     -------
@@ -169,12 +198,17 @@ def load_images(path, *, size=None, flatten=True):
         If ``path`` is not a folder (read a ``.npy``, ``.npz`` or ``.csv``
         file with :func:`load_points`).
     ValueError
-        If the folder holds no PNG or JPEG images, if Pillow cannot read one
+        If the folder holds no images, if Pillow cannot read one
         of them (the message names the file and gives Pillow's reason), if
         ``size`` is None and two images differ in size (the message names
         both), or if ``size`` is not two positive integers.
     ImportError
         If Pillow is not installed: ``pip install "sklearn-imd[images]"``.
+
+    Warns
+    -----
+    UserWarning
+        Without ``recursive``, when subfolders holding images were skipped.
 
     See Also
     --------
@@ -209,7 +243,7 @@ def load_images(path, *, size=None, flatten=True):
     (2, 16)
     >>> tmp.cleanup()
     """
-    return _load_images(path, size, flatten)
+    return _load_images(path, size, flatten, recursive)
 
 
 def memory_limit():

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 import sklearn_imd
+import sklearn_imd.features
 import sklearn_imd.io
 import sklearn_imd.latent
 import sklearn_imd.metrics
@@ -27,6 +28,7 @@ PUBLIC = sorted(
     | {f"metrics.{n}" for n in sklearn_imd.metrics.__all__ if n not in sklearn_imd.__all__}
     | {f"latent.{n}" for n in sklearn_imd.latent.__all__}
     | {f"io.{n}" for n in sklearn_imd.io.__all__}
+    | {f"features.{n}" for n in sklearn_imd.features.__all__}
     | {f"plotting.{n}" for n in sklearn_imd.plotting.__all__}
     | {f"models.{n}" for n in _models_all()}
 )

@@ -148,8 +148,68 @@ def test_other_files_are_ignored(tmp_path, rng):
     np.save(tmp_path / "c.npy", np.zeros((4, 4)))
     (tmp_path / "sub.png").mkdir()
     save(tmp_path / "sub.png" / "d.png", random_pixels(rng, (4, 4)))
-    X = load_images(tmp_path)
+    with pytest.warns(UserWarning, match=r"skipped the subfolders sub.png/, which hold"):
+        X = load_images(tmp_path)
     np.testing.assert_array_equal(X, scaled(pixels).reshape(1, -1))
+
+
+# The extensions pytorch-fid reads, each written by Pillow in its format.
+FORMATS = {".bmp": {}, ".pgm": {}, ".ppm": {}, ".png": {}, ".tif": {}, ".tiff": {},
+           ".webp": {"lossless": True}, ".jpg": {"quality": 95}, ".jpeg": {"quality": 95}}
+
+
+def test_every_extension_pytorch_fid_reads(tmp_path, rng):
+    from PIL import features
+
+    pixels = {}
+    for i, (ext, options) in enumerate(FORMATS.items()):
+        if ext == ".webp" and not features.check("webp"):
+            continue  # a Pillow built without WebP
+        gray = ext == ".pgm"  # PGM is grayscale, PPM colour
+        image = random_pixels(rng, (5, 4) if gray else (5, 4, 3))
+        name = f"{i}{ext.upper() if i % 2 else ext}"  # the extension in any case
+        save(tmp_path / name, image, **options)
+        with Image.open(tmp_path / name) as img:  # lossy formats: what Pillow decodes
+            decoded = np.asarray(img.convert("RGB"))
+        if ext not in (".jpg", ".jpeg"):
+            np.testing.assert_array_equal(decoded, np.asarray(
+                Image.fromarray(image).convert("RGB")))  # lossless
+        pixels[name] = decoded
+    X = load_images(tmp_path, flatten=False)
+    names = sorted(pixels)
+    assert X.shape == (len(names), 5, 4, 3)
+    for row, name in zip(X, names):
+        np.testing.assert_array_equal(row, scaled(pixels[name]), err_msg=name)
+
+
+def test_subfolders_are_skipped_with_a_warning_or_read_recursively(tmp_path, rng):
+    top = save(tmp_path / "top.png", random_pixels(rng, (4, 4)))
+    (tmp_path / "cat").mkdir()
+    cat = save(tmp_path / "cat" / "a.png", random_pixels(rng, (4, 4)))
+    (tmp_path / "dog" / "small").mkdir(parents=True)
+    dog = save(tmp_path / "dog" / "small" / "b.jpg", random_pixels(rng, (4, 4)), quality=100)
+    (tmp_path / "empty").mkdir()
+    (tmp_path / ".hidden").mkdir()
+    save(tmp_path / ".hidden" / "c.png", random_pixels(rng, (4, 4)))
+    with pytest.warns(UserWarning, match=r"skipped the subfolders cat/, dog/, which hold "
+                      r"images \(class folders\?\).*recursive=True \(--recursive"):
+        X = load_images(tmp_path)
+    np.testing.assert_array_equal(X, scaled(top).reshape(1, -1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        X = load_images(tmp_path, recursive=True)
+    # sorted by path: cat/a.png, dog/small/b.jpg, top.png; hidden folders skipped
+    assert X.shape == (3, 16)
+    np.testing.assert_array_equal(X[0], scaled(cat).ravel())
+    with Image.open(tmp_path / "dog" / "small" / "b.jpg") as img:
+        np.testing.assert_array_equal(X[1], scaled(np.asarray(img)).ravel())
+    assert np.abs(X[1] * 255 - dog.ravel()).max() < 8  # JPEG at quality 100
+    np.testing.assert_array_equal(X[2], scaled(top).ravel())
+    # only class folders: the error says so
+    (tmp_path / "top.png").unlink()
+    with pytest.raises(ValueError, match=r"holds no images \(files ending in .bmp, .jpg.*"
+                       r"its subfolders cat/, dog/ do: pass recursive=True"):
+        load_images(tmp_path)
 
 
 def test_images_of_different_sizes(tmp_path):
@@ -182,18 +242,18 @@ def test_invalid_size(tmp_path, size):
 
 
 def test_folder_without_images(tmp_path):
-    with pytest.raises(ValueError, match="holds no PNG or JPEG images"):
+    with pytest.raises(ValueError, match="holds no images"):
         load_images(tmp_path)
     (tmp_path / "a.txt").write_text("1,2\n")
     (tmp_path / ".b.png").write_bytes(b"")
-    with pytest.raises(ValueError, match="holds no PNG or JPEG images"):
+    with pytest.raises(ValueError, match="holds no images"):
         load_images(tmp_path)
 
 
 def test_text_file_named_png(tmp_path):
     save(tmp_path / "a.png", np.zeros((4, 4), dtype=np.uint8))
     (tmp_path / "x.png").write_text("not an image\n")
-    with pytest.raises(ValueError, match=r"x.png is not a readable PNG or JPEG image "
+    with pytest.raises(ValueError, match=r"x.png is not a readable image "
                                          r"\(cannot identify image file"):
         load_images(tmp_path)
 
@@ -202,7 +262,7 @@ def test_truncated_png(tmp_path, rng):
     save(tmp_path / "a.png", random_pixels(rng, (32, 32)))
     data = (tmp_path / "a.png").read_bytes()
     (tmp_path / "b.png").write_bytes(data[: len(data) // 2])
-    with pytest.raises(ValueError, match=r"b.png is not a readable PNG or JPEG image "
+    with pytest.raises(ValueError, match=r"b.png is not a readable image "
                                          r"\(.*truncated"):
         load_images(tmp_path)
 
@@ -288,7 +348,9 @@ def test_cli_scores_two_folders(capsys, tmp_path, rng):
     rc = main(["score", *map(str, folders), "--seed", "0"])
     out, err = capsys.readouterr()
     assert rc == 0, err
-    assert err == ""
+    assert err == (f"sklearn-imd: note: {folders[0]}, {folders[1]}: image folders read as raw "
+                   "pixels; for a network's features, compute them first "
+                   "(sklearn_imd.features.OnnxFeatures, or 'compare --features NET.onnx').\n")
     assert math.isfinite(float(out)) and float(out) >= 0
 
 

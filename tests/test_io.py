@@ -68,7 +68,7 @@ def test_missing_file_and_directory(tmp_path):
     with pytest.raises(FileNotFoundError, match="no such file"):
         load_points(tmp_path / "missing.npy")
     # a folder is read as images (tests/test_images.py); this one holds none
-    with pytest.raises(ValueError, match="holds no PNG or JPEG images"):
+    with pytest.raises(ValueError, match="holds no images"):
         load_points(tmp_path)
 
 

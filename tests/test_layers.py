@@ -6,6 +6,7 @@ back through others, lazy (in-function) imports included.
     _kernels    (Numba kernels: _utils and exceptions only)
     _core       (the IMD pipeline: no metrics, _compare, _cli, CLI or plotting)
     _io         (file readers behind io.py: _utils and exceptions only)
+    features    (images to a network's features: _io, _utils and exceptions only)
     metrics, latent, models, signature, io, _compare, _reference, plotting, _cli, __main__
 """
 
@@ -23,6 +24,7 @@ ALLOWED = {
     "_kernels": {"_kernels", "_utils", "exceptions"},
     "_core": {"_core", "_kernels", "_utils", "exceptions"},
     "_io": {"_io", "_utils", "exceptions"},
+    "features": {"features", "_io", "_utils", "exceptions"},
 }
 
 

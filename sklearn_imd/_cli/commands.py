@@ -4,7 +4,7 @@ each run on the parsed arguments, and the printer of the library's warnings."""
 import sys
 
 from .._utils.validation import IMD_DEFAULTS
-from .files import _check_key, _is_stats_file, _read
+from .files import _check_key, _Images, _is_stats_file, _pixels_note, _read
 from .texts import _CI_LEVEL, _COMPARE_RESAMPLES, _N_RESAMPLES, _RANK_RESAMPLES, PROG
 
 
@@ -52,10 +52,22 @@ def _run_compare(args):
                "no input is one")
     if len(set(args.GEN)) != len(args.GEN):
         raise ValueError("a GEN is given twice; the output is keyed by each GEN.")
-    ref = (ReferenceStats.load(args.REF) if _is_stats_file(args.REF)
-           else _read(args.REF, args.key))
-    generated = {path: _read(path, args.key) for path in args.GEN}
-    train = None if args.train is None else _read(args.train, args.key)
+    args.verbose = _verbose(args)
+    ref_is_stats = _is_stats_file(args.REF)
+    images = _Images(args, [None if ref_is_stats else args.REF, *args.GEN, args.train])
+    space = args.feature_space if args.feature_space is not None else images.space()
+    ref = (ReferenceStats.load(args.REF) if ref_is_stats else images.read(args.REF, args.key))
+    if ref_is_stats and args.feature_space is None and images.space() is not None \
+            and ref.feature_space not in (None, images.space()):
+        how = (f"features of {args.features}" if images.net is not None
+               else "raw pixels of image folders, without --features")
+        raise ValueError(
+            f"{args.REF} holds statistics of {ref.feature_space!r} features, and the samples "
+            f"are {images.space()!r} features ({how}): statistics of one feature space do "
+            "not compare with samples of another. Give the network the statistics were "
+            "made with (--features NET.onnx --preset ...).")
+    generated = {path: images.read(path, args.key) for path in args.GEN}
+    train = None if args.train is None else images.read(args.train, args.key)
     run = compare_run(
         ref, generated, metrics=args.metrics, k=args.k,
         interval="subsample" if args.ci else None,
@@ -69,8 +81,9 @@ def _run_compare(args):
         kid_params={name: value for name, value in (("n_subsets", args.kid_subsets),
                                                     ("subset_size", args.kid_subset_size))
                     if value is not None},
-        feature_space=args.feature_space,
+        feature_space=space,
     )
+    _pixels_note(images, run.feature_space)
     from .._compare_checks import renamed
 
     # the rows keyed by the columns' names (the feature space's); the
@@ -190,13 +203,16 @@ def _run_stats(args):
     from .._io.files import _check_output_path
 
     output = _check_output_path(args.output)  # before any work
-    X = _read(args.REF, args.key)
+    args.verbose = _verbose(args)
+    images = _Images(args, [args.REF, args.train])
+    space = args.feature_space if args.feature_space is not None else images.space()
+    X = images.read(args.REF, args.key)
     train = None
     if args.train is not None:
         from .._utils.validation import check_cloud
 
         # checked here to be named by its file (from_samples calls it train)
-        train = check_cloud(_read(args.train, args.key), min_points=2, name=args.train,
+        train = check_cloud(images.read(args.train, args.key), min_points=2, name=args.train,
                             purpose="a nearest other training point")
         if train.shape[1] != X.shape[1]:
             raise ValueError(
@@ -205,8 +221,9 @@ def _run_stats(args):
     stats = ReferenceStats.from_samples(
         X, k=args.k, imd_params=_imd_params(args), random_state=args.seed,
         keep_features=not args.no_features, n_jobs=args.n_jobs, train=train,
-        feature_space=args.feature_space,
+        feature_space=space,
     )
+    _pixels_note(images, stats.feature_space)
     output = stats.save(output)
     held = "mean, covariance, IMD signature" + (
         "" if args.no_features else f", {args.k}-NN radii, features")
@@ -267,7 +284,18 @@ def _run_score(args):
 
     score = imd_score(A, B, random_state=args.seed, n_jobs=args.n_jobs, **params)
     print(f"{score:.6g}")
+    _score_pixels_note(args)
     return 0
+
+
+def _score_pixels_note(args):
+    import os
+
+    folders = [p for p in (args.A, args.B) if os.path.isdir(p)]
+    if folders:
+        print(f"{PROG}: note: {', '.join(folders)}: image folders read as raw pixels; for a "
+              "network's features, compute them first (sklearn_imd.features.OnnxFeatures, "
+              "or 'compare --features NET.onnx').", file=sys.stderr)
 
 
 def _score_with_ci(A, B, args, params, level, n_resamples):
@@ -285,6 +313,7 @@ def _score_with_ci(A, B, args, params, level, n_resamples):
     )
     low, high = res.confidence_interval
     print(f"{res.statistic:.6g}  {100 * level:g}% CI [{low:.4g}, {high:.4g}]")
+    _score_pixels_note(args)
     print(
         f"{PROG}: note: the {100 * level:g}% interval, from {n_resamples} pairs of half-size "
         "subsamples, shows how much the score would move with other samples of the same sizes.",

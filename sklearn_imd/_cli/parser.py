@@ -54,6 +54,30 @@ def _add_progress_options(parser):
                        help="never show progress")
 
 
+def _add_image_options(parser):
+    """How image folders are read: through a network (--features), or as pixels."""
+    group = parser.add_argument_group(
+        "image folders (default: raw pixels, feature space 'pixels'; with --features, "
+        "the network's features)")
+    group.add_argument("--features", metavar="NET.onnx", default=None,
+                       help="run image folders through this ONNX network (onnxruntime; "
+                       "sklearn_imd.features.OnnxFeatures) and use its features; the "
+                       "feature space is --preset, else the file's name")
+    group.add_argument("--preset", choices=("inception", "dinov2", "clip"), default=None,
+                       help="the network's preprocessing: inception (pytorch-fid's, 299x299, "
+                       "[0, 1]), dinov2 or clip (224x224, their mean and std); default: "
+                       "none (the network's input size, [0, 1])")
+    group.add_argument("--size", metavar="WxH", default=None,
+                       help="resize every image to width x height (e.g. 64x64, or 299 for "
+                       "a square): Pillow's bicubic; with --features, the network's input "
+                       "size (default: the preset's or the network's)")
+    group.add_argument("--recursive", action="store_true",
+                       help="also read the images of the folders' subfolders (class "
+                       "folders); without it they are skipped, with a warning")
+    group.add_argument("--batch-size", type=int, default=None, metavar="INT",
+                       help="images run through --features at once (default: 64)")
+
+
 def _add_compare_parser(sub, formatter):
     compare = sub.add_parser(
         "compare", prog=f"{PROG} compare",
@@ -113,6 +137,7 @@ def _add_compare_parser(sub, formatter):
                       "smallest one's size, 'all' scores them as given (default: min)")
     size.add_argument("--n-permutations", type=int, default=None, metavar="INT",
                       help="re-splits that estimate imd_excess's floor, >= 2 (default: 10)")
+    _add_image_options(compare)
     _add_progress_options(compare)
     compare.set_defaults(func=_run_compare)
 
@@ -123,7 +148,9 @@ def _add_stats_parser(sub, formatter):
         help="save a reference's statistics once, for compare",
         description=_STATS_DESCRIPTION,
         epilog="examples:\n  sklearn-imd stats real.npy -o real.npz --seed 0\n"
-        "  sklearn-imd stats real_images/ -o real.npz --no-features\n"
+        "  sklearn-imd stats real_images/ -o real.npz --features inception.onnx "
+        "--preset inception\n"
+        "  sklearn-imd stats real_images/ -o real.npz --no-features  (raw pixels)\n"
         "  sklearn-imd stats test.npy -o test.npz --train train.npy --seed 0",
         formatter_class=formatter,
     )
@@ -148,6 +175,8 @@ def _add_stats_parser(sub, formatter):
                        help="name of REF's feature space (e.g. inception, dinov2, clip), "
                        "stored: compare names its columns by it and refuses another "
                        "--feature-space (default: none, unknown)")
+    _add_image_options(stats)
+    _add_progress_options(stats)
     stats.set_defaults(func=_run_stats)
 
 

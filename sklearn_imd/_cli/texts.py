@@ -16,7 +16,7 @@ multi-scale geometry, larger means more different.
 subcommands:
   score A B           print the IMD between the point clouds in files A and B
                       (.npy, .npz, .csv: one point per row; or a folder of
-                      PNG/JPEG images) as a bare number, with --ci followed
+                      images, raw pixels) as a bare number, with --ci followed
                       by a confidence interval
   compare REF GEN...  score generated samples against a reference with every
                       metric (IMD, FID, KID, precision, recall, density,
@@ -34,6 +34,7 @@ examples:
   sklearn-imd score real.npy generated.npy --ci --seed 0
   score=$(sklearn-imd score a.npy b.npy --nv 200 --seed 0)
   sklearn-imd stats real_images/ -o real.npz --seed 0
+  sklearn-imd stats real_images/ -o real.npz --features inception.onnx --preset inception
   sklearn-imd compare real.npz gan.npy vae.npy --seed 0 --json
   python -m sklearn_imd demo --seed 1
 
@@ -57,9 +58,10 @@ array of shape (n_points, n_features), or a folder of images:
           Leading columns with no name in the header, as in the index that
           pandas writes by default, are dropped with a warning if they hold
           integers (best: df.to_csv(path, index=False))
-  folder  PNG and JPEG images (needs Pillow: pip install "sklearn-imd[images]"),
-          one row per image in file-name order, pixels scaled to [0, 1];
-          all of one size
+  folder  images (.bmp, .jpg, .jpeg, .pgm, .png, .ppm, .tif, .tiff, .webp;
+          needs Pillow: pip install "sklearn-imd[images]"), one row of raw
+          pixels per image in file-name order, scaled to [0, 1]; all of one
+          size; subfolders skipped with a warning
 
 A and B may differ in their number of points and of features.  IMD is a
 randomised estimate: pass --seed for a reproducible value."""
@@ -100,6 +102,13 @@ note says so (--sample-size all scores them as given).  The inputs are read as b
 images); REF may also be a statistics file written by 'sklearn-imd stats'
 (or pytorch-fid's --save-stats file: FID only).  Samples of another number
 of features than REF get IMD and Vendi only.
+
+Image folders are raw pixels unless --features NET.onnx runs them through
+your network (sklearn_imd.features.OnnxFeatures; --preset inception, dinov2
+or clip for its preprocessing): raw pixels are feature space 'pixels'
+(fd_pixels, kd_pixels...: not Inception FID, a note says so); a network's
+feature space is --preset, else the file's name.  A REF statistics file of
+another feature space is refused.
 
 With --json the output is one JSON object keyed by each GEN as given on the
 command line, each a mapping metric name -> value (names: imd, imd_excess,
@@ -151,6 +160,7 @@ examples:
   sklearn-imd compare real.npy gan.npy vae.npy --seed 0
   sklearn-imd compare real.npz gan.npy --metrics imd,fid,precision,recall --json
   sklearn-imd compare real_images/ samples_a/ samples_b/ --ci --seed 0 --n-jobs -1
+  sklearn-imd compare real.npz samples/ --features inception.onnx --preset inception
   sklearn-imd compare real.npy a.npy b.npy c.npy --rank --seed 0
   sklearn-imd compare clip_real.npy clip_gen.npy --metrics cmmd,sw --feature-space clip
   sklearn-imd compare test.npy gen.npy --train train.npy --seed 0
@@ -172,4 +182,8 @@ also holds TRAIN, the distance of each of its points to its nearest other
 one and, unless --no-features, the k-means cells of the data-copying test
 (REF as its test set), so that compare adds ct and authenticity without
 --train.  The cells are reused when compare runs with the same --seed (or
-none); with another, they are refitted from the stored TRAIN and REF."""
+none); with another, they are refitted from the stored TRAIN and REF.
+
+An image folder REF is stored as raw pixels (feature space 'pixels') unless
+--features NET.onnx runs it through your network (feature space: --preset,
+else the file's name; --feature-space names it otherwise)."""

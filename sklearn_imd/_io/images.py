@@ -1,35 +1,45 @@
-"""Reading folders of PNG and JPEG images with Pillow, decoded to pixels in [0, 1]."""
+"""Reading folders of images with Pillow, decoded to pixels in [0, 1]."""
 
 import math
 import numbers
 import os
 import stat
 import struct
+import warnings
 import zlib
 
 import numpy as np
 
 from .files import _check_memory
 
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
+# The extensions pytorch-fid reads (its IMAGE_EXTENSIONS), in any case here.
+IMAGE_EXTENSIONS = (".bmp", ".jpg", ".jpeg", ".pgm", ".png", ".ppm", ".tif", ".tiff", ".webp")
+# Pillow's formats of those files (PPM is Pillow's reader of .pgm and .ppm).
+_FORMATS = ("BMP", "JPEG", "PNG", "PPM", "TIFF", "WEBP")
+_EXTENSIONS_TEXT = ", ".join(IMAGE_EXTENSIONS)
 # Pillow's modes of grayscale images: 8-bit or less (and '1'), and 16-bit (a
 # 16-bit grayscale PNG is 'I;16' since Pillow 10, 'I' before).
 _GRAY_8BIT = frozenset({"1", "L", "LA", "La"})
 _GRAY_16BIT = frozenset({"I", "I;16", "I;16L", "I;16B", "I;16N"})
 
 
-def _load_images(path, size, flatten):
-    """The pixels of the folder of images ``path``: :func:`sklearn_imd.io.load_images`."""
-    folder = os.fsdecode(path)
-    size = _check_size(size)
-    names = _image_names(folder)
+def _import_pil(who="load_images"):
     try:
         from PIL import Image
     except ImportError:
         raise ImportError(
-            'load_images needs Pillow, an optional dependency of sklearn-imd: '
+            f'{who} needs Pillow, an optional dependency of sklearn-imd: '
             'pip install "sklearn-imd[images]"'
         ) from None
+    return Image
+
+
+def _load_images(path, size, flatten, recursive=False):
+    """The pixels of the folder of images ``path``: :func:`sklearn_imd.io.load_images`."""
+    folder = os.fsdecode(path)
+    size = _check_size(size)
+    names = _image_names(folder, recursive)
+    Image = _import_pil()
     files = [os.path.join(folder, name) for name in names]
     # First pass, over the headers only: the modes and sizes give the output's shape.
     headers = []
@@ -44,7 +54,8 @@ def _load_images(path, size, flatten):
                 raise ValueError(
                     f"{folder}: images of different sizes: {names[0]} is "
                     f"{size[0]}x{size[1]} but {name} is {other[0]}x{other[1]} (width x "
-                    "height); pass size=(width, height) to resize all to one size."
+                    "height); pass size=(width, height) to resize all to one size (--size WxH "
+                    "on the command line)."
                 )
     width, height = size
     shape = (len(files), height, width) + ((3,) if colour else ())
@@ -78,29 +89,64 @@ def _check_size(size):
     return int(width), int(height)
 
 
-def _image_names(folder):
-    """The sorted names of the PNG and JPEG files of ``folder``, not hidden; at least one."""
+def _image_names(folder, recursive=False):
+    """The sorted names of the image files of ``folder`` (paths relative to it,
+    those of its subfolders' too if ``recursive``), not hidden; at least one.
+    Without ``recursive``, a warning names the subfolders that hold images."""
     try:
         mode = os.stat(folder).st_mode
     except FileNotFoundError:
         raise FileNotFoundError(f"{folder}: no such folder.") from None
     if not stat.S_ISDIR(mode):
         raise NotADirectoryError(
-            f"{folder} is not a folder; load_images reads a folder of PNG or JPEG images. "
+            f"{folder} is not a folder; load_images reads a folder of images. "
             "Read a .npy, .npz or .csv file with load_points."
         )
-    with os.scandir(folder) as entries:
-        names = sorted(
-            entry.name for entry in entries
-            if not entry.name.startswith(".")
-            and os.path.splitext(entry.name)[1].lower() in IMAGE_EXTENSIONS
-            and entry.is_file()
-        )
+    if recursive:
+        names = []
+        for root, dirs, files in os.walk(folder):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            rel = os.path.relpath(root, folder)
+            names.extend(name if rel == "." else os.path.join(rel, name)
+                         for name in files if _is_image_name(name))
+        names.sort()
+        skipped = []
+    else:
+        with os.scandir(folder) as entries:
+            entries = sorted(entries, key=lambda e: e.name)
+            names = [e.name for e in entries if _is_image_name(e.name) and e.is_file()]
+            skipped = [e.name for e in entries
+                       if not e.name.startswith(".") and e.is_dir() and _holds_images(e.path)]
     if not names:
-        raise ValueError(
-            f"{folder} holds no PNG or JPEG images (files ending in .png, .jpg or .jpeg)."
-        )
+        hint = (f"; its subfolders {_listed(skipped)} do: pass recursive=True (--recursive "
+                "on the command line) to read them" if skipped else "")
+        raise ValueError(f"{folder} holds no images (files ending in {_EXTENSIONS_TEXT})"
+                         f"{hint}.")
+    if skipped:
+        warnings.warn(
+            f"{folder}: skipped the subfolders {_listed(skipped)}, which hold images (class "
+            "folders?); only the images in the folder itself are read. Pass recursive=True "
+            "(--recursive on the command line) to read the subfolders' too.", UserWarning,
+            stacklevel=4)
     return names
+
+
+def _is_image_name(name):
+    return not name.startswith(".") and os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS
+
+
+def _holds_images(folder):
+    """Whether ``folder`` or a subfolder of it (not hidden) holds an image file."""
+    for _, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        if any(_is_image_name(name) for name in files):
+            return True
+    return False
+
+
+def _listed(names, most=3):
+    shown = ", ".join(f"{n}/" for n in names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
 # What Pillow raises on a file it cannot decode ("broken PNG file" is a SyntaxError).
@@ -111,17 +157,17 @@ def _open_image(Image, file, load):
     """``Image.open(file)``, loaded if ``load``; a ValueError naming the file if it
     is not an image."""
     try:
-        img = Image.open(file, formats=("PNG", "JPEG"))
+        img = Image.open(file, formats=_FORMATS)
     except (FileNotFoundError, PermissionError):
         raise
     except (*_PIL_ERRORS, Image.DecompressionBombError) as exc:
-        raise ValueError(f"{file} is not a readable PNG or JPEG image ({exc}).") from None
+        raise ValueError(f"{file} is not a readable image ({exc}).") from None
     if load:
         try:
             img.load()
         except (*_PIL_ERRORS, Image.DecompressionBombError) as exc:
             img.close()
-            raise ValueError(f"{file} is not a readable PNG or JPEG image ({exc}).") from None
+            raise ValueError(f"{file} is not a readable image ({exc}).") from None
     return img
 
 

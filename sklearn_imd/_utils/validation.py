@@ -61,6 +61,8 @@ def _as_numeric_array(X, name):
         ) from None
     if arr.dtype.kind == "c":
         raise TypeError(f"{name} contains complex numbers; IMD needs real coordinates.")
+    if is_bfloat16(arr.dtype):
+        arr = arr.astype(np.float64)  # exact; computed in float64 as float16 is
     if arr.dtype.kind == "O":
         try:
             arr = arr.astype(np.float64)
@@ -77,13 +79,36 @@ def _as_numeric_array(X, name):
     return arr
 
 
+def is_bfloat16(dtype):
+    """Whether ``dtype`` is ml_dtypes' bfloat16 (told by its name: ml_dtypes is
+    not imported, and is loaded already wherever such an array exists)."""
+    return dtype.kind == "V" and dtype.name == "bfloat16"
+
+
+# Rows of a large array checked for NaN at a time: no boolean temporary of its
+# whole size (a memory-mapped 1e6 x 2048 reference would take 2 GB of it).
+_FINITE_ROWS = 1 << 14
+
+
+def _first_non_finite(arr):
+    """The index of the first NaN or infinite entry of a 2-D array, or None."""
+    for start in range(0, arr.shape[0], _FINITE_ROWS):
+        block = arr[start : start + _FINITE_ROWS]
+        finite = np.isfinite(block)
+        if not finite.all():
+            bad = np.argwhere(~finite)[0]
+            return (start + bad[0], bad[1])
+    return None
+
+
 def check_cloud(X, *, min_points=2, name="X", purpose=None):
     """Validate one point cloud of shape (n_points, n_features).
 
     Parameters
     ----------
     X : array-like of shape (n_points, n_features)
-        Real coordinates; integers, booleans and float32 are accepted.
+        Real coordinates; integers, booleans, float16, float32, ml_dtypes'
+        bfloat16 and memory-mapped arrays are accepted.
     min_points : int
         Smallest acceptable number of points (``k + 1`` for a kNN graph).
     name : str
@@ -95,8 +120,10 @@ def check_cloud(X, *, min_points=2, name="X", purpose=None):
     Returns
     -------
     X : ndarray of shape (n_points, n_features)
-        float32 input stays float32, anything else becomes float64.  The array
-        may share memory with the input: callers never write into it.
+        float32 input stays float32, anything else becomes float64 (float16
+        and bfloat16 exactly).  The array may share memory with the input (a
+        float32 or float64 memory map is not copied): callers never write
+        into it.
     """
     arr = _as_numeric_array(X, name)
     if arr.ndim != 2:
@@ -117,10 +144,9 @@ def check_cloud(X, *, min_points=2, name="X", purpose=None):
         raise ValueError(f"{name} has {n} point{'s' if n != 1 else ''}; {purpose}.")
     if arr.dtype != np.float32:
         arr = arr.astype(np.float64, copy=False)
-    finite = np.isfinite(arr)
-    if not finite.all():
-        bad = np.argwhere(~finite)[0]
-        kind = "NaN" if np.isnan(arr[tuple(bad)]) else "infinite values"
+    bad = _first_non_finite(arr)
+    if bad is not None:
+        kind = "NaN" if np.isnan(arr[bad]) else "infinite values"
         raise ValueError(
             f"{name} contains {kind} (first at row {bad[0]}, column {bad[1]}); "
             "remove or impute them first."

@@ -217,7 +217,7 @@ def test_directory(capsys, tmp_path, npy_files):
     path = tmp_path / "clouds"
     path.mkdir()
     # a folder is read as images (tests/test_images.py): this one holds none
-    assert_error(capsys, ["score", str(path), npy_files[1]], "clouds holds no PNG or JPEG images")
+    assert_error(capsys, ["score", str(path), npy_files[1]], "clouds holds no images")
 
 
 def test_fifo_is_refused_without_blocking(capsys, tmp_path, npy_files):
