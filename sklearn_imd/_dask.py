@@ -64,7 +64,8 @@ def check_cloud(X, *, min_points=2, name="X", purpose=None, float64=False):
     """A dask array of shape (n, d) ready for the blockwise routines.
 
     As :func:`._utils.validation.check_cloud`, checked lazily: float32 stays
-    float32 (float64 with ``float64``), any other real dtype becomes float64;
+    float32 (float64 with ``float64``), any other real dtype (float16 and
+    bfloat16 too) becomes float64;
     several column chunks are merged into one (``rechunk``: a row block holds
     whole points); row chunks of unknown size are refused.  A NumPy input
     (mixed with a dask one) is validated in memory and cut into row chunks.
@@ -100,7 +101,9 @@ def check_cloud(X, *, min_points=2, name="X", purpose=None, float64=False):
         else:
             purpose = f"{purpose} needs at least {min_points} points"
         raise ValueError(f"{name} has {n} point{'s' if n != 1 else ''}; {purpose}.")
-    if X.dtype.kind not in "biuf":
+    from ._utils.validation import is_bfloat16
+
+    if X.dtype.kind not in "biuf" and not is_bfloat16(X.dtype):
         raise ValueError(f"{name} must hold real numbers; got a dask array of dtype "
                          f"{X.dtype}.")
     if X.dtype != np.float32 or float64:

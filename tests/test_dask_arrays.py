@@ -172,9 +172,14 @@ def test_ties_of_a_lattice_give_the_same_graph(sync):
     assert prdc_score(da.from_array(G, chunks=500), S) == prdc_score(G, S)
 
 
-def test_float32_stays_float32(sync, pair):
+def test_float32_stays_float32_and_float16_is_computed_in_float64(sync, pair):
     X, Y = (A.astype(np.float32) for A in pair)
     assert prdc_score(da.from_array(X, chunks=500), Y) == prdc_score(X, Y)
+    X, Y = (A.astype(np.float16) for A in pair)
+    assert prdc_score(da.from_array(X, chunks=500), Y) == prdc_score(X, Y)
+    # float16 values are exact in float64: the rounding of the moments only
+    assert fid_score(da.from_array(X, chunks=500), Y) == pytest.approx(fid_score(X, Y),
+                                                                       rel=1e-10)
 
 
 def test_nan_in_a_dask_array_is_named(sync, pair):
