@@ -151,6 +151,10 @@ def _neighbour_lists(X, cand, k, notes=None, *, jit, slack=0.0):
             wider = (exact_knn(X, width, jit=jit)[rows] if 8 * rows.size > n
                      else exact_knn(X, width, rows=rows, jit=jit))
         dist, cand = sorted_lists(rows, wider)
+        # more candidates may hold nearer points than the first k + 1 did (the
+        # expansion's rounding misplaced them): the k-th distance is then smaller
+        radius[rows] = np.minimum(radius[rows], dist[:, k - 1] * (1.0 + _TIE_RTOL))
+        guard[rows] = radius[rows] + 2.0 * slack
         within = dist <= radius[rows, None]
         still = (dist[:, -1] <= guard[rows]) & (width < n - 1)
         src.append(np.repeat(rows[~still], within[~still].sum(axis=1)))

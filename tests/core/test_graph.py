@@ -184,3 +184,28 @@ def test_ties_hidden_by_the_expansions_rounding_are_found():
     # a bound of the expansion's error wider than the gap of q and the tie (4e-7)
     rows, cols = g._neighbour_lists(X, cand, k, jit=False, slack=1e-6)
     assert sorted(cols[rows == 0]) == [1, 2, 3, 4, 5, 6]
+
+
+def _tie_aware_brute_force(X, k):
+    """The definition with ties: every point within the k-th squared distance
+    (relative 1e-9, the graph's tie tolerance), OR-symmetrised."""
+    D = cdist(X, X, "sqeuclidean")
+    np.fill_diagonal(D, np.inf)
+    kth = np.sort(D, axis=1)[:, k - 1 : k]
+    A = (D <= kth * (1 + 1e-9)).astype(float)
+    return np.maximum(A, A.T)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_tight_cluster_far_from_the_mean(dtype):
+    """A cluster 1e-3 wide at 100 beside one of unit width: the distance
+    expansion's rounding (float32: about 1e-6 of the squared norms) is far
+    larger than the tight cluster's distances, so its first candidates are
+    nearly random and the search widens; the k-th distance must then be
+    recomputed from the wider lists (a regression: it was kept from the first
+    k + 1 candidates, and such a point had hundreds of neighbours)."""
+    rng = np.random.default_rng(0)
+    X = np.vstack([100 + 1e-3 * rng.normal(size=(300, 4)),
+                   rng.normal(size=(400, 4))]).astype(dtype)
+    A = knn_adjacency(X, 5, "exact")
+    np.testing.assert_array_equal(A.toarray(), _tie_aware_brute_force(X.astype(np.float64), 5))
