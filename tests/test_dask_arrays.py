@@ -14,11 +14,13 @@ from sklearn_imd import _dask  # noqa: E402
 from sklearn_imd._core.graph import knn_adjacency  # noqa: E402
 
 # Bytes per worker (process RSS), enforced by its nanny, which restarts a
-# worker beyond 95% (398 MB).  At rest, after the warm-up, a worker takes
-# about 300 MB (Python, NumPy, dask, Numba's kernels and LLVM): with the whole
-# 102 MB array besides, it would be restarted.  Pausing is off, so that a
-# worker near its limit with nothing to spill cannot stall the test.
-_LIMIT = 400 * 2**20
+# worker beyond 95%.  At rest, after the warm-up, a worker takes about 290 MB
+# here (Python, NumPy, dask, Numba's kernels and LLVM), an amount that varies
+# with the machine and the libraries' versions, so the limit leaves room for it
+# and the test checks what matters: each worker's growth above its RSS at rest
+# stays below the whole array's size (no worker held the array).  Pausing is
+# off, so that a worker near its limit with nothing to spill cannot stall the test.
+_LIMIT = 1024 * 2**20
 
 
 def _rss():
@@ -71,17 +73,16 @@ def test_fid_of_200000_points_within_the_workers_memory(client):
     score = fid_score(X, Y)
     peak = client.run(_peak_rss)
     # no worker was restarted (a nanny restarts one beyond 95% of its limit,
-    # under a new address), and none came near the limit
+    # under a new address)
     assert set(client.scheduler_info()["workers"]) == workers
-    assert all(p < 0.95 * _LIMIT for p in peak.values())
     # Each worker's largest RSS over its whole life (imports and the warm-up
     # included) stayed less than the array's 102 MB above its RSS at rest: no
-    # worker held the array (about 60 MB were measured: a few 12.8 MB chunks
+    # worker held the array (about 50 MB were measured: a few 12.8 MB chunks
     # and their float64 copies in part_moments; the moments take 33 KB).
     for address in workers:
         assert peak[address] - rest[address] < X.nbytes, (peak, rest)
-    # the NumPy copies a chunk at a time: a worker holding the whole array
-    # (X.compute()) would go beyond its limit, and be restarted
+    # the NumPy copies a chunk at a time (X.compute() would concatenate the
+    # whole array on a worker first)
     Xn, Yn = _gathered(X), _gathered(Y)
     # Chan's pairwise update and np.cov round differently: about 1e-15 relative
     # in each covariance entry, which the eigendecompositions and the
