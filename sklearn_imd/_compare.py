@@ -384,7 +384,7 @@ def compare_run(reference, generated, *, metrics=None, k=5, interval=None, n_res
     asked, metrics = metrics, tuple(_check_metrics(metrics, ref, any_same,
                                                    train is not None or held))
     if dask_input:
-        from ._dask import compare_metrics
+        from ._dask_compare import compare_metrics
 
         metrics = compare_metrics(metrics, asked, interval, train)
     if train is not None:
@@ -430,9 +430,13 @@ def compare_run(reference, generated, *, metrics=None, k=5, interval=None, n_res
                          confidence, n_permutations, train)
     sig_ref = None
     if "imd" in metrics and dask_input:
-        from ._dask import reference_signature
+        # the stored signature where it fits, else one computed on the cluster
+        sig_ref, reason = (_reference_signature(ref, None, params, t, s_ref, random_state,
+                                                None) if ref is not None else (None, None))
+        if sig_ref is None and X is not None:
+            from ._dask import cloud_signature
 
-        sig_ref, reason = reference_signature(ref, X, params, t, s_ref, random_state)
+            sig_ref, reason = cloud_signature(X, t, params, s_ref), None
         if reason is not None:
             raise ValueError(f"Metric 'imd' cannot be computed: {reason}.")
     elif "imd" in metrics:
@@ -447,7 +451,7 @@ def compare_run(reference, generated, *, metrics=None, k=5, interval=None, n_res
 
         failures, nulls, resamples = [], {}, None
         if dask_input:
-            from ._dask import round_scores
+            from ._dask_compare import round_scores
 
             rows = round_scores(X, ref, Ys, settings, sig_ref, seeds, bar)
         else:

@@ -17,7 +17,7 @@ scheduler: the ``distributed`` client in use, else dask's default.
   directly from the coordinates in float64 (``_kernels.select.direct_distances``,
   the values the in-memory code ranks by) and bounds from below the direct
   distance of every other point of ``B`` (the ``floor``, from the products'
-  rounding bound ``metrics._prdc._tolerance``).  The lists of one row block
+  rounding bound ``_utils.blas.product_tolerance``).  The lists of one row block
   are merged in a tree by (distance, index), as the in-memory code orders
   them, into its global top lists.  A row whose ``k``-th distance (or tie
   radius) is not below its floor (rare: ties, or clusters far from the mean)
@@ -240,28 +240,6 @@ def scaled_moments(X):
     return m.mean, m.covariance(), m.exponent
 
 
-def fid_score(X, Y):
-    """:func:`~sklearn_imd.fid_score` of samples of which one at least is a dask array."""
-    from .metrics._fid import _frechet, _symmetric_sqrt, warn_few_samples
-
-    X, Y = check_pair(X, Y, min_points=2, purpose="a covariance estimate", float64=True,
-                      what="This metric")
-    warn_few_samples((("X", X.shape[0]), ("Y", Y.shape[0])), X.shape[1], stacklevel=4)
-    mX, mY = moments(("X", X), ("Y", Y))
-    shift = max(mX.exponent, mY.exponent)
-
-    def factors(m):
-        return (np.ldexp(m.mean, m.exponent - shift),
-                _symmetric_sqrt(np.ldexp(m.covariance(), 2 * (m.exponent - shift))))
-
-    score = _frechet(*factors(mX), *factors(mY), shift)
-    if np.isinf(score):
-        raise ValueError(
-            f"The FID overflows float64: X and Y hold values up to about 2**{shift}, whose "
-            "squared distances overflow float64; rescale the features.")
-    return float(score)
-
-
 # --------------------------------------------------------------------------
 # KID
 
@@ -409,7 +387,7 @@ class NeighbourLists:
     def __init__(self, X, scale, centre, width):
         import dask
 
-        from .metrics._prdc import _tolerance
+        from ._utils.blas import product_tolerance as _tolerance
 
         self.X, self.scale, self.n = X, scale, X.shape[0]
         self.blocks = _blocks(X)
@@ -576,7 +554,7 @@ def _pair_cross(A, B, scale, centre, RA, SB):
 
 def _pair_cross_in(A, B, scale, centre, RA, SB):
     from ._kernels.cross import cross_tile
-    from .metrics._prdc import _tolerance
+    from ._utils.blas import product_tolerance as _tolerance
 
     A, B = np.asarray(A), np.asarray(B)
     ZA, ZB = _float32(A, scale, centre), _float32(B, scale, centre)
@@ -616,11 +594,9 @@ def scaled_radii(X, k):
 
 
 def _prdc(X, Y, k, R=None, R_exponent=0):
-    """PRDCResult of checked dask samples, as ``metrics._prdc._prdc``; ``R``:
+    """The four scores (a dict) of checked dask samples, as ``metrics._prdc._prdc``; ``R``:
     the real squared radii of ``X / 2**R_exponent``, if known."""
     import dask
-
-    from .metrics._prdc import PRDCResult
 
     sx, sy = scan(("X", X), ("Y", Y))
     e = exponent_of(sx, sy)
@@ -639,7 +615,7 @@ def _prdc(X, Y, k, R=None, R_exponent=0):
                              for b in range(len(yb))])
     covered = np.concatenate([np.logical_or.reduce([f[1] for f in row]) for row in found])
     recalled = np.concatenate([np.logical_or.reduce([f[2] for f in row]) for row in found])
-    return PRDCResult(
+    return dict(
         precision=float(np.count_nonzero(counts) / counts.size),
         recall=float(recalled.mean()),
         density=float(counts.sum() / (k * counts.size)),
@@ -648,51 +624,7 @@ def _prdc(X, Y, k, R=None, R_exponent=0):
 
 
 # --------------------------------------------------------------------------
-# ReferenceStats
-
-
-def reference_from_samples(cls, X, *, k, imd_params, random_state, keep_features, n_jobs,
-                           train, n_cells, feature_space):
-    """:meth:`ReferenceStats.from_samples` of a dask ``X``: the moments, the
-    radii and the IMD signature (exact graph) computed on the cluster; the
-    features, when kept, gathered into this process (a statistics file holds
-    them)."""
-    from ._reference import _imd_seeds, _imd_setup, _lossless
-    from ._reference_checks import check_feature_space
-    from ._utils.validation import check_int
-
-    del n_jobs  # the cluster's workers do the work
-    params, t = _imd_setup(imd_params)
-    k = check_int(k, "k", 1)
-    feature_space = check_feature_space(feature_space)
-    if train is not None or n_cells is not None:
-        raise ValueError(
-            "ReferenceStats.from_samples takes no train= (nor n_cells=) with a dask X: the "
-            "training set's statistics (ct, authenticity) are computed in memory; pass "
-            "X.compute() and train as NumPy arrays, or leave train out.")
-    X = check_cloud(X, min_points=max(k, params["k"]) + 1, name="X")
-    seed = random_state if isinstance(random_state, (int, np.integer)) else None
-    s_ref = _imd_seeds(random_state)[0]
-    (m,) = moments(("X", X))  # raises on NaN and infinite values
-    e = m.exponent
-    scale = float(np.ldexp(1.0, -e))
-    kk = max(k, params["k"]) if keep_features else params["k"]
-    # one search for the graph and the radii: both in the units X / 2**e
-    lists = NeighbourLists(X, scale, m.mean, kk + max(4, kk))
-    signature = _signature_of(lists, t, params, s_ref)
-    mean, covariance = m.mean, m.covariance()
-    radii = lists.radii(k) if keep_features else None
-    if all(_lossless(A, p * e) for A, p in ((mean, 1), (covariance, 2), (radii, 2))
-           if A is not None):
-        mean, covariance = np.ldexp(mean, e), np.ldexp(covariance, 2 * e)
-        radii = None if radii is None else np.ldexp(radii, 2 * e)
-        e = 0
-    return cls(mean=mean, covariance=covariance, n_samples=X.shape[0],
-               features=np.asarray(X.compute()) if keep_features else None,
-               k=k if keep_features else None, radii=radii,
-               imd_signature=signature, imd_t=t,
-               imd_params={**params, "random_state": None if seed is None else int(seed)},
-               scale_exponent=e, feature_space=feature_space)
+# IMD
 
 
 def cloud_signature(X, t, params, seed):
@@ -709,80 +641,3 @@ def cloud_signature(X, t, params, seed):
 # compare
 
 # The metrics compare computes on dask arrays (the others need a sample in memory).
-COMPARE_METRICS = ("imd", "fid", "kid", "precision", "recall", "density", "coverage")
-
-
-def compare_metrics(metrics, asked, interval, train):
-    """The metrics of a :func:`~sklearn_imd.compare` on dask arrays: those asked
-    (a ValueError for others), or the default ones that it computes."""
-    if interval is not None:
-        raise ValueError("compare on dask arrays computes no interval (interval=None): "
-                         "an interval redraws the samples in memory.")
-    if train is not None:
-        raise ValueError("compare on dask arrays takes no train= (ct and authenticity "
-                         "are computed in memory).")
-    other = [m for m in metrics if m not in COMPARE_METRICS]
-    if other and asked is not None:
-        raise ValueError(
-            f"compare on dask arrays computes {', '.join(COMPARE_METRICS)}; not "
-            f"{', '.join(other)}, which need the samples in memory (pass NumPy arrays).")
-    return tuple(m for m in metrics if m in COMPARE_METRICS)
-
-
-def reference_signature(ref, X, params, t, s_ref, random_state):
-    """:func:`compare`'s reference signature with a dask reference ``X``: the
-    stored one where it fits, else computed on the cluster."""
-    from ._compare import _reference_signature
-
-    if ref is not None:
-        sig, reason = _reference_signature(ref, None, params, t, s_ref, random_state, None)
-        if sig is not None or X is None:
-            return sig, reason
-    return cloud_signature(X, t, params, s_ref), None
-
-
-def round_scores(X, stats, Ys, settings, sig_ref, seeds, bar):
-    """``_compare._round_scores`` of checked dask samples, for
-    :data:`COMPARE_METRICS`: one row per sample."""
-    from ._core.distance import imd_pairs
-    from .metrics._fid import _frechet, _symmetric_sqrt
-    from .metrics._kid import kid_score
-
-    metrics, k, params, t = settings.metrics, settings.k, settings.params, settings.t
-    rows = [{} for _ in Ys]
-    if "imd" in metrics:
-        for row, Y in zip(rows, Ys):
-            # a copy of the reference (the same dask graph) gets its probes: IMD 0
-            S = (sig_ref if X is not None and Y.name == X.name
-                 else cloud_signature(Y, t, params, seeds[1]))
-            row["imd"] = float(imd_pairs(sig_ref[None, :], S[None, :], t)[0])
-    if "fid" in metrics:
-        if stats is not None:
-            mean, cov, e = stats.mean, stats.covariance, stats.scale_exponent
-        else:
-            mean, cov, e = scaled_moments(X)
-        for row, m in zip(rows, moments(*[(f"generated[{i}]", Y) for i, Y in enumerate(Ys)])):
-            # both in units of 2**e, then of 2**(e + shift) where all fit
-            mu_Y = np.ldexp(m.mean, m.exponent - e)
-            cov_Y = np.ldexp(m.covariance(), 2 * (m.exponent - e))
-            shift = int(np.frexp(max(np.abs(mean).max(), np.abs(mu_Y).max(),
-                                     np.sqrt(np.abs(np.diag(cov)).max()),
-                                     np.sqrt(np.abs(np.diag(cov_Y)).max())))[1])
-            score = _frechet(np.ldexp(mean, -shift), _symmetric_sqrt(np.ldexp(cov, -2 * shift)),
-                             np.ldexp(mu_Y, -shift),
-                             _symmetric_sqrt(np.ldexp(cov_Y, -2 * shift)), shift + e)
-            row["fid"] = float(score)
-    if "kid" in metrics:
-        for row, Y in zip(rows, Ys):
-            row["kid"] = kid_score(X, Y, random_state=seeds[2], **settings.kid_params)
-    chosen = [m for m in ("precision", "recall", "density", "coverage") if m in metrics]
-    if chosen:
-        R, e_R = ((stats.radii, stats.scale_exponent)
-                  if stats is not None and stats.radii is not None and stats.k == k
-                  else scaled_radii(X, k))
-        for row, Y in zip(rows, Ys):
-            scores = _prdc(X, Y, k, R, e_R).as_dict()
-            row.update({m: scores[m] for m in chosen})
-    for _ in Ys:
-        bar.update()
-    return rows

@@ -10,10 +10,10 @@ import numpy as np
 
 from ._reference_checks import (
     _CELL_KEYS, _IMD_KEYS, _check_covariance, _check_moments, _check_radii,
-    _check_signature_range, _checked_cells, _checked_imd_params, _lossless,
-    check_feature_space,
+    _check_signature_range, _checked_cells, _checked_imd_params, _imd_seeds, _imd_setup,
+    _lossless, check_feature_space,
 )
-from ._utils.validation import IMD_DEFAULTS, check_cloud, check_int, check_seed, draw_seeds
+from ._utils.validation import check_cloud, check_int, check_seed
 from ._io.files import _check_output_path
 
 __all__ = ["ReferenceStats"]
@@ -27,23 +27,6 @@ _STATS_KEYS = frozenset({"format", "version", "n_samples", "mu", "sigma", "scale
                          *_CELL_KEYS.values()})
 # 2: mu, sigma and the radii may be those of the features / 2**scale_exponent
 _VERSION = 2
-
-
-def _imd_setup(imd_params):
-    """Checked IMD parameters (as imd_score's keyword arguments) and time grid."""
-    from ._utils.validation import check_imd_params, check_times
-    from ._core.distance import weighted_times
-
-    given = dict(imd_params or {})
-    unknown = set(given) - set(_IMD_KEYS) - {"t"}
-    if unknown:
-        raise TypeError(
-            f"imd_params got unexpected parameters {sorted(unknown)}; expected some of "
-            f"{', '.join(_IMD_KEYS + ('t',))} (random_state and n_jobs are compare's own)."
-        )
-    params = check_imd_params(**{**IMD_DEFAULTS, **{key: given[key] for key in given
-                                                    if key != "t"}})
-    return params, weighted_times(check_times(given.get("t")))
 
 
 def _row_blocks(A, rows=1 << 14):
@@ -87,11 +70,6 @@ def _peer_fields(path):
         return None  # the loader of our files gives the error
     archive.close()
     return peer_fields(path, members)
-
-
-def _imd_seeds(random_state):
-    """The seeds imd_score(X, Y, random_state=random_state) gives X and Y."""
-    return draw_seeds(random_state, 2)
 
 
 class ReferenceStats:
@@ -402,7 +380,7 @@ imd_signature)
         from ._dask import is_dask_array
 
         if is_dask_array(X):  # computed on the cluster (sklearn_imd._dask)
-            from ._dask import reference_from_samples
+            from ._dask_compare import reference_from_samples
 
             return reference_from_samples(
                 cls, X, k=k, imd_params=imd_params, random_state=random_state,

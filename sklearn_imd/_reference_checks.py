@@ -8,7 +8,7 @@ import re
 
 import numpy as np
 
-from ._utils.validation import IMD_DEFAULTS, binary_exponent
+from ._utils.validation import IMD_DEFAULTS, binary_exponent, draw_seeds
 
 # The IMD parameters a stored signature records (with its random_state).
 _IMD_KEYS = tuple(IMD_DEFAULTS)
@@ -268,3 +268,25 @@ def _checked_cells(cells, train, features, array, fail):
     return {"centres": centres, **checked, "pca_mean": mean, "pca_components": components,
             "random_state": _checked_seed(cells.get("random_state"),
                                           "ct_params (cells['random_state'])", fail)}
+
+
+def _imd_setup(imd_params):
+    """Checked IMD parameters (as imd_score's keyword arguments) and time grid."""
+    from ._utils.validation import check_imd_params, check_times
+    from ._core.distance import weighted_times
+
+    given = dict(imd_params or {})
+    unknown = set(given) - set(_IMD_KEYS) - {"t"}
+    if unknown:
+        raise TypeError(
+            f"imd_params got unexpected parameters {sorted(unknown)}; expected some of "
+            f"{', '.join(_IMD_KEYS + ('t',))} (random_state and n_jobs are compare's own)."
+        )
+    params = check_imd_params(**{**IMD_DEFAULTS, **{key: given[key] for key in given
+                                                    if key != "t"}})
+    return params, weighted_times(check_times(given.get("t")))
+
+
+def _imd_seeds(random_state):
+    """The seeds imd_score(X, Y, random_state=random_state) gives X and Y."""
+    return draw_seeds(random_state, 2)

@@ -179,9 +179,7 @@ def fid_score(X, Y):
     from .._dask import any_dask
 
     if any_dask(X, Y):  # moments blockwise on the cluster (sklearn_imd._dask)
-        from .._dask import fid_score as dask_fid
-
-        return dask_fid(X, Y)
+        return _dask_fid_score(X, Y)
     X, Y = check_sample_pair(X, Y, min_points=2, purpose="a covariance estimate")
     warn_few_samples((("X", X.shape[0]), ("Y", Y.shape[0])), X.shape[1])
     shift = binary_exponent(X, Y)
@@ -194,4 +192,26 @@ def fid_score(X, Y):
             f"The FID overflows float64: X and Y hold values up to {top:.1e}, whose squared "
             "distances overflow float64; rescale the features."
         )
+    return float(score)
+
+
+def _dask_fid_score(X, Y):
+    """:func:`~sklearn_imd.fid_score` of samples of which one at least is a dask array."""
+    from .._dask import check_pair, moments
+
+    X, Y = check_pair(X, Y, min_points=2, purpose="a covariance estimate", float64=True,
+                      what="This metric")
+    warn_few_samples((("X", X.shape[0]), ("Y", Y.shape[0])), X.shape[1], stacklevel=4)
+    mX, mY = moments(("X", X), ("Y", Y))
+    shift = max(mX.exponent, mY.exponent)
+
+    def factors(m):
+        return (np.ldexp(m.mean, m.exponent - shift),
+                _symmetric_sqrt(np.ldexp(m.covariance(), 2 * (m.exponent - shift))))
+
+    score = _frechet(*factors(mX), *factors(mY), shift)
+    if np.isinf(score):
+        raise ValueError(
+            f"The FID overflows float64: X and Y hold values up to about 2**{shift}, whose "
+            "squared distances overflow float64; rescale the features.")
     return float(score)

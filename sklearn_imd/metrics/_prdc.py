@@ -4,6 +4,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from .._utils.blas import product_tolerance as _tolerance
 from .._utils.chunking import COPY_ENTRIES, row_blocks
 from .._utils.validation import JIT_MIN_POINTS, binary_exponent, check_cloud, check_int
 
@@ -39,15 +40,6 @@ class PRDCResult:
     def as_dict(self):
         """The four metrics as a dict ``{"precision": ..., ...}``."""
         return asdict(self)
-
-
-def _tolerance(d, dtype):
-    """``c`` with ``|d2 - (|a|^2 + |b|^2 - 2 <a, b>)| <= c (|a|^2 + |b|^2)`` for the
-    squared distance ``d2`` of two points whose centred coordinates ``a``,
-    ``b`` were rounded to ``dtype`` and multiplied by BLAS in ``dtype``:
-    ``d u`` from the product (any summation order), ``4 u`` from rounding the
-    coordinates, a few ``u`` more for recentring and the rest; 5% margin."""
-    return 1.05 * (d + 16) * float(np.finfo(dtype).eps) / 2
 
 
 class _Sample:
@@ -284,6 +276,6 @@ def prdc_score(X, Y, *, k=5):
     if any_dask(X, Y):  # exact searches over pairs of row blocks (sklearn_imd._dask)
         from .._dask import prdc_score as dask_prdc
 
-        return dask_prdc(X, Y, check_int(k, "k", 1))
+        return PRDCResult(**dask_prdc(X, Y, check_int(k, "k", 1)))
     X, Y, k = _check_pair(X, Y, k)
     return _prdc(X, Y, k)
