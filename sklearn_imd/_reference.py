@@ -195,8 +195,9 @@ imd_signature, train, cells)
                 fail(field, f"must be a {kind} of real numbers; got a {arr.ndim}-D array of "
                      f"dtype {arr.dtype}")
             if not (keep_float32 and arr.dtype == np.float32):
-                # a memory-mapped float64 array is read where it is, not copied
-                arr = arr.astype(np.float64, copy=not _is_mapped(value))
+                # a read-only memory-mapped float64 array is read where it is, not
+                # copied (nothing can change it through it); a writable one is copied
+                arr = arr.astype(np.float64, copy=not (_is_mapped(value) and not arr.flags.writeable))
             if not all(np.isfinite(block).all() for block in _row_blocks(arr)):
                 fail(field, "holds NaN or infinite values")
             return arr

@@ -70,8 +70,11 @@ def peer_fields(path, members):
     if tool == "clean-fid":
         arrays = _read_npz_members(path, what="a statistics file", names=("feats",))
         return _features_fields(arrays["feats"], f"{path}, array 'feats',", None)
-    arrays = _read_npz_members(path, what="a statistics file", names=("reps", "model"))
-    model = arrays["model"]
+    arrays = _read_npz_members(path, what="a statistics file", names=("reps",))
+    try:  # the model's name names the space; anything else saved as 'model' is left
+        model = _read_npz_members(path, what="a statistics file", names=("model",))["model"]
+    except (ValueError, KeyError):
+        model = np.array(None, dtype=object)
     space = None
     if model.shape == () and model.dtype.kind == "U":
         from ._reference_checks import check_feature_space

@@ -134,3 +134,15 @@ def test_command_line_maps_npy_inputs(tmp_path, X, capsys):
     want = fid_score(Xb.astype(np.float64), Y.astype(np.float16).astype(np.float64))
     # the same widened values, the same computation
     assert fid and np.isclose(fid[0], want, rtol=1e-12)
+
+
+def test_a_writable_map_is_copied(tmp_path, X):
+    """Statistics keep a read-only map as it is, but copy a writable one: the
+    user's later writes to it must not change the stored features."""
+    path = tmp_path / "w.npy"
+    np.save(path, X)
+    W = np.load(path, mmap_mode="r+")
+    mean, cov = X.mean(axis=0), np.cov(X, rowvar=False)
+    stats = ReferenceStats(mean=mean, covariance=cov, n_samples=X.shape[0], features=W)
+    W[0] += 1.0
+    np.testing.assert_array_equal(stats.features, X)

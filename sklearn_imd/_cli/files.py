@@ -115,15 +115,27 @@ class _Images:
         if features is None:
             if preset is not None:
                 raise ValueError("--preset applies only with --features NET.onnx.")
-            if getattr(args, "batch_size", None) is not None:
-                raise ValueError("--batch-size applies only with --features NET.onnx.")
+            for option in ("batch_size", "resize"):
+                if getattr(args, option, None) is not None:
+                    raise ValueError(f"--{option.replace('_', '-')} applies only with "
+                                     "--features NET.onnx.")
             return
         if not folders:
             raise ValueError("--features applies to image folders, and no input is one "
                              "(files of points are used as they are).")
         from ..features import OnnxFeatures
+        from ..features._onnx import space_name
+        from ..features._preprocess import PRESETS
 
+        named = space_name(features, None)
+        if preset is None and named in PRESETS:
+            # the name would record a preset's features made without its preprocessing
+            raise ValueError(f"{features} is named like the preset {named!r}, but --preset is "
+                             f"not given: add --preset {named} for its preprocessing (its "
+                             "size, mean and std), or rename the file.")
+        resize = getattr(args, "resize", None)
         net = OnnxFeatures(features, preset, size=self.size, recursive=self.recursive,
+                           resize="bicubic-pil" if resize is None else resize,
                            batch_size=64 if args.batch_size is None else args.batch_size,
                            progress=args.verbose)
         self.net = net.fit()

@@ -71,6 +71,12 @@ def _add_image_options(parser):
                        help="resize every image to width x height (e.g. 64x64, or 299 for "
                        "a square): Pillow's bicubic; with --features, the network's input "
                        "size (default: the preset's or the network's)")
+    group.add_argument("--resize", choices=("bicubic-pil", "bicubic-pil-uint8", "bilinear-torch",
+                                            "bilinear-tf"), default=None,
+                       help="with --features, how images are resized to the network's input: "
+                       "bicubic-pil (clean-fid's, the default), bilinear-torch (pytorch-fid's "
+                       "own, to reproduce its numbers), bilinear-tf (TensorFlow FID's), "
+                       "bicubic-pil-uint8; recorded in the feature space unless the default")
     group.add_argument("--recursive", action="store_true",
                        help="also read the images of the folders' subfolders (class "
                        "folders); without it they are skipped, with a warning")

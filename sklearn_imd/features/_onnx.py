@@ -34,15 +34,17 @@ def default_providers(ort):
     return ["CPUExecutionProvider"]
 
 
-def space_name(path, preset):
+def space_name(path, preset, resize="bicubic-pil"):
     """The feature space of a network: its preset, else its file's stem made a
     feature-space label (lower case; other characters than letters, digits, '-'
-    and '_' become '-')."""
+    and '_' become '-'), followed by ``-RESIZE`` for a resize mode other than
+    the default, so that features resized two ways are not compared."""
     if preset is not None:
-        return preset
-    stem = os.path.splitext(os.path.basename(os.fsdecode(path)))[0].lower()
-    stem = re.sub(r"[^a-z0-9_-]", "-", stem).lstrip("-_")[:64]
-    return stem or "onnx"
+        name = preset
+    else:
+        stem = os.path.splitext(os.path.basename(os.fsdecode(path)))[0].lower()
+        name = re.sub(r"[^a-z0-9_-]", "-", stem).lstrip("-_")[:48] or "onnx"
+    return name if resize == "bicubic-pil" else f"{name}-{resize}"
 
 
 def _shape_text(shape):
@@ -157,8 +159,9 @@ class OnnxFeatures(TransformerMixin, BaseEstimator):
         Features per image (None if the network's output and input size
         are both free, until images are given).
     feature_space_ : str
-        The name of the features' space: the preset, else the file's stem
-        (what ``sklearn-imd stats --features`` records).
+        The name of the features' space: the preset, else the file's stem,
+        followed by ``-RESIZE`` when ``resize`` is not ``"bicubic-pil"`` (what
+        ``sklearn-imd stats --features`` records).
     providers_ : list of str
         The execution providers onnxruntime runs on.
 
@@ -270,7 +273,7 @@ class OnnxFeatures(TransformerMixin, BaseEstimator):
         self._session = session
         self._check_model(session, path, params)
         self.providers_ = session.get_providers()
-        self.feature_space_ = space_name(path, self.preset)
+        self.feature_space_ = space_name(path, self.preset, self.resize)
         self.n_features_out_ = self._static_features(session)
         if self.size_ is not None:  # a dry run of one batch of black images
             h, w, c = self.size_[1], self.size_[0], 1 if self.channels_ == "L" else 3

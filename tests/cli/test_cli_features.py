@@ -117,6 +117,17 @@ def test_feature_spaces_that_differ_are_refused(capsys, setup):
                           "--preset", "inception"],
                  "input 'images' of shape (batch, 3, 64, 64) does not fit the images fed, "
                  "of shape (n, 3, 299, 299)")
+    # another resize is another feature space
+    assert_error(capsys, ["compare", stats_file, fake, "--features", net, "--resize",
+                          "bilinear-torch"] + FAST,
+                 "holds statistics of 'net' features, and the samples are "
+                 "'net-bilinear-torch' features")
+    # a network named like a preset, without its preprocessing
+    import shutil
+
+    dinov2 = shutil.copy(net, tmp / "dinov2.onnx")
+    assert_error(capsys, ["stats", real, "-o", str(tmp / "y.npz"), "--features", str(dinov2)],
+                 "is named like the preset 'dinov2', but --preset is not given")
     # pixel statistics against network features
     pixels = str(tmp / "real_pixels.npz")
     assert run(capsys, ["stats", real, "-o", pixels] + FAST)[0] == 0
