@@ -91,17 +91,9 @@ def check_cloud(X, *, min_points=2, name="X", purpose=None, float64=False):
         raise ValueError(
             f"{name} is a dask array whose chunk sizes are unknown (NaN, e.g. after boolean "
             f"indexing); call {name}.compute_chunk_sizes() first.")
-    n, d = X.shape
-    if d == 0:
-        raise ValueError(f"{name} has 0 features; each point needs at least one coordinate.")
-    if n < min_points:
-        if purpose is None:
-            purpose = (f"a graph with k = {min_points - 1} neighbours needs at least "
-                       f"k + 1 = {min_points} points")
-        else:
-            purpose = f"{purpose} needs at least {min_points} points"
-        raise ValueError(f"{name} has {n} point{'s' if n != 1 else ''}; {purpose}.")
-    from ._utils.validation import is_bfloat16
+    from ._utils.validation import check_cloud_shape, is_bfloat16
+
+    check_cloud_shape(X.shape, min_points, name, purpose)
 
     if X.dtype.kind not in "biuf" and not is_bfloat16(X.dtype):
         raise ValueError(f"{name} must hold real numbers; got a dask array of dtype "
@@ -570,18 +562,6 @@ def _pair_cross_in(A, B, scale, centre, RA, SB):
             G = panel @ ZB[c0 : c0 + _CROSS_COLUMNS].T
             cross_tile(G, r0, c0, sqA, sqB, c, RA, SB, A, B, scale, counts, covered, recalled)
     return counts, covered, recalled
-
-
-def prdc_score(X, Y, k):
-    """:func:`~sklearn_imd.prdc_score` of samples of which one at least is a dask array."""
-    X = check_cloud(X, min_points=k + 1, name="X", purpose=f"a {k}-NN radius")
-    Y = check_cloud(Y, min_points=k + 1, name="Y", purpose=f"a {k}-NN radius")
-    if X.shape[1] != Y.shape[1]:
-        raise ValueError(
-            f"X and Y must have the same number of features; got {X.shape[1]} and "
-            f"{Y.shape[1]}. Precision, recall, density and coverage compare points in one "
-            "feature space; imd_score compares clouds of different dimensions.")
-    return _prdc(X, Y, k)
 
 
 def scaled_radii(X, k):

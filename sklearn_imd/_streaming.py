@@ -17,6 +17,21 @@ from ._utils.validation import binary_exponent, check_cloud
 _HEADER_BYTES = 128
 
 
+def _check_npy_path(path):
+    """``path`` if the streamed features can be written there: a new file
+    ending in .npy, in a folder that exists."""
+    if os.path.splitext(path)[1].lower() != ".npy":
+        raise ValueError(f"keep_features={path!r}: the features are kept in a .npy file; "
+                         "give a path ending in .npy.")
+    if os.path.exists(path):
+        raise ValueError(f"keep_features={path!r} exists; the streamed features are "
+                         "written to a new file (remove it or name another).")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise ValueError(f"keep_features={path!r}: no folder {folder!r} to write it in.")
+    return path
+
+
 class NpyAppender:
     """A ``.npy`` file of ``d`` columns of ``dtype``, grown by rows.
 
@@ -25,16 +40,7 @@ class NpyAppender:
     """
 
     def __init__(self, path, d, dtype):
-        path = os.fsdecode(path)
-        if os.path.splitext(path)[1].lower() != ".npy":
-            raise ValueError(f"keep_features={path!r}: the features are kept in a .npy file; "
-                             "give a path ending in .npy.")
-        if os.path.exists(path):
-            raise ValueError(f"keep_features={path!r} exists; the streamed features are "
-                             "written to a new file (remove it or name another).")
-        folder = os.path.dirname(os.path.abspath(path))
-        if not os.path.isdir(folder):
-            raise ValueError(f"keep_features={path!r}: no folder {folder!r} to write it in.")
+        path = _check_npy_path(os.fsdecode(path))
         self.path, self.d, self.dtype, self.n = path, d, np.dtype(dtype), 0
         with open(path, "xb") as f:
             f.write(self._header())
@@ -87,13 +93,7 @@ class Stream:
             os.fsdecode(keep_features))
         if isinstance(self.keep, str):
             # the path checked now, before any batch: created on the first one
-            path = self.keep
-            if os.path.splitext(path)[1].lower() != ".npy":
-                raise ValueError(f"keep_features={path!r}: the features are kept in a .npy "
-                                 "file; give a path ending in .npy.")
-            if os.path.exists(path):
-                raise ValueError(f"keep_features={path!r} exists; the streamed features are "
-                                 "written to a new file (remove it or name another).")
+            _check_npy_path(self.keep)
         self.k, self.params, self.t = k, params, t
         self.random_state, self.n_jobs = random_state, n_jobs
         self.moments = None

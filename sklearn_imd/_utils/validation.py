@@ -101,6 +101,21 @@ def _first_non_finite(arr):
     return None
 
 
+def check_cloud_shape(shape, min_points, name, purpose):
+    """Refuse a cloud of shape ``(n, d)`` with no features or fewer than
+    ``min_points`` points (the message of :func:`check_cloud`)."""
+    n, d = shape
+    if d == 0:
+        raise ValueError(f"{name} has 0 features; each point needs at least one coordinate.")
+    if n < min_points:
+        if purpose is None:
+            purpose = (f"a graph with k = {min_points - 1} neighbours needs at least "
+                       f"k + 1 = {min_points} points")
+        else:
+            purpose = f"{purpose} needs at least {min_points} points"
+        raise ValueError(f"{name} has {n} point{'s' if n != 1 else ''}; {purpose}.")
+
+
 def check_cloud(X, *, min_points=2, name="X", purpose=None):
     """Validate one point cloud of shape (n_points, n_features).
 
@@ -132,16 +147,7 @@ def check_cloud(X, *, min_points=2, name="X", purpose=None):
             f"{arr.ndim}-D array of shape {arr.shape}."
             + (" Reshape a single feature with x.reshape(-1, 1)." if arr.ndim == 1 else "")
         )
-    n, d = arr.shape
-    if d == 0:
-        raise ValueError(f"{name} has 0 features; each point needs at least one coordinate.")
-    if n < min_points:
-        if purpose is None:
-            purpose = (f"a graph with k = {min_points - 1} neighbours needs at least "
-                       f"k + 1 = {min_points} points")
-        else:
-            purpose = f"{purpose} needs at least {min_points} points"
-        raise ValueError(f"{name} has {n} point{'s' if n != 1 else ''}; {purpose}.")
+    check_cloud_shape(arr.shape, min_points, name, purpose)
     if arr.dtype != np.float32:
         arr = arr.astype(np.float64, copy=False)
     bad = _first_non_finite(arr)

@@ -140,10 +140,12 @@ def _cross(real, fake, R, S):
     return counts, covered, recalled
 
 
-def _check_pair(X, Y, k):
+def _check_pair(X, Y, k, check=check_cloud):
+    """Checked ``(X, Y, k)`` of prdc_score; ``check``: the cloud check
+    (``_dask.check_cloud`` for dask arrays)."""
     k = check_int(k, "k", 1)
-    X = check_cloud(X, min_points=k + 1, name="X", purpose=f"a {k}-NN radius")
-    Y = check_cloud(Y, min_points=k + 1, name="Y", purpose=f"a {k}-NN radius")
+    X = check(X, min_points=k + 1, name="X", purpose=f"a {k}-NN radius")
+    Y = check(Y, min_points=k + 1, name="Y", purpose=f"a {k}-NN radius")
     if X.shape[1] != Y.shape[1]:
         raise ValueError(
             f"X and Y must have the same number of features; got {X.shape[1]} and "
@@ -274,8 +276,8 @@ def prdc_score(X, Y, *, k=5):
     from .._dask import any_dask
 
     if any_dask(X, Y):  # exact searches over pairs of row blocks (sklearn_imd._dask)
-        from .._dask import prdc_score as dask_prdc
+        from .._dask import _prdc as dask_prdc, check_cloud as check_dask
 
-        return PRDCResult(**dask_prdc(X, Y, check_int(k, "k", 1)))
+        return PRDCResult(**dask_prdc(*_check_pair(X, Y, k, check=check_dask)))
     X, Y, k = _check_pair(X, Y, k)
     return _prdc(X, Y, k)
